@@ -1,0 +1,90 @@
+// swift-tools-version:6.2
+// CityPipe — the data-integration pipeline of a provincial smart-city data centre.
+// Module layout and dependency direction: see README.md ("Layout").
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "CityPipe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "citypipe", targets: ["citypipe"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries (Debian: libpq-dev, zlib1g-dev).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // The only PostgreSQL client of the project: connections, pool, COPY, transactions,
+        // advisory locks, the embedded cluster and a generic migrator.
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ"],
+            swiftSettings: strict
+        ),
+
+        // Reference data shipped with the project (administrative units, crosswalk, ward boundaries).
+        .target(
+            name: "ReferenceData",
+            resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+
+        // The project's database: which one to use, its migrations, loading reference data.
+        .target(
+            name: "Warehouse",
+            dependencies: ["Postgres", "ReferenceData"],
+            resources: [.copy("Migrations")],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "citypipe",
+            dependencies: [
+                "Postgres",
+                "Warehouse",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "copy-bench",
+            dependencies: ["Postgres", "Warehouse"],
+            path: "Benchmarks/copy",
+            exclude: ["run.sh"],
+            swiftSettings: strict
+        ),
+
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "Warehouse"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ReferenceDataTests",
+            dependencies: ["ReferenceData"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WarehouseTests",
+            dependencies: ["Warehouse", "Postgres", "ReferenceData"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,154 @@
+import CLibPQ
+
+/// Writes rows into a running `COPY … FROM STDIN` in PostgreSQL's text format.
+///
+/// Values are escaped as the format requires (backslash, tab, newline and carriage return), `nil` becomes `\N`
+/// (so NULL stays distinct from the empty string), and a NUL byte, which PostgreSQL text cannot hold, is an
+/// error naming the row and column. Rows are gathered into a buffer and sent in large pieces.
+public final class CopyInWriter {
+    /// Bytes gathered before a piece is sent to the server.
+    public static let bufferSize = 1 << 20
+
+    /// Column names used in error messages (optional).
+    public let columnNames: [String]
+    /// Rows completed so far.
+    public private(set) var rowCount = 0
+    /// Bytes sent so far.
+    public private(set) var bytesSent = 0
+
+    private var buffer: [UInt8] = []
+    private var column = 0
+    private let send: ([UInt8]) throws(PostgresError) -> Void
+    private let statement: String
+
+    init(columnNames: [String], statement: String, send: @escaping ([UInt8]) throws(PostgresError) -> Void) {
+        self.columnNames = columnNames
+        self.statement = statement
+        self.send = send
+        buffer.reserveCapacity(CopyInWriter.bufferSize + 64 * 1024)
+    }
+
+    /// Appends one text value to the current row; nil is SQL NULL.
+    public func append(_ value: String?) throws(PostgresError) {
+        separate()
+        guard var value else {
+            buffer.append(92); buffer.append(78)  // \N
+            return
+        }
+        var clean = value.utf8.withContiguousStorageIfAvailable { appendEscaped(UnsafeRawBufferPointer($0)) }
+        if clean == nil {
+            value.makeContiguousUTF8()
+            clean = value.utf8.withContiguousStorageIfAvailable { appendEscaped(UnsafeRawBufferPointer($0)) }
+        }
+        guard clean == true else { throw nulByteError() }
+        try flushIfFull()
+    }
+
+    /// Appends raw UTF-8 bytes as one text value (escaped like a string); nil is SQL NULL.
+    public func append(utf8 bytes: UnsafeRawBufferPointer?) throws(PostgresError) {
+        separate()
+        guard let bytes else {
+            buffer.append(92); buffer.append(78)
+            return
+        }
+        guard appendEscaped(bytes) else { throw nulByteError() }
+        try flushIfFull()
+    }
+
+    /// Appends an integer.
+    public func append(_ value: Int?) throws(PostgresError) {
+        separate()
+        guard let value else {
+            buffer.append(92); buffer.append(78)
+            return
+        }
+        buffer.append(contentsOf: String(value).utf8)
+    }
+
+    /// Appends a floating-point number.
+    public func append(_ value: Double?) throws(PostgresError) {
+        guard let value else { return try append(nil as String?) }
+        try append(value.isNaN ? "NaN" : value.isInfinite ? (value < 0 ? "-Infinity" : "Infinity") : "\(value)")
+    }
+
+    /// Appends a boolean.
+    public func append(_ value: Bool?) throws(PostgresError) {
+        guard let value else { return try append(nil as String?) }
+        separate()
+        buffer.append(value ? 116 : 102)
+    }
+
+    /// Ends the current row.
+    public func endRow() throws(PostgresError) {
+        buffer.append(10)
+        column = 0
+        rowCount += 1
+        try flushIfFull()
+    }
+
+    /// Appends a whole row of text values and ends it.
+    public func writeRow(_ values: [String?]) throws(PostgresError) {
+        for value in values { try append(value) }
+        try endRow()
+    }
+
+    /// Sends whatever is buffered.
+    public func flush() throws(PostgresError) {
+        guard !buffer.isEmpty else { return }
+        try send(buffer)
+        bytesSent += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func separate() {
+        if column > 0 { buffer.append(9) }
+        column += 1
+    }
+
+    private func flushIfFull() throws(PostgresError) {
+        if buffer.count >= CopyInWriter.bufferSize { try flush() }
+    }
+
+    private func nulByteError() -> PostgresError {
+        let name = column - 1 < columnNames.count ? columnNames[column - 1] : "column \(column)"
+        return PostgresError(
+            .copy,
+            message: "row \(rowCount + 1), \(name): the value holds a NUL byte, which PostgreSQL text cannot store; strip it at the source or load the field as bytea",
+            statement: statement)
+    }
+
+    /// Appends `bytes` escaped; false (and nothing appended past the NUL) when they hold a NUL byte.
+    private func appendEscaped(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var start = 0
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte > 13 && byte != 92 {
+                index += 1
+                continue
+            }
+            let replacement: UInt8
+            switch byte {
+            case 92: replacement = 92  // backslash
+            case 9: replacement = 116  // \t
+            case 10: replacement = 110  // \n
+            case 13: replacement = 114  // \r
+            case 11: replacement = 118  // \v
+            case 8: replacement = 98  // \b
+            case 12: replacement = 102  // \f
+            case 0: return false
+            default:
+                index += 1
+                continue
+            }
+            if index > start { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index])) }
+            buffer.append(92)
+            buffer.append(replacement)
+            index += 1
+            start = index
+        }
+        if count > start { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<count])) }
+        return true
+    }
+}
