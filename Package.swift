@@ -71,9 +71,16 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Shared by the test targets: the embedded test cluster and fresh databases per test case.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Postgres"],
+            path: "Tests/Support",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres", "Warehouse"],
+            dependencies: ["Postgres", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -83,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WarehouseTests",
-            dependencies: ["Warehouse", "Postgres", "ReferenceData"],
+            dependencies: ["Warehouse", "Postgres", "ReferenceData", "TestSupport"],
             swiftSettings: strict
         ),
     ]

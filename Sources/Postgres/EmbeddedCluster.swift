@@ -304,7 +304,7 @@ public struct EmbeddedCluster: Sendable {
         } catch {
             throw PostgresError(.cluster, message: "cannot create \(home.path): \(error)")
         }
-        let fd = open(lockFile.path, O_CREAT | O_RDWR, 0o644)
+        let fd = open(lockFile.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw PostgresError(.cluster, message: "cannot open \(lockFile.path): errno \(errno)") }
         defer { close(fd) }
         guard flock(fd, LOCK_EX) == 0 else {

@@ -67,6 +67,11 @@ public struct Migrator: Sendable {
 
     /// Applies the migrations not applied yet.
     public func migrate(_ connection: PostgresConnection, _ migrations: [Migration]) throws -> Report {
+        let migrations = migrations.sorted { $0.version < $1.version }
+        for (earlier, later) in zip(migrations, migrations.dropFirst()) where earlier.version == later.version {
+            throw PostgresError(
+                .migration, message: "migrations \(earlier.name) and \(later.name) share version \(later.version)")
+        }
         try connection.simpleExecute(
             """
             CREATE SCHEMA IF NOT EXISTS \(schema);

@@ -21,9 +21,10 @@ public struct PostgresBinaries: Sendable, Equatable {
     public static let debianPackages = ["postgresql-15", "postgresql-15-postgis-3"]
 
     /// Finds the server programs or says which packages to install.
-    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws(PostgresError) -> PostgresBinaries
-    {
+    public static func locate(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        serverRoot: URL = URL(fileURLWithPath: "/usr/lib/postgresql")
+    ) throws(PostgresError) -> PostgresBinaries {
         let fm = FileManager.default
         func usable(_ directory: URL) -> Bool {
             fm.isExecutableFile(atPath: directory.appendingPathComponent("initdb").path)
@@ -38,7 +39,7 @@ public struct PostgresBinaries: Sendable, Equatable {
             }
             return PostgresBinaries(directory: directory)
         }
-        let root = URL(fileURLWithPath: "/usr/lib/postgresql")
+        let root = serverRoot
         let versions = ((try? fm.contentsOfDirectory(atPath: root.path)) ?? [])
             .compactMap { name in Int(name).map { ($0, name) } }
             .sorted { $0.0 > $1.0 }
@@ -46,7 +47,7 @@ public struct PostgresBinaries: Sendable, Equatable {
             let directory = root.appendingPathComponent(name).appendingPathComponent("bin")
             if usable(directory) { return PostgresBinaries(directory: directory) }
         }
-        if let initdb = onPath("initdb") {
+        if let initdb = onPath("initdb", environment: environment) {
             let directory = initdb.deletingLastPathComponent()
             if usable(directory) { return PostgresBinaries(directory: directory) }
         }
@@ -56,8 +57,10 @@ public struct PostgresBinaries: Sendable, Equatable {
                 + "or point CITYPIPE_PG_BINDIR at a PostgreSQL bin folder, or set DATABASE_URL to an existing server")
     }
 
-    static func onPath(_ program: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    static func onPath(
+        _ program: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> URL? {
+        let path = environment["PATH"] ?? "/usr/bin:/bin"
         for folder in path.split(separator: ":") {
             let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent(program)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }

@@ -70,7 +70,9 @@ public final class PostgresConnection: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !closed else { return false }
-        return PQconsumeInput(handle) == 1 && PQstatus(handle) == CONNECTION_OK
+        // libpq's socket is non-blocking, so this never waits. Two reads: a terminated backend first sends its
+        // FATAL message, and only the next read sees the end of the stream.
+        return PQconsumeInput(handle) == 1 && PQconsumeInput(handle) == 1 && PQstatus(handle) == CONNECTION_OK
     }
 
     /// True inside a transaction block (also a failed one).

@@ -35,6 +35,11 @@ enum ProcessRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fd, 1)
         posix_spawn_file_actions_adddup2(&actions, fd, 2)
+        // Nothing else of ours reaches the child: a server started by pg_ctl would otherwise hold our files
+        // (and the locks on them) open for as long as it runs.
+        for inherited in openDescriptors() where inherited > 2 && inherited != fd {
+            posix_spawn_file_actions_addclose(&actions, inherited)
+        }
         var pid: pid_t = 0
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
@@ -52,5 +57,12 @@ enum ProcessRunner {
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let output = (try? String(contentsOf: capture, encoding: .utf8)) ?? ""
         return Outcome(status: exitStatus, output: output)
+    }
+
+    /// This process's open file descriptors (Linux: /proc/self/fd). glibc ignores a close action for a
+    /// descriptor that is closed by the time the child runs.
+    private static func openDescriptors() -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap { Int32($0) }
     }
 }
