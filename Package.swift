@@ -45,6 +45,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Pure Vietnamese-domain normalisers: names, administrative units, IDs, tax codes, phones, dates,
+        // legacy encodings, VN-2000 coordinates.
+        .target(
+            name: "Normalize",
+            dependencies: ["ReferenceData"],
+            swiftSettings: strict
+        ),
+
         // The project's database: which one to use, its migrations, loading reference data.
         .target(
             name: "Warehouse",
@@ -58,6 +66,7 @@ let package = Package(
             dependencies: [
                 "Postgres",
                 "Warehouse",
+                "Normalize",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -81,6 +90,22 @@ let package = Package(
         .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "normalize-bench",
+            dependencies: ["Normalize", "ReferenceData"],
+            path: "Benchmarks/normalize",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NormalizeTests",
+            dependencies: ["Normalize", "ReferenceData"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["TestSupport", "Postgres"],
             swiftSettings: strict
         ),
         .testTarget(
