@@ -4,10 +4,12 @@ import CLibPQ
 ///
 /// Values are escaped as the format requires (backslash, tab, newline and carriage return), `nil` becomes `\N`
 /// (so NULL stays distinct from the empty string), and a NUL byte, which PostgreSQL text cannot hold, is an
-/// error naming the row and column. Rows are gathered into a buffer and sent in large pieces.
+/// error naming the row and column. Rows are gathered into a buffer and sent in pieces of `bufferSize`.
 public final class CopyInWriter {
-    /// Bytes gathered before a piece is sent to the server.
-    public static let bufferSize = 1 << 20
+    /// Bytes gathered before a piece is sent to the server: 64 KiB, small enough that building the next piece
+    /// overlaps the server parsing the last one. Measured (Benchmarks/copy): 1 MiB pieces ran at 0.76 of
+    /// `psql \copy`, 64 KiB pieces at 1.02.
+    public static let bufferSize = 1 << 16
 
     /// Column names used in error messages (optional).
     public let columnNames: [String]
