@@ -3,20 +3,13 @@ import Postgres
 import TestSupport
 import XCTest
 
-final class CopyTests: XCTestCase {
-    var database: TestDatabase!
-    var connection: PostgresConnection!
+final class CopyTests: DatabaseTestCase {
+    override var databasePrefix: String { "copy" }
 
     override func setUpWithError() throws {
-        database = try TestCluster.makeDatabase("copy")
-        connection = try database.connect()
+        try super.setUpWithError()
         try connection.simpleExecute(
             "CREATE TABLE t (id int PRIMARY KEY, label text, value text, amount numeric, at timestamptz, flag bool)")
-    }
-
-    override func tearDown() {
-        connection?.close()
-        database?.drop()
     }
 
     func testTextValuesRoundTripThroughCopyInAndOut() throws {

@@ -3,19 +3,9 @@ import Postgres
 import TestSupport
 import XCTest
 
-final class MigratorTests: XCTestCase {
-    var database: TestDatabase!
-    var connection: PostgresConnection!
+final class MigratorTests: DatabaseTestCase {
+    override var databasePrefix: String { "migrate" }
 
-    override func setUpWithError() throws {
-        database = try TestCluster.makeDatabase("migrate")
-        connection = try database.connect()
-    }
-
-    override func tearDown() {
-        connection?.close()
-        database?.drop()
-    }
 
     let first = Migration(version: 1, name: "wards", sql: "CREATE TABLE wards (code char(5) PRIMARY KEY);")
     let second = Migration(

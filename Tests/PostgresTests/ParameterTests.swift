@@ -3,19 +3,8 @@ import Postgres
 import TestSupport
 import XCTest
 
-final class ParameterTests: XCTestCase {
-    var database: TestDatabase!
-    var connection: PostgresConnection!
-
-    override func setUpWithError() throws {
-        database = try TestCluster.makeDatabase("params")
-        connection = try database.connect()
-    }
-
-    override func tearDown() {
-        connection?.close()
-        database?.drop()
-    }
+final class ParameterTests: DatabaseTestCase {
+    override var databasePrefix: String { "params" }
 
     func testTextValuesRoundTripExactly() throws {
         for (label, value) in RoundTripCases.texts {

@@ -3,19 +3,12 @@ import Postgres
 import TestSupport
 import XCTest
 
-final class TransactionAndErrorTests: XCTestCase {
-    var database: TestDatabase!
-    var connection: PostgresConnection!
+final class TransactionAndErrorTests: DatabaseTestCase {
+    override var databasePrefix: String { "txn" }
 
     override func setUpWithError() throws {
-        database = try TestCluster.makeDatabase("txn")
-        connection = try database.connect()
+        try super.setUpWithError()
         try connection.simpleExecute("CREATE TABLE person (cccd text PRIMARY KEY, name text NOT NULL)")
-    }
-
-    override func tearDown() {
-        connection?.close()
-        database?.drop()
     }
 
     private func count() throws -> Int {

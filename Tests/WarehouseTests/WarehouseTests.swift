@@ -4,19 +4,9 @@ import TestSupport
 import Warehouse
 import XCTest
 
-final class WarehouseTests: XCTestCase {
-    var database: TestDatabase!
-    var connection: PostgresConnection!
+final class WarehouseTests: DatabaseTestCase {
+    override var databasePrefix: String { "warehouse" }
 
-    override func setUpWithError() throws {
-        database = try TestCluster.makeDatabase("warehouse")
-        connection = try database.connect()
-    }
-
-    override func tearDown() {
-        connection?.close()
-        database?.drop()
-    }
 
     private func int(_ sql: String) throws -> Int {
         try connection.query(sql)[0].decode(Int.self, at: 0)
