@@ -53,6 +53,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Connectors, HTTP fetching, streaming decoders, and the staging loader.
+        .target(
+            name: "Ingest",
+            dependencies: ["Postgres", "Warehouse", "Normalize", "CZlib"],
+            swiftSettings: strict
+        ),
+
         // The project's database: which one to use, its migrations, loading reference data.
         .target(
             name: "Warehouse",
@@ -101,6 +108,11 @@ let package = Package(
         .testTarget(
             name: "NormalizeTests",
             dependencies: ["Normalize", "ReferenceData"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["Ingest", "Postgres", "Warehouse", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

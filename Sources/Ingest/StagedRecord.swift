@@ -1,0 +1,56 @@
+/// One typed record ready for staging: a text value per schema column (in COPY text form, already checked
+/// against the column's type), the fields the manifest does not declare as a JSON object, and its position in
+/// the feed (1-based, for rejects and diagnostics).
+public struct StagedRecord: Sendable, Equatable {
+    public var position: Int
+    public var values: [String?]
+    /// A JSON object of undeclared fields (schema drift is kept, not lost), or nil.
+    public var extra: String?
+
+    public init(position: Int, values: [String?], extra: String? = nil) {
+        self.position = position
+        self.values = values
+        self.extra = extra
+    }
+}
+
+/// A record that could not be typed: where it was, which field, why, and its raw text.
+///
+/// `raw` goes to `citypipe.rejects` (a table with restricted grants), never to a log. `key` holds the record's
+/// primary-key values when they could be read, so that a snapshot load does not mark that record deleted.
+public struct RejectedRecord: Sendable, Equatable {
+    public var position: Int
+    public var field: String?
+    public var reason: String
+    public var raw: String?
+    public var key: [String?]?
+
+    public init(position: Int, field: String?, reason: String, raw: String?, key: [String?]? = nil) {
+        self.position = position
+        self.field = field
+        self.reason = reason
+        self.raw = raw
+        self.key = key
+    }
+
+    /// A stable reference to the record's key for messages and `citypipe.rejects.record_key_hash` (FNV-1a 64,
+    /// hex): it lets an operator find the same record again, it is not a pseudonym.
+    public var keyHash: String? {
+        guard let key else { return nil }
+        return RejectedRecord.hash(key)
+    }
+
+    static func hash(_ values: [String?]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for value in values {
+            for byte in (value ?? "\u{0}NULL").utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+            hash ^= 0x1f
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,287 @@
+import Foundation
+import Postgres
+
+/// One feed load into `staging.FEED`, as one transaction.
+///
+/// Records arrive in batches (`append`), each COPYed into a temporary table; `commit` MERGEs them into the
+/// staging table by primary key, moves the feed's cursor in `citypipe.feed_state` and completes its
+/// `citypipe.feed_runs` row, all in the same transaction: until then the previous staged state stays visible,
+/// and a crash leaves it as it was. Within a load the last record of a key wins (inclusive cursors and
+/// overlapping pages send some twice); a record whose `_hash` is unchanged is not rewritten. A snapshot load
+/// (a feed without a cursor) marks staged records that the source no longer sends as deleted (`_deleted_at`).
+/// Over `maxRejectRatio`, nothing is merged: the rejects and a failed `feed_runs` row are committed, staging
+/// stays as it was, and `commit` throws `StagingError.rejectRatioExceeded`.
+public final class StagingLoad {
+    /// Whether the load is the whole source (deletions detectable) or a slice of it.
+    public enum Mode: String, Sendable {
+        case incremental, snapshot
+    }
+
+    /// What a committed load did.
+    public struct Report: Sendable, Equatable {
+        public var feedRunID: Int64
+        /// Records received (typed and rejected).
+        public var rowsIn: Int
+        /// Records inserted or updated in staging.
+        public var rowsStaged: Int
+        /// Records already staged with the same hash.
+        public var rowsUnchanged: Int
+        /// Staged records marked deleted (snapshot loads).
+        public var rowsDeleted: Int
+        public var rowsRejected: Int
+    }
+
+    public let schema: StagingSchema
+    public let runID: Int64
+    public let mode: Mode
+    public let maxRejectRatio: Double
+    public let feedRunID: Int64
+
+    private let connection: PostgresConnection
+    private let presentColumns: [String]
+    private var received = 0
+    private var rejected = 0
+    private var open = true
+    private var loadTable: String { "cp_load_\(schema.feed)" }
+    private var rejectTable: String { "cp_rejects_\(schema.feed)" }
+
+    /// Prepares the staging table, records a running `feed_runs` row and begins the load's transaction.
+    public init(
+        connection: PostgresConnection, schema: StagingSchema, runID: Int64, mode: Mode, maxRejectRatio: Double,
+        window: (from: Date?, to: Date?) = (nil, nil)
+    ) throws(StagingError) {
+        self.connection = connection
+        self.schema = schema
+        self.runID = runID
+        self.mode = mode
+        self.maxRejectRatio = maxRejectRatio
+        do {
+            let cursor = try connection.query(
+                "SELECT cursor_value FROM citypipe.feed_state WHERE feed = $1", [schema.feed], name: "read cursor")
+                .first?.decode(String?.self, "cursor_value")
+            feedRunID = try connection.query(
+                """
+                INSERT INTO citypipe.feed_runs (run_id, feed, window_from, window_to, cursor_before)
+                VALUES ($1, $2, $3, $4, $5) RETURNING feed_run_id
+                """, [runID, schema.feed, window.from, window.to, cursor], name: "start feed run"
+            ).first?.decode(Int64.self, "feed_run_id") ?? 0
+            try connection.simpleExecute("BEGIN", name: "begin load")
+            presentColumns = try StagingTable.prepare(schema, connection)
+            let keyColumns = schema.primaryKey.indices.map { "k\($0) text" }.joined(separator: ", ")
+            try connection.simpleExecute(
+                """
+                CREATE TEMP TABLE \(loadTable) (
+                    \(schema.columns.map { "\($0.name) \($0.sqlType)" }.joined(separator: ", ")),
+                    _extra jsonb, _position bigint NOT NULL
+                ) ON COMMIT DROP;
+                CREATE TEMP TABLE \(rejectTable) (
+                    position bigint, record_key_hash text, field text, reason text NOT NULL, raw text, \(keyColumns)
+                ) ON COMMIT DROP;
+                """, name: "create load tables")
+        } catch let error as StagingError {
+            try? connection.simpleExecute("ROLLBACK", name: "rollback load")
+            throw error
+        } catch let error as PostgresError {
+            try? connection.simpleExecute("ROLLBACK", name: "rollback load")
+            throw .database(feed: schema.feed, error)
+        } catch {
+            try? connection.simpleExecute("ROLLBACK", name: "rollback load")
+            throw .database(feed: schema.feed, PostgresError(.server, message: String(describing: error)))
+        }
+    }
+
+    /// Adds a batch of typed records and of rejected ones.
+    public func append(_ records: [StagedRecord], rejects: [RejectedRecord] = []) throws(StagingError) {
+        guard open else { throw .finished(feed: schema.feed) }
+        let width = schema.columns.count
+        for record in records where record.values.count != width {
+            throw .recordShape(feed: schema.feed, position: record.position, expected: width, found: record.values.count)
+        }
+        try database {
+            if !records.isEmpty {
+                let names = schema.columns.map(\.name) + ["_extra", "_position"]
+                try connection.copyIn(
+                    "COPY \(loadTable) (\(names.joined(separator: ", "))) FROM STDIN", columns: names,
+                    name: "copy \(schema.feed) batch"
+                ) { writer in
+                    for record in records {
+                        for value in record.values { try writer.append(value) }
+                        try writer.append(record.extra)
+                        try writer.append(record.position)
+                        try writer.endRow()
+                    }
+                }
+            }
+            if !rejects.isEmpty {
+                let keys = schema.primaryKey.indices.map { "k\($0)" }
+                let names = ["position", "record_key_hash", "field", "reason", "raw"] + keys
+                try connection.copyIn(
+                    "COPY \(rejectTable) (\(names.joined(separator: ", "))) FROM STDIN", name: "copy \(schema.feed) rejects"
+                ) { writer in
+                    for reject in rejects {
+                        try writer.append(reject.position)
+                        try writer.append(reject.keyHash)
+                        try writer.append(reject.field)
+                        try writer.append(reject.reason)
+                        // A NUL byte cannot be stored in text: keep the rest of the raw record.
+                        try writer.append(reject.raw?.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}"))
+                        for index in keys.indices {
+                            let key = reject.key ?? []
+                            try writer.append(index < key.count ? key[index] : nil)
+                        }
+                        try writer.endRow()
+                    }
+                }
+            }
+        }
+        received += records.count + rejects.count
+        rejected += rejects.count
+    }
+
+    /// Merges the load into staging and moves the cursor, in the load's transaction, and commits.
+    ///
+    /// - Parameters:
+    ///   - cursor: the feed's new cursor (`nil` keeps the current one), with the field it is taken from.
+    public func commit(
+        cursorField: String? = nil, cursor: String? = nil, bytesIn: Int = 0, requests: Int = 0, retries: Int = 0
+    ) throws(StagingError) -> Report {
+        guard open else { throw .finished(feed: schema.feed) }
+        open = false
+        do {
+            try connection.query(
+                """
+                INSERT INTO citypipe.rejects (run_id, feed_run_id, feed, stage, position, record_key_hash, field, reason, raw)
+                SELECT $1, $2, $3, 'ingest', position, record_key_hash, field, reason, raw FROM \(rejectTable) ORDER BY position
+                """, [runID, feedRunID, schema.feed], name: "record rejects")
+            if received > 0 && Double(rejected) / Double(received) > maxRejectRatio {
+                let error = StagingError.rejectRatioExceeded(
+                    feed: schema.feed, rejected: rejected, total: received, limit: maxRejectRatio)
+                try finishFeedRun(status: "failed", staged: 0, unchanged: 0, deleted: 0, cursor: nil, bytesIn: bytesIn,
+                    requests: requests, retries: retries, error: error.description)
+                try connection.simpleExecute("COMMIT", name: "commit rejects")
+                throw error
+            }
+            let (staged, unchanged, deleted) = try merge()
+            if let cursor {
+                try connection.query(
+                    """
+                    INSERT INTO citypipe.feed_state (feed, cursor_field, cursor_value, last_run_id, last_success_at, updated_at)
+                    VALUES ($1, $2, $3, $4, now(), now())
+                    ON CONFLICT (feed) DO UPDATE SET cursor_field = EXCLUDED.cursor_field, cursor_value = EXCLUDED.cursor_value,
+                        last_run_id = EXCLUDED.last_run_id, last_success_at = now(), updated_at = now()
+                    """, [schema.feed, cursorField, cursor, runID], name: "move cursor")
+            } else {
+                try connection.query(
+                    """
+                    INSERT INTO citypipe.feed_state (feed, last_run_id, last_success_at) VALUES ($1, $2, now())
+                    ON CONFLICT (feed) DO UPDATE SET last_run_id = EXCLUDED.last_run_id, last_success_at = now(), updated_at = now()
+                    """, [schema.feed, runID], name: "record success")
+            }
+            try finishFeedRun(status: "succeeded", staged: staged, unchanged: unchanged, deleted: deleted, cursor: cursor,
+                bytesIn: bytesIn, requests: requests, retries: retries, error: nil)
+            try connection.simpleExecute("COMMIT", name: "commit load")
+            return Report(
+                feedRunID: feedRunID, rowsIn: received, rowsStaged: staged, rowsUnchanged: unchanged,
+                rowsDeleted: deleted, rowsRejected: rejected)
+        } catch let error as StagingError {
+            if case .rejectRatioExceeded = error { throw error }
+            abandon(error.description)
+            throw error
+        } catch let error as PostgresError {
+            abandon(error.description)
+            throw .database(feed: schema.feed, error)
+        } catch {
+            abandon(String(describing: error))
+            throw .database(feed: schema.feed, PostgresError(.server, message: String(describing: error)))
+        }
+    }
+
+    /// Rolls the load back (staging and the cursor stay as they were) and marks its `feed_runs` row failed.
+    public func abort(reason: String) {
+        guard open else { return }
+        open = false
+        abandon(reason)
+    }
+
+    private func abandon(_ reason: String) {
+        try? connection.simpleExecute("ROLLBACK", name: "rollback load")
+        _ = try? connection.query(
+            "UPDATE citypipe.feed_runs SET status = 'failed', finished_at = now(), error = $2, rows_in = $3, rows_rejected = $4 WHERE feed_run_id = $1",
+            [feedRunID, reason, received, rejected], name: "fail feed run")
+    }
+
+    /// MERGE by key (last record of a key wins), skipping unchanged hashes; snapshot deletes.
+    private func merge() throws -> (staged: Int, unchanged: Int, deleted: Int) {
+        let key = schema.primaryKey
+        let all = schema.columns.map(\.name)
+        let ignored = all.filter { !presentColumns.contains($0) }
+        let extra = ignored.isEmpty
+            ? "n._extra"
+            : "coalesce(n._extra, '{}'::jsonb) || jsonb_strip_nulls(jsonb_build_object(\(ignored.map { "'\($0)', n.\($0)" }.joined(separator: ", "))))"
+        try connection.simpleExecute(
+            "CREATE INDEX ON \(loadTable) (\(key.joined(separator: ", "))); ANALYZE \(loadTable)", name: "index load")
+        let distinct = try connection.query(
+            "SELECT count(*) AS n FROM (SELECT DISTINCT \(key.joined(separator: ", ")) FROM \(loadTable)) AS d",
+            name: "count distinct keys"
+        ).first?.decode(Int.self, "n") ?? 0
+        let hash = "md5(ROW(\((all.map { "n.\($0)" } + ["n._extra"]).joined(separator: ", ")))::text)"
+        let merged = try connection.query(
+            """
+            MERGE INTO \(schema.table) AS s
+            USING (
+                SELECT DISTINCT ON (\(key.joined(separator: ", "))) *
+                FROM \(loadTable) ORDER BY \(key.joined(separator: ", ")), _position DESC
+            ) AS n
+            ON \(key.map { "s.\($0) = n.\($0)" }.joined(separator: " AND "))
+            WHEN MATCHED AND s._hash = \(hash) AND s._deleted_at IS NULL THEN DO NOTHING
+            WHEN MATCHED THEN UPDATE SET
+                \((presentColumns.map { "\($0) = n.\($0)" } + ["_extra = \(extra)", "_hash = \(hash)", "_run_id = $1", "_loaded_at = now()", "_deleted_at = NULL"]).joined(separator: ",\n        "))
+            WHEN NOT MATCHED THEN INSERT (\((presentColumns + ["_extra", "_hash", "_run_id"]).joined(separator: ", ")))
+                VALUES (\((presentColumns.map { "n.\($0)" } + [extra, hash, "$1"]).joined(separator: ", ")))
+            """, [runID], name: "merge \(schema.feed)"
+        ).affectedRows
+        var deleted = 0
+        if mode == .snapshot {
+            let rejectedKey = key.enumerated().map { "r.k\($0.offset) = s.\($0.element)::text" }.joined(separator: " AND ")
+            deleted = try connection.query(
+                """
+                UPDATE \(schema.table) AS s SET _deleted_at = now(), _run_id = $1
+                WHERE s._deleted_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM \(loadTable) AS n WHERE \(key.map { "n.\($0) = s.\($0)" }.joined(separator: " AND ")))
+                  AND NOT EXISTS (SELECT 1 FROM \(rejectTable) AS r WHERE \(rejectedKey))
+                """, [runID], name: "mark deleted \(schema.feed)"
+            ).affectedRows
+        }
+        return (merged, distinct - merged, deleted)
+    }
+
+    private func finishFeedRun(
+        status: String, staged: Int, unchanged: Int, deleted: Int, cursor: String?, bytesIn: Int, requests: Int,
+        retries: Int, error: String?
+    ) throws {
+        try connection.query(
+            """
+            UPDATE citypipe.feed_runs SET status = $2, finished_at = now(), rows_in = $3, rows_staged = $4,
+                rows_unchanged = $5, rows_deleted = $6, rows_rejected = $7, bytes_in = $8, requests = $9, retries = $10,
+                cursor_after = coalesce($11, cursor_before), error = $12
+            WHERE feed_run_id = $1
+            """,
+            [feedRunID, status, received, staged, unchanged, deleted, rejected, bytesIn, requests, retries, cursor, error],
+            name: "finish feed run")
+    }
+
+    private func database(_ body: () throws -> Void) throws(StagingError) {
+        do {
+            try body()
+        } catch let error as PostgresError {
+            abort(reason: error.description)
+            throw .database(feed: schema.feed, error)
+        } catch let error as StagingError {
+            abort(reason: error.description)
+            throw error
+        } catch {
+            abort(reason: String(describing: error))
+            throw .database(feed: schema.feed, PostgresError(.server, message: String(describing: error)))
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Postgres
+
+/// The shape of one feed's staging table: `staging.FEED` with the manifest's typed columns, its primary key, and
+/// the bookkeeping columns `_extra jsonb`, `_run_id`, `_loaded_at`, `_hash`, `_deleted_at`.
+public struct StagingSchema: Sendable, Equatable {
+    /// One typed column.
+    public struct Column: Sendable, Equatable {
+        public let name: String
+        /// A PostgreSQL type from `StagingSchema.allowedTypes`.
+        public let sqlType: String
+
+        public init(name: String, sqlType: String) {
+            self.name = name
+            self.sqlType = sqlType
+        }
+    }
+
+    /// What a column added to the manifest does to an existing staging table.
+    public enum DriftPolicy: String, Sendable {
+        /// The new column is not added; its values stay in `_extra`.
+        case ignore
+        /// The new column is added (`ALTER TABLE … ADD COLUMN`).
+        case propagate
+        /// The load fails, naming the column.
+        case fail
+    }
+
+    /// The feed's name, also the table's name in schema `staging`.
+    public let feed: String
+    public let columns: [Column]
+    /// Column names of the primary key (at least one).
+    public let primaryKey: [String]
+    public let drift: DriftPolicy
+
+    /// The column types a manifest may declare.
+    public static let allowedTypes: Set<String> = [
+        "text", "integer", "bigint", "numeric", "double precision", "boolean", "date", "timestamptz", "jsonb",
+        "geometry",
+    ]
+
+    /// Bookkeeping columns every staging table has.
+    public static let reservedColumns: Set<String> = ["_extra", "_run_id", "_loaded_at", "_hash", "_deleted_at"]
+
+    /// Builds and checks a schema: identifiers are lower-case `[a-z_][a-z0-9_]*`, types are allowed, the key's
+    /// columns exist.
+    public init(feed: String, columns: [Column], primaryKey: [String], drift: DriftPolicy = .propagate)
+        throws(StagingError)
+    {
+        guard StagingSchema.isIdentifier(feed) else { throw .invalidSchema(feed: feed, reason: "the feed name must match [a-z_][a-z0-9_]*") }
+        var seen = Set<String>()
+        for column in columns {
+            guard StagingSchema.isIdentifier(column.name) else {
+                throw .invalidSchema(feed: feed, reason: "column \(column.name) must match [a-z_][a-z0-9_]*")
+            }
+            guard !StagingSchema.reservedColumns.contains(column.name) else {
+                throw .invalidSchema(feed: feed, reason: "column \(column.name) is reserved for CityPipe's bookkeeping")
+            }
+            guard StagingSchema.allowedTypes.contains(column.sqlType) else {
+                throw .invalidSchema(feed: feed, reason: "column \(column.name) has type \(column.sqlType), not one of \(StagingSchema.allowedTypes.sorted().joined(separator: ", "))")
+            }
+            guard seen.insert(column.name).inserted else {
+                throw .invalidSchema(feed: feed, reason: "column \(column.name) is declared twice")
+            }
+        }
+        guard !primaryKey.isEmpty else { throw .invalidSchema(feed: feed, reason: "the primary key is empty") }
+        for key in primaryKey where !seen.contains(key) {
+            throw .invalidSchema(feed: feed, reason: "primary key column \(key) is not a declared column")
+        }
+        self.feed = feed
+        self.columns = columns
+        self.primaryKey = primaryKey
+        self.drift = drift
+    }
+
+    /// `staging.FEED`.
+    public var table: String { "staging.\(feed)" }
+
+    static func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 63 else { return false }
+        guard first == "_" || ("a"..."z").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+    }
+}

@@ -1,0 +1,87 @@
+import Postgres
+
+/// Creates `staging.FEED` when missing and reconciles an existing one with the schema (drift policy).
+enum StagingTable {
+    /// PostgreSQL's `format_type` spelling of each allowed type.
+    static let formattedTypes: [String: String] = [
+        "text": "text", "integer": "integer", "bigint": "bigint", "numeric": "numeric",
+        "double precision": "double precision", "boolean": "boolean", "date": "date",
+        "timestamptz": "timestamp with time zone", "jsonb": "jsonb", "geometry": "geometry",
+    ]
+
+    /// Makes the table match `schema`; returns the schema columns that the table has (the others, under
+    /// `ignore`, are folded into `_extra`).
+    static func prepare(_ schema: StagingSchema, _ connection: PostgresConnection) throws -> [String] {
+        let existing = try connection.query(
+            """
+            SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+            FROM pg_attribute a
+            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """, [schema.table], name: "read staging columns")
+        if existing.isEmpty {
+            try create(schema, connection)
+            return schema.columns.map(\.name)
+        }
+        var types: [String: String] = [:]
+        for row in existing { types[try row.decode(String.self, "name")] = try row.decode(String.self, "type") }
+        let key = try connection.query(
+            """
+            SELECT a.attname AS name FROM pg_index i
+            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+            WHERE i.indrelid = to_regclass($1) AND i.indisprimary
+            ORDER BY array_position(i.indkey::int2[], a.attnum)
+            """, [schema.table], name: "read staging key"
+        ).map { try $0.decode(String.self, "name") }
+        guard key == schema.primaryKey else {
+            throw StagingError.schemaDrift(
+                feed: schema.feed,
+                reason: "primary key is (\(key.joined(separator: ", "))) in the table, (\(schema.primaryKey.joined(separator: ", "))) in the manifest; changing a key needs a new table (drop staging.\(schema.feed) and reload)")
+        }
+        var present: [String] = []
+        for column in schema.columns {
+            let wanted = formattedTypes[column.sqlType] ?? column.sqlType
+            if let type = types[column.name] {
+                guard type == wanted || (column.sqlType == "geometry" && type.hasPrefix("geometry")) else {
+                    throw StagingError.schemaDrift(
+                        feed: schema.feed,
+                        reason: "column \(column.name) is \(type) in the table, \(column.sqlType) in the manifest")
+                }
+                present.append(column.name)
+                continue
+            }
+            switch schema.drift {
+            case .propagate:
+                try connection.simpleExecute(
+                    "ALTER TABLE \(schema.table) ADD COLUMN \(column.name) \(column.sqlType)", name: "add staging column")
+                present.append(column.name)
+            case .ignore:
+                continue
+            case .fail:
+                throw StagingError.schemaDrift(
+                    feed: schema.feed,
+                    reason: "column \(column.name) is new in the manifest and schema_drift is fail; set it to propagate to add it")
+            }
+        }
+        return present
+    }
+
+    static func create(_ schema: StagingSchema, _ connection: PostgresConnection) throws {
+        let columns = schema.columns.map { column in
+            "    \(column.name) \(column.sqlType)\(schema.primaryKey.contains(column.name) ? " NOT NULL" : "")"
+        }
+        try connection.simpleExecute(
+            """
+            CREATE TABLE \(schema.table) (
+            \(columns.joined(separator: ",\n")),
+                _extra      jsonb,
+                _run_id     bigint      NOT NULL,
+                _loaded_at  timestamptz NOT NULL DEFAULT now(),
+                _hash       text        NOT NULL,
+                _deleted_at timestamptz,
+                PRIMARY KEY (\(schema.primaryKey.joined(separator: ", ")))
+            );
+            COMMENT ON TABLE \(schema.table) IS 'Staged records of feed \(schema.feed), as the source sent them (typed per manifest).';
+            """, name: "create staging table")
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import Ingest
+import Postgres
+import TestSupport
+import Warehouse
+import XCTest
+
+final class StagingLoadTests: DatabaseTestCase {
+    override var databasePrefix: String { "staging" }
+
+    var runID: Int64 = 0
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        _ = try Migrator().migrate(connection, try Warehouse.migrations())
+        runID = try RunLedger.start(connection, pipeline: "test", kind: .ingest)
+    }
+
+    let people = try! StagingSchema(
+        feed: "people",
+        columns: [
+            .init(name: "citizen_id", sqlType: "text"), .init(name: "full_name", sqlType: "text"),
+            .init(name: "birth_date", sqlType: "date"), .init(name: "updated_at", sqlType: "timestamptz"),
+        ],
+        primaryKey: ["citizen_id"])
+
+    func person(_ position: Int, _ id: String, _ name: String, extra: String? = nil) -> StagedRecord {
+        StagedRecord(position: position, values: [id, name, "1990-03-05", "2025-07-01 08:00:00+07"], extra: extra)
+    }
+
+    func load(
+        _ records: [StagedRecord], rejects: [RejectedRecord] = [], mode: StagingLoad.Mode = .incremental,
+        schema: StagingSchema? = nil, cursor: String? = nil, ratio: Double = 0.1
+    ) throws -> StagingLoad.Report {
+        let load = try StagingLoad(
+            connection: connection, schema: schema ?? people, runID: runID, mode: mode, maxRejectRatio: ratio)
+        try load.append(records, rejects: rejects)
+        return try load.commit(cursorField: "updated_at", cursor: cursor)
+    }
+
+    func staged() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try connection.query("SELECT citizen_id, full_name FROM staging.people WHERE _deleted_at IS NULL") {
+            result[try row.decode(String.self, "citizen_id")] = try row.decode(String.self, "full_name")
+        }
+        return result
+    }
+
+    func int(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> Int {
+        try connection.query(sql, parameters)[0].decode(Int.self, at: 0)
+    }
+
+    func testAFirstLoadStagesEveryRecordAndMovesTheCursor() throws {
+        let report = try load(
+            [person(1, "027090000001", "Nguyễn Văn An"), person(2, "024190000002", "Trần Thị Bình", extra: #"{"nickname": "Bi"}"#)],
+            cursor: "2025-07-01T08:00:00+07:00")
+        XCTAssertEqual(report.rowsStaged, 2)
+        XCTAssertEqual(report.rowsUnchanged, 0)
+        XCTAssertEqual(try staged(), ["027090000001": "Nguyễn Văn An", "024190000002": "Trần Thị Bình"])
+        XCTAssertEqual(
+            try connection.query("SELECT _extra->>'nickname' AS n FROM staging.people WHERE citizen_id = '024190000002'")[0]
+                .decode(String.self, "n"), "Bi", "undeclared fields are kept in _extra")
+        let state = try connection.query("SELECT cursor_value, last_run_id FROM citypipe.feed_state WHERE feed = 'people'")[0]
+        XCTAssertEqual(try state.decode(String.self, "cursor_value"), "2025-07-01T08:00:00+07:00")
+        XCTAssertEqual(try state.decode(Int64.self, "last_run_id"), runID)
+        let run = try connection.query("SELECT status, rows_in, rows_staged, cursor_after FROM citypipe.feed_runs WHERE feed_run_id = $1", [report.feedRunID])[0]
+        XCTAssertEqual(try run.decode(String.self, "status"), "succeeded")
+        XCTAssertEqual(try run.decode(Int.self, "rows_staged"), 2)
+        XCTAssertEqual(try run.decode(String.self, "cursor_after"), "2025-07-01T08:00:00+07:00")
+    }
+
+    func testASecondIdenticalLoadRewritesNothing() throws {
+        let records = [person(1, "027090000001", "Nguyễn Văn An"), person(2, "024190000002", "Trần Thị Bình")]
+        _ = try load(records)
+        let before = try connection.query("SELECT string_agg(xmin::text, ',' ORDER BY citizen_id) AS x FROM staging.people")[0]
+            .decode(String.self, "x")
+        let again = try load(records)
+        XCTAssertEqual(again.rowsStaged, 0)
+        XCTAssertEqual(again.rowsUnchanged, 2)
+        let after = try connection.query("SELECT string_agg(xmin::text, ',' ORDER BY citizen_id) AS x FROM staging.people")[0]
+            .decode(String.self, "x")
+        XCTAssertEqual(before, after, "unchanged rows are not rewritten")
+    }
+
+    func testAChangedRecordReplacesItsStagedRow() throws {
+        _ = try load([person(1, "027090000001", "Nguyễn Văn An"), person(2, "024190000002", "Trần Thị Bình")])
+        let report = try load([person(1, "027090000001", "Nguyễn Văn Ân")])
+        XCTAssertEqual(report.rowsStaged, 1)
+        XCTAssertEqual(try staged()["027090000001"], "Nguyễn Văn Ân")
+        XCTAssertEqual(try staged().count, 2, "an incremental load deletes nothing")
+    }
+
+    func testTheLastRecordOfAKeyWinsWithinALoad() throws {
+        let report = try load([
+            person(1, "027090000001", "first"), person(2, "027090000001", "second"), person(3, "027090000001", "third"),
+        ])
+        XCTAssertEqual(report.rowsStaged, 1)
+        XCTAssertEqual(try staged(), ["027090000001": "third"])
+    }
+
+    func testASnapshotMarksMissingRecordsDeletedButNotRejectedOnes() throws {
+        _ = try load(
+            [person(1, "A", "a"), person(2, "B", "b"), person(3, "C", "c")], mode: .snapshot)
+        let report = try load(
+            [person(1, "A", "a")],
+            rejects: [RejectedRecord(position: 2, field: "birth_date", reason: "not a date", raw: "B;b;31/02/1990", key: ["B"])],
+            mode: .snapshot, ratio: 0.5)
+        XCTAssertEqual(report.rowsDeleted, 1)
+        XCTAssertEqual(try staged().keys.sorted(), ["A", "B"], "C left the source; B was rejected, not gone")
+        XCTAssertEqual(try int("SELECT count(*) FROM staging.people WHERE _deleted_at IS NOT NULL"), 1)
+        // C comes back: it is undeleted.
+        let back = try load([person(1, "A", "a"), person(2, "B", "b"), person(3, "C", "c")], mode: .snapshot)
+        XCTAssertEqual(back.rowsStaged, 1)
+        XCTAssertEqual(try staged().count, 3)
+    }
+
+    func testOverTheRejectRatioNothingIsStagedAndTheRejectsStay() throws {
+        _ = try load([person(1, "A", "a")], cursor: "c1")
+        let rejects = (2...4).map {
+            RejectedRecord(position: $0, field: "citizen_id", reason: "11 digits, 12 expected", raw: "raw \($0)", key: nil)
+        }
+        XCTAssertThrowsError(try load([person(1, "A", "changed"), person(5, "E", "e")], rejects: rejects, cursor: "c2", ratio: 0.2)) {
+            error in
+            guard case StagingError.rejectRatioExceeded(_, let rejected, let total, _) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(rejected, 3)
+            XCTAssertEqual(total, 5)
+            XCTAssertFalse(String(describing: error).contains("raw"), "no raw values in the message")
+        }
+        XCTAssertEqual(try staged(), ["A": "a"], "staging stays as it was")
+        XCTAssertEqual(
+            try connection.query("SELECT cursor_value FROM citypipe.feed_state WHERE feed = 'people'")[0].decode(String.self, "cursor_value"),
+            "c1", "the cursor did not move")
+        XCTAssertEqual(try int("SELECT count(*) FROM citypipe.rejects WHERE feed = 'people' AND field = 'citizen_id'"), 3)
+        XCTAssertEqual(try int("SELECT count(*) FROM citypipe.feed_runs WHERE feed = 'people' AND status = 'failed'"), 1)
+    }
+
+    func testALoadCutOffBeforeCommitLeavesStagingAndCursorAsTheyWere() throws {
+        _ = try load([person(1, "A", "a")], cursor: "c1")
+        let load = try StagingLoad(connection: connection, schema: people, runID: runID, mode: .snapshot, maxRejectRatio: 0)
+        try load.append([person(1, "A", "changed"), person(2, "B", "b")])
+        // The process dies here: its session ends without COMMIT.
+        connection.close()
+        connection = try database.connect()
+        XCTAssertEqual(try staged(), ["A": "a"])
+        XCTAssertEqual(
+            try connection.query("SELECT cursor_value FROM citypipe.feed_state WHERE feed = 'people'")[0].decode(String.self, "cursor_value"), "c1")
+        XCTAssertEqual(try int("SELECT count(*) FROM citypipe.feed_runs WHERE feed = 'people' AND status = 'running'"), 1,
+            "the cut-off load's feed_runs row stays running (a later run marks it abandoned)")
+    }
+
+    func testAbortRollsBackAndMarksTheFeedRunFailed() throws {
+        let load = try StagingLoad(connection: connection, schema: people, runID: runID, mode: .incremental, maxRejectRatio: 0)
+        try load.append([person(1, "A", "a")])
+        load.abort(reason: "HTTP 503 after 5 attempts")
+        XCTAssertEqual(
+            try int("SELECT count(*) FROM pg_tables WHERE schemaname = 'staging' AND tablename = 'people'"), 0,
+            "even the table made by the aborted load is rolled back")
+        XCTAssertEqual(
+            try connection.query("SELECT error FROM citypipe.feed_runs WHERE feed_run_id = $1", [load.feedRunID])[0].decode(String.self, "error"),
+            "HTTP 503 after 5 attempts")
+        XCTAssertThrowsError(try load.commit())
+    }
+
+    func testDriftPoliciesForANewColumn() throws {
+        _ = try load([person(1, "A", "a")])
+        func widened(_ drift: StagingSchema.DriftPolicy) throws -> StagingSchema {
+            try StagingSchema(feed: "people", columns: people.columns + [.init(name: "phone", sqlType: "text")],
+                primaryKey: ["citizen_id"], drift: drift)
+        }
+        func record(_ phone: String) -> StagedRecord {
+            StagedRecord(position: 1, values: ["A", "a", "1990-03-05", "2025-07-01 08:00:00+07", phone])
+        }
+        XCTAssertThrowsError(try load([record("+84381234567")], schema: try widened(.fail))) { error in
+            XCTAssertTrue(String(describing: error).contains("phone"))
+        }
+        _ = try load([record("+84381234567")], schema: try widened(.ignore))
+        XCTAssertEqual(
+            try connection.query("SELECT _extra->>'phone' AS p FROM staging.people")[0].decode(String.self, "p"), "+84381234567",
+            "ignored columns are kept in _extra")
+        _ = try load([record("+84912345678")], schema: try widened(.propagate))
+        XCTAssertEqual(try connection.query("SELECT phone FROM staging.people")[0].decode(String.self, "phone"), "+84912345678")
+    }
+
+    func testIncompatibleChangesAreRefused() throws {
+        _ = try load([person(1, "A", "a")])
+        let retyped = try StagingSchema(
+            feed: "people", columns: [.init(name: "citizen_id", sqlType: "bigint")] + people.columns.dropFirst(),
+            primaryKey: ["citizen_id"])
+        XCTAssertThrowsError(try StagingLoad(connection: connection, schema: retyped, runID: runID, mode: .incremental, maxRejectRatio: 0)) {
+            XCTAssertTrue(String(describing: $0).contains("citizen_id is text in the table"))
+        }
+        let rekeyed = try StagingSchema(feed: "people", columns: people.columns, primaryKey: ["citizen_id", "birth_date"])
+        XCTAssertThrowsError(try StagingLoad(connection: connection, schema: rekeyed, runID: runID, mode: .incremental, maxRejectRatio: 0)) {
+            XCTAssertTrue(String(describing: $0).contains("primary key"))
+        }
+        XCTAssertFalse(connection.isInTransaction)
+    }
+
+    func testSchemasAreChecked() {
+        XCTAssertThrowsError(try StagingSchema(feed: "Bad-Name", columns: [.init(name: "a", sqlType: "text")], primaryKey: ["a"]))
+        XCTAssertThrowsError(try StagingSchema(feed: "f", columns: [.init(name: "a", sqlType: "varchar(5); DROP")], primaryKey: ["a"]))
+        XCTAssertThrowsError(try StagingSchema(feed: "f", columns: [.init(name: "a", sqlType: "text")], primaryKey: ["b"]))
+        XCTAssertThrowsError(try StagingSchema(feed: "f", columns: [.init(name: "_hash", sqlType: "text")], primaryKey: ["_hash"]))
+    }
+
+    func testKeyHashIsStableAndHidesNothingItShouldNot() {
+        let reject = RejectedRecord(position: 1, field: nil, reason: "x", raw: nil, key: ["027090000001"])
+        XCTAssertEqual(reject.keyHash, RejectedRecord(position: 9, field: "f", reason: "y", raw: "z", key: ["027090000001"]).keyHash)
+        XCTAssertEqual(reject.keyHash?.count, 16)
+        XCTAssertFalse(reject.keyHash?.contains("027090000001") ?? true)
+    }
+}
