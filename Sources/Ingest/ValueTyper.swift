@@ -1,0 +1,74 @@
+import Foundation
+import Normalize
+
+/// Checks one source value against a staging column's SQL type and gives its COPY text form.
+///
+/// The checks are those PostgreSQL would make at COPY time, done here so that one bad value rejects one record
+/// (with its field and reason) instead of failing the batch. Reasons never quote the value.
+enum ValueTyper {
+    enum Outcome: Equatable {
+        case value(String?)
+        case invalid(String)
+    }
+
+    static func type(_ raw: String?, as sqlType: String) -> Outcome {
+        guard let raw else { return .value(nil) }
+        if raw.utf8.contains(0) { return .invalid("holds a NUL byte") }
+        if sqlType == "text" { return .value(raw) }
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        if text.isEmpty { return .value(nil) }
+        switch sqlType {
+        case "integer", "bigint":
+            guard let number = Int64(text.hasPrefix("+") ? String(text.dropFirst()) : text) else {
+                return .invalid("not a whole number")
+            }
+            if sqlType == "integer" && (number < Int64(Int32.min) || number > Int64(Int32.max)) {
+                return .invalid("out of the integer range")
+            }
+            return .value(String(number))
+        case "numeric":
+            return isDecimal(text) ? .value(text) : .invalid("not a decimal number (digits with an optional '.' fraction)")
+        case "double precision":
+            return Double(text) != nil ? .value(text) : .invalid("not a number")
+        case "boolean":
+            switch text.lowercased() {
+            case "true", "t", "1", "yes", "y", "có", "co": return .value("t")
+            case "false", "f", "0", "no", "n", "không", "khong": return .value("f")
+            default: return .invalid("not a boolean (true/false, 1/0, có/không)")
+            }
+        case "date":
+            if case .success(let date) = DateNormalizer.iso(text) { return .value(date.description) }
+            switch DateNormalizer.dayMonthYear(text) {
+            case .success(let date): return .value(date.description)
+            case .failure(let failure): return .invalid("not a date: \(failure.reason)")
+            }
+        case "timestamptz":
+            switch DateNormalizer.timestamp(text) {
+            case .success(let stamp): return .value(stamp.description)
+            case .failure(let failure): return .invalid("not a timestamp: \(failure.reason)")
+            }
+        case "jsonb":
+            guard let data = text.data(using: .utf8),
+                (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
+            else { return .invalid("not valid JSON") }
+            return .value(text)
+        default:
+            return .value(text)
+        }
+    }
+
+    /// `-?digits(.digits)?`
+    static func isDecimal(_ text: String) -> Bool {
+        var digits = 0
+        var seenPoint = false
+        for (index, byte) in text.utf8.enumerated() {
+            switch byte {
+            case 48...57: digits += 1
+            case 46 where !seenPoint && digits > 0: seenPoint = true
+            case 45 where index == 0, 43 where index == 0: continue
+            default: return false
+            }
+        }
+        return digits > 0 && text.utf8.last != 46
+    }
+}
