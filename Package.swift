@@ -16,6 +16,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Feeds over HTTP: streamed bodies with back-pressure, connection pooling, timeouts.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // The HTTP server of the feed simulator (and, later, of the operations-centre API).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries (Debian: libpq-dev, zlib1g-dev).
@@ -56,7 +61,10 @@ let package = Package(
         // Connectors, HTTP fetching, streaming decoders, and the staging loader.
         .target(
             name: "Ingest",
-            dependencies: ["Postgres", "Warehouse", "Normalize", "CZlib"],
+            dependencies: [
+                "Postgres", "Warehouse", "Normalize", "CZlib",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strict
         ),
 
@@ -112,7 +120,11 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestTests",
-            dependencies: ["Ingest", "Postgres", "Warehouse", "TestSupport"],
+            dependencies: [
+                "Ingest", "Postgres", "Warehouse", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
