@@ -21,6 +21,8 @@ let package = Package(
         // The HTTP server of the feed simulator (and, later, of the operations-centre API).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Connector manifests are YAML; Yams gives the node tree with line/column marks that errors name.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries (Debian: libpq-dev, zlib1g-dev).
@@ -47,6 +49,13 @@ let package = Package(
         .target(
             name: "ReferenceData",
             resources: [.copy("Resources")],
+            swiftSettings: strict
+        ),
+
+        // Codable models of Connectors/*.yaml, validated with errors that name file, key path and line.
+        .target(
+            name: "Manifest",
+            dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
 
@@ -82,6 +91,7 @@ let package = Package(
                 "Postgres",
                 "Warehouse",
                 "Normalize",
+                "Manifest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -111,6 +121,11 @@ let package = Package(
             name: "normalize-bench",
             dependencies: ["Normalize", "ReferenceData"],
             path: "Benchmarks/normalize",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ManifestTests",
+            dependencies: ["Manifest", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -11,6 +11,6 @@ struct CityPipe: ParsableCommand {
             else the embedded cluster under $CITYPIPE_HOME/pg (default ./.citypipe), started on demand.
             """,
         version: "0.1.0",
-        subcommands: [DBCommand.self, NormalizeCommand.self]
+        subcommands: [DBCommand.self, CheckCommand.self, NormalizeCommand.self]
     )
 }

@@ -105,4 +105,31 @@ final class CLITests: XCTestCase {
         let unknown = try run(["normalize", "vn_shoe_size", "42"])
         XCTAssertNotEqual(unknown.status, 0)
     }
+
+    /// The project's own Connectors/ folder.
+    static var connectors: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Connectors")
+    }
+
+    func testCheckPassesOnTheShippedManifestsAndNamesFileKeyAndLineOnABrokenCopy() throws {
+        let good = try run(["check", "--connectors", CLITests.connectors.path])
+        XCTAssertEqual(good.status, 0, good.stdout + good.stderr)
+        for feed in ["population", "business", "insurance"] {
+            XCTAssertTrue(good.stdout.contains("OK  \(feed).yaml"), good.stdout)
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("connectors-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let original = try String(contentsOf: CLITests.connectors.appendingPathComponent("population.yaml"), encoding: .utf8)
+        let broken = original.replacingOccurrences(of: "    type: date\n", with: "    type: datee\n")
+        XCTAssertNotEqual(broken, original)
+        try broken.write(to: folder.appendingPathComponent("population.yaml"), atomically: true, encoding: .utf8)
+        let line = (broken.components(separatedBy: "\n").firstIndex { $0.contains("type: datee") } ?? -1) + 1
+        let bad = try run(["check", "--connectors", folder.path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stdout.contains("population.yaml:\(line):"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("fields.birth_date.type"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("did you mean 'date'"), bad.stdout)
+    }
 }

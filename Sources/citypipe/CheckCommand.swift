@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Manifest
+
+/// `citypipe check`: validates every connector manifest without running anything.
+///
+/// Prints `OK  NAME.yaml` per valid manifest, or one line per problem in the compilers'
+/// `file:line:column: key.path: message` format; exits 0 when every manifest is valid, 1 otherwise.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate the connector manifests (Connectors/*.yaml) without running anything.",
+        discussion: """
+            Reports every problem with its file, line, column and key path, e.g.
+              Connectors/x.yaml:12:5: fields.birth_date.type: 'datee' is not a type (did you mean 'date'?)
+            Exit status: 0 when every manifest is valid (warnings allowed), 1 otherwise.
+            """
+    )
+
+    @Option(name: .long, help: "Directory of connector manifests.")
+    var connectors: String = "Connectors"
+
+    @Flag(name: .long, help: "Also check that every ${VARIABLE} the manifests use is set in this environment (values are never printed).")
+    var env = false
+
+    func run() throws {
+        let directory = URL(fileURLWithPath: connectors, isDirectory: true)
+        let files: [URL]
+        do {
+            files = try ManifestLoader.manifestFiles(in: directory)
+        } catch {
+            printError("\(connectors): cannot list the directory: \(error.localizedDescription)")
+            throw ExitCode.failure
+        }
+        guard !files.isEmpty else {
+            printError("\(connectors): no manifests (*.yaml) found")
+            throw ExitCode.failure
+        }
+        let loader = ManifestLoader(knownSemantics: Self.knownSemantics)
+        let environment = ProcessInfo.processInfo.environment
+        var failed = 0
+        for file in files {
+            let display = (connectors as NSString).appendingPathComponent(file.lastPathComponent)
+            let result = loader.load(contentsOf: file, displayPath: display)
+            var problems = result.issues.map(\.description)
+            var valid = result.isValid
+            if env, let manifest = result.manifest {
+                do {
+                    _ = try Placeholders.resolve(manifest, file: display, environment: environment)
+                } catch {
+                    problems.append(error.description)
+                    valid = false
+                }
+            }
+            if valid {
+                print("OK  \(file.lastPathComponent)")
+            } else {
+                failed += 1
+            }
+            problems.forEach { print($0) }
+        }
+        if failed > 0 {
+            printError("\(failed) of \(files.count) manifest\(files.count == 1 ? "" : "s") invalid")
+            throw ExitCode.failure
+        }
+    }
+
+    private func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
