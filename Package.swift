@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Warehouse", "Normalize", "CZlib",
+                "Postgres", "Warehouse", "Normalize", "Manifest", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

@@ -1,0 +1,81 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Ingest
+import Manifest
+import NIOCore
+import XCTest
+
+final class AuthenticatorTests: XCTestCase {
+    func testOAuth2ClientCredentialsAreCachedAndRenewed() async throws {
+        let issued = HitCounter()
+        let router = Router()
+        router.post("/oauth/token") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 4096)
+            let form = String(buffer: body)
+            guard request.headers[.authorization] == "Basic " + Data("lgsp-client:s3cret".utf8).base64EncodedString(),
+                form.contains("grant_type=client_credentials"), form.contains("scope=citizens.read")
+            else { return Response(status: .unauthorized) }
+            let n = await issued.hit()
+            let json = #"{"access_token":"token-\#(n)","token_type":"Bearer","expires_in":61}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+        }
+        let server = try await LoopbackServer.start(router)
+        defer { server.stop() }
+        let spec = AuthSpec.oauth2(OAuth2Auth(
+            tokenURL: "\(server.base)/oauth/token", clientID: "lgsp-client", clientSecret: "s3cret", scopes: ["citizens.read"],
+            expiryMargin: ManifestDuration(seconds: 60)))
+        let auth = Authenticator(feed: "population", spec: spec, client: .shared)
+        var first = HTTPClientRequest(url: "\(server.base)/v1/citizens")
+        try await auth.authorize(&first)
+        var second = HTTPClientRequest(url: "\(server.base)/v1/citizens")
+        try await auth.authorize(&second)
+        XCTAssertEqual(first.headers.first(name: "Authorization"), "Bearer token-1")
+        XCTAssertEqual(second.headers.first(name: "Authorization"), "Bearer token-1", "cached")
+        // expires_in 61 s with a 60 s margin: usable for 1 s.
+        try await Task.sleep(for: .milliseconds(1100))
+        var third = HTTPClientRequest(url: "\(server.base)/v1/citizens")
+        try await auth.authorize(&third)
+        XCTAssertEqual(third.headers.first(name: "Authorization"), "Bearer token-2", "renewed before expiry")
+        await auth.invalidate()
+        var fourth = HTTPClientRequest(url: "\(server.base)/v1/citizens")
+        try await auth.authorize(&fourth)
+        XCTAssertEqual(fourth.headers.first(name: "Authorization"), "Bearer token-3", "renewed after a 401")
+        XCTAssertTrue(auth.refreshesOn401)
+    }
+
+    func testABadClientSecretIsAClearErrorWithoutTheSecret() async throws {
+        let router = Router()
+        router.post("/oauth/token") { _, _ in Response(status: .unauthorized) }
+        let server = try await LoopbackServer.start(router)
+        defer { server.stop() }
+        let auth = Authenticator(
+            feed: "population",
+            spec: .oauth2(OAuth2Auth(tokenURL: "\(server.base)/oauth/token", clientID: "x", clientSecret: "wrong-secret")),
+            client: .shared)
+        var request = HTTPClientRequest(url: "\(server.base)/v1/citizens")
+        do {
+            try await auth.authorize(&request)
+            XCTFail("no error")
+        } catch let error as FetchError {
+            XCTAssertEqual(error.kind, .status(401))
+            XCTAssertFalse(error.description.contains("wrong-secret"))
+            XCTAssertTrue(error.description.contains("population"))
+        }
+    }
+
+    func testAPIKeyBearerAndBasic() async throws {
+        var request = HTTPClientRequest(url: "http://127.0.0.1/v1/enterprises?province=27")
+        try await Authenticator(feed: "business", spec: .apiKey(APIKeyAuth(injectInto: .query, fieldName: "api_key", apiToken: "k y")), client: .shared)
+            .authorize(&request)
+        XCTAssertEqual(request.url, "http://127.0.0.1/v1/enterprises?province=27&api_key=k%20y")
+        try await Authenticator(feed: "business", spec: .apiKey(APIKeyAuth(fieldName: "X-API-Key", apiToken: "abc")), client: .shared)
+            .authorize(&request)
+        XCTAssertEqual(request.headers.first(name: "X-API-Key"), "abc")
+        try await Authenticator(feed: "labour", spec: .bearer(BearerAuth(apiToken: "t0k")), client: .shared).authorize(&request)
+        XCTAssertEqual(request.headers.first(name: "Authorization"), "Bearer t0k")
+        try await Authenticator(feed: "insurance", spec: .basic(BasicAuth(username: "bhxh", password: "p:w")), client: .shared)
+            .authorize(&request)
+        XCTAssertEqual(request.headers.first(name: "Authorization"), "Basic " + Data("bhxh:p:w".utf8).base64EncodedString())
+    }
+}
