@@ -8,11 +8,15 @@ public struct FieldBinding: Sendable, Equatable {
     /// One of `StagingSchema.allowedTypes`.
     public let sqlType: String
     public let required: Bool
+    /// The source's layout of a date, when it is not ISO or d/m/yyyy: `yyyy-MM` (a month, stored as its first
+    /// day), `yyyyMMdd`.
+    public let format: String?
 
-    public init(name: String, sourcePath: String, sqlType: String, required: Bool = false) {
+    public init(name: String, sourcePath: String, sqlType: String, required: Bool = false, format: String? = nil) {
         self.name = name
         self.sourcePath = sourcePath
         self.sqlType = sqlType
         self.required = required
+        self.format = format
     }
 }

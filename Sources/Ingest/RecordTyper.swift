@@ -45,7 +45,7 @@ public struct RecordTyper: Sendable {
         }
         var values = [String?](repeating: nil, count: bindings.count)
         for (index, binding) in bindings.enumerated() {
-            switch ValueTyper.type(sources[index], as: binding.sqlType) {
+            switch ValueTyper.type(sources[index], as: binding.sqlType, format: binding.format) {
             case .value(let typed):
                 let missing = typed.map { $0.trimmingCharacters(in: .whitespaces).isEmpty } ?? true
                 if missing && (binding.required || keyIndexes.contains(index)) {

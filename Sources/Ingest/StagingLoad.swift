@@ -42,6 +42,7 @@ public final class StagingLoad {
     private var received = 0
     private var rejected = 0
     private var open = true
+    private var documentMark: (Int, Int)? = nil
     private var loadTable: String { "cp_load_\(schema.feed)" }
     private var rejectTable: String { "cp_rejects_\(schema.feed)" }
 
@@ -136,6 +137,21 @@ public final class StagingLoad {
         }
         received += records.count + rejects.count
         rejected += rejects.count
+    }
+
+    /// Marks the start of one source document (a file, a window): `rewindDocument` takes the load back here.
+    public func markDocument() throws(StagingError) {
+        guard open else { throw .finished(feed: schema.feed) }
+        try database { try connection.simpleExecute("SAVEPOINT cp_document", name: "mark document") }
+        documentMark = (received, rejected)
+    }
+
+    /// Drops what was appended since `markDocument` (its body was cut off and is fetched again).
+    public func rewindDocument() throws(StagingError) {
+        guard open else { throw .finished(feed: schema.feed) }
+        guard let mark = documentMark else { return }
+        try database { try connection.simpleExecute("ROLLBACK TO SAVEPOINT cp_document", name: "rewind document") }
+        (received, rejected) = mark
     }
 
     /// Merges the load into staging and moves the cursor, in the load's transaction, and commits.

@@ -11,7 +11,7 @@ enum ValueTyper {
         case invalid(String)
     }
 
-    static func type(_ raw: String?, as sqlType: String) -> Outcome {
+    static func type(_ raw: String?, as sqlType: String, format: String? = nil) -> Outcome {
         guard let raw else { return .value(nil) }
         if raw.utf8.contains(0) { return .invalid("holds a NUL byte") }
         if sqlType == "text" { return .value(raw) }
@@ -37,6 +37,7 @@ enum ValueTyper {
             default: return .invalid("not a boolean (true/false, 1/0, có/không)")
             }
         case "date":
+            if let format, let reformatted = reformatDate(text, format) { return type(reformatted, as: "date") }
             if case .success(let date) = DateNormalizer.iso(text) { return .value(date.description) }
             switch DateNormalizer.dayMonthYear(text) {
             case .success(let date): return .value(date.description)
@@ -54,6 +55,22 @@ enum ValueTyper {
             return .value(text)
         default:
             return .value(text)
+        }
+    }
+
+    /// Rewrites a date in a declared layout as ISO, or nil when it does not fit the layout.
+    static func reformatDate(_ text: String, _ format: String) -> String? {
+        let digits = text.filter(\.isNumber)
+        switch format {
+        case "yyyy-MM", "yyyy/MM", "MM/yyyy":
+            guard digits.count == 6 else { return nil }
+            let (year, month) = format.hasPrefix("MM") ? (digits.suffix(4), digits.prefix(2)) : (digits.prefix(4), digits.suffix(2))
+            return "\(year)-\(month)-01"
+        case "yyyyMMdd":
+            guard digits.count == 8, text.count == 8 else { return nil }
+            return "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))"
+        default:
+            return nil
         }
     }
 

@@ -1,0 +1,272 @@
+import Normalize
+
+/// The byte-level RFC 4180 state machine behind `CSVStreamDecoder`. Works on UTF-8 (or single-byte legacy)
+/// bytes; keeps only the current record's bytes, so memory is bounded by `maxRecordBytes`.
+struct CSVEngine {
+    private enum State: UInt8 { case fieldStart, unquoted, quoted, quoteSeen, skipLine }
+
+    private static let lf = UInt8(ascii: "\n")
+    private static let cr = UInt8(ascii: "\r")
+
+    private let delimiter: UInt8
+    /// The quote byte; LF when quoting is off (LF is always tested first, so it never acts as a quote).
+    private let quote: UInt8
+    private let legacy: LegacyEncoding?
+    private let maxRecordBytes: Int
+    private let skipBlankLines: Bool
+
+    private var state = State.fieldStart
+    private var pendingCR = false
+    /// The current record's field bytes, back to back.
+    private(set) var bytes: [UInt8] = []
+    /// End offset in `bytes` of each completed field.
+    private(set) var ends: [Int] = []
+    private var quotedFields: [Bool] = []
+    private var currentQuoted = false
+
+    private var line = 1
+    private var recordLine = 1
+    private var number = 0
+    private var needHeader: Bool
+    private var schema: FieldSchema?
+    private var expectedFields: Int?
+
+    init(options: CSVOptions, legacy: LegacyEncoding?) {
+        delimiter = options.delimiter
+        quote = options.quote ?? Self.lf
+        self.legacy = legacy
+        maxRecordBytes = max(64, options.maxRecordBytes)
+        skipBlankLines = options.skipBlankLines
+        needHeader = options.hasHeader
+        if !options.hasHeader, let names = options.columnNames {
+            schema = FieldSchema(paths: names)
+            expectedFields = names.count
+        }
+        bytes.reserveCapacity(4096)
+        ends.reserveCapacity(64)
+        quotedFields.reserveCapacity(64)
+    }
+
+    /// Capacity of the buffers that grow with a record (for memory-bound checks).
+    var bufferCapacity: Int { bytes.capacity + ends.capacity * 8 + quotedFields.capacity }
+
+    /// The header's field names, once read.
+    var fieldNames: [String]? { schema?.paths }
+
+    mutating func feed(_ p: UnsafeBufferPointer<UInt8>, _ sink: (DecodeEvent) throws -> Void) throws {
+        let n = p.count
+        let delimiter = self.delimiter, quote = self.quote, lf = Self.lf, cr = Self.cr
+        var i = 0
+        while i < n {
+            if pendingCR {
+                pendingCR = false
+                if p[i] == lf {
+                    i += 1
+                    continue
+                }
+            }
+            switch state {
+            case .fieldStart:
+                let b = p[i]
+                if b == lf || b == cr {
+                    try endLine(b, sink)
+                    i += 1
+                } else if b == delimiter {
+                    endField()
+                    i += 1
+                } else if b == quote {
+                    state = .quoted
+                    currentQuoted = true
+                    i += 1
+                } else {
+                    state = .unquoted
+                }
+            case .unquoted:
+                let start = i
+                while i < n {
+                    let c = p[i]
+                    if c == delimiter || c == quote || c == lf || c == cr { break }
+                    i += 1
+                }
+                if i > start { try append(p, start, i, sink) }
+                guard i < n, state == .unquoted else { continue }
+                let c = p[i]
+                i += 1
+                if c == lf || c == cr {
+                    try endLine(c, sink)
+                } else if c == delimiter {
+                    endField()
+                    state = .fieldStart
+                } else {
+                    try reject(.strayQuote, sink)
+                    state = .skipLine
+                }
+            case .quoted:
+                let start = i
+                while i < n {
+                    let c = p[i]
+                    if c == quote { break }
+                    if c == lf { line += 1 }
+                    i += 1
+                }
+                if i > start { try append(p, start, i, sink) }
+                if i < n && state == .quoted {
+                    state = .quoteSeen
+                    i += 1
+                }
+            case .quoteSeen:
+                let b = p[i]
+                i += 1
+                if b == quote {
+                    bytes.append(quote)
+                    state = .quoted
+                } else if b == delimiter {
+                    endField()
+                    state = .fieldStart
+                } else if b == lf || b == cr {
+                    try endLine(b, sink)
+                } else {
+                    try reject(.textAfterQuote, sink)
+                    state = .skipLine
+                }
+            case .skipLine:
+                while i < n && p[i] != lf && p[i] != cr { i += 1 }
+                if i < n {
+                    newline(p[i])
+                    resetRecord()
+                    i += 1
+                }
+            }
+        }
+    }
+
+    mutating func finish(_ sink: (DecodeEvent) throws -> Void) throws {
+        switch state {
+        case .quoted:
+            try reject(.unterminatedQuote, sink)
+            resetRecord()
+        case .quoteSeen, .unquoted:
+            endField()
+            try endRecord(sink)
+            resetRecord()
+        case .fieldStart:
+            if !ends.isEmpty {
+                endField()
+                try endRecord(sink)
+            }
+            resetRecord()
+        case .skipLine:
+            resetRecord()
+        }
+    }
+
+    // MARK: - Record assembly
+
+    private mutating func append(
+        _ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ sink: (DecodeEvent) throws -> Void
+    ) throws {
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<end]))
+        if bytes.count > maxRecordBytes {
+            try reject(.recordTooLarge, sink)
+            bytes.removeAll(keepingCapacity: true)
+            state = .skipLine
+        }
+    }
+
+    private mutating func endField() {
+        ends.append(bytes.count)
+        quotedFields.append(currentQuoted)
+        currentQuoted = false
+    }
+
+    private mutating func newline(_ b: UInt8) {
+        line += 1
+        if b == Self.cr { pendingCR = true }
+    }
+
+    private mutating func endLine(_ b: UInt8, _ sink: (DecodeEvent) throws -> Void) throws {
+        endField()
+        try endRecord(sink)
+        newline(b)
+        resetRecord()
+    }
+
+    private mutating func resetRecord() {
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        quotedFields.removeAll(keepingCapacity: true)
+        currentQuoted = false
+        state = .fieldStart
+        recordLine = line
+    }
+
+    private mutating func endRecord(_ sink: (DecodeEvent) throws -> Void) throws {
+        let count = ends.count
+        if skipBlankLines && count == 1 && ends[0] == 0 && !quotedFields[0] { return }
+        if needHeader {
+            needHeader = false
+            let names = makeValues().enumerated().map { $0.element ?? String($0.offset + 1) }
+            schema = FieldSchema(paths: names)
+            expectedFields = count
+            return
+        }
+        number += 1
+        let schema: FieldSchema
+        if let existing = self.schema {
+            schema = existing
+        } else {
+            schema = FieldSchema(paths: (1...max(count, 1)).map { String($0) })
+            self.schema = schema
+            expectedFields = count
+        }
+        if let expected = expectedFields, expected != count {
+            try sink(
+                .rejected(
+                    RecordError(
+                        record: number, line: recordLine, field: nil, reason: .fieldCount,
+                        message: "expected \(expected) fields, found \(count)")))
+            return
+        }
+        try sink(.record(DecodedRecord(number: number, line: recordLine, schema: schema, values: makeValues())))
+    }
+
+    private func makeValues() -> [String?] {
+        var values: [String?] = []
+        values.reserveCapacity(ends.count)
+        bytes.withUnsafeBufferPointer { buf in
+            var start = 0
+            for (k, end) in ends.enumerated() {
+                if end == start && !quotedFields[k] {
+                    values.append(nil)
+                } else {
+                    values.append(makeString(UnsafeBufferPointer(rebasing: buf[start..<end])))
+                }
+                start = end
+            }
+        }
+        return values
+    }
+
+    private func makeString(_ field: UnsafeBufferPointer<UInt8>) -> String {
+        if let legacy, field.contains(where: { $0 >= 0x80 }) {
+            return LegacyTextNormalizer.decode(bytes: Array(field), from: legacy)
+        }
+        return String(decoding: field, as: UTF8.self)
+    }
+
+    private mutating func reject(_ reason: RecordError.Reason, _ sink: (DecodeEvent) throws -> Void) throws {
+        if needHeader { throw CSVError.badHeader(line: recordLine, reason: reason) }
+        number += 1
+        let index = ends.count
+        let field = schema.flatMap { index < $0.paths.count ? $0.paths[index] : nil } ?? String(index + 1)
+        let message: String
+        switch reason {
+        case .strayQuote: message = "a quote character appears inside an unquoted field; record skipped"
+        case .textAfterQuote: message = "characters follow the closing quote of a quoted field; record skipped"
+        case .unterminatedQuote: message = "a quoted field is still open at the end of the data"
+        case .recordTooLarge: message = "record longer than \(maxRecordBytes) bytes; skipped to the next line"
+        default: message = reason.rawValue
+        }
+        try sink(.rejected(RecordError(record: number, line: recordLine, field: field, reason: reason, message: message)))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Manifest
+import Normalize
+
+/// Which requests an incremental feed makes in a nightly run: one open-ended request from the stored cursor
+/// (minus the lookback) through the cursor's parameter, or windows of the manifest's step from there to now
+/// when the source answers bounded windows (monthly exports).
+struct IncrementalPlan {
+    let manifest: ConnectorManifest
+    let storedCursor: String?
+    let now: Date
+
+    /// The window parameters of each request, in order; one empty window for a snapshot feed.
+    func windows() -> [[(String, String)]] {
+        guard let incremental = manifest.incremental else { return [[]] }
+        let start = storedCursor ?? incremental.startDatetime
+        if let parameter = incremental.parameter {
+            guard let start else { return [[]] }
+            return [[(parameter, IncrementalPlan.subtract(incremental.lookbackWindow, from: start, format: incremental.format))]]
+        }
+        guard let window = incremental.window, let start else { return [[]] }
+        var result: [[(String, String)]] = []
+        var cursor = IncrementalPlan.subtract(incremental.lookbackWindow, from: start, format: incremental.format)
+        let end = IncrementalPlan.format(IncrementalPlan.text(of: now, incremental.format), incremental.format)
+        var guardCount = 0
+        while cursor <= end && guardCount < 10_000 {
+            var parameters = [(window.startParameter, cursor)]
+            let next = IncrementalPlan.add(window.step, to: cursor, format: incremental.format)
+            if let endParameter = window.endParameter { parameters.append((endParameter, next)) }
+            result.append(parameters)
+            guard next > cursor else { break }
+            cursor = next
+            guardCount += 1
+        }
+        return result
+    }
+
+    /// A cursor value in the manifest's format (`2025-07` for months, RFC 3339 for timestamps).
+    static func format(_ value: String, _ format: CursorFormat?) -> String {
+        switch format {
+        case .month: return String(value.prefix(7))
+        case .date: return String(value.prefix(10))
+        default: return value
+        }
+    }
+
+    /// True when `a` is a later cursor value than `b` (timestamps compared as instants).
+    static func isAfter(_ a: String, _ b: String) -> Bool {
+        if case .success(let x) = DateNormalizer.timestamp(a), case .success(let y) = DateNormalizer.timestamp(b) {
+            return x.epochSeconds != y.epochSeconds ? x.epochSeconds > y.epochSeconds : x.fraction > y.fraction
+        }
+        if let x = Int64(a), let y = Int64(b) { return x > y }
+        return a > b
+    }
+
+    static func text(of date: Date, _ format: CursorFormat) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(secondsFromGMT: 7 * 3600)
+        switch format {
+        case .epochSeconds: return String(Int64(date.timeIntervalSince1970))
+        case .epochMillis: return String(Int64(date.timeIntervalSince1970 * 1000))
+        default: return formatter.string(from: date)
+        }
+    }
+
+    /// `value` moved back by `duration` (months, or seconds for timestamps).
+    static func subtract(_ duration: ManifestDuration?, from value: String, format: CursorFormat) -> String {
+        guard let duration, !duration.isZero else { return IncrementalPlan.format(value, format) }
+        return shift(value, months: -duration.months, seconds: -duration.seconds, format: format)
+    }
+
+    static func add(_ duration: ManifestDuration, to value: String, format: CursorFormat) -> String {
+        shift(value, months: duration.months, seconds: duration.seconds, format: format)
+    }
+
+    private static func shift(_ value: String, months: Int, seconds: Double, format: CursorFormat) -> String {
+        switch format {
+        case .month, .date:
+            let parts = value.split(separator: "-").compactMap { Int($0) }
+            guard parts.count >= 2 else { return value }
+            var total = parts[0] * 12 + (parts[1] - 1) + months
+            var day = parts.count > 2 ? parts[2] : 1
+            if seconds != 0, let date = CivilDate(year: total / 12, month: total % 12 + 1, day: day) {
+                let shifted = CivilDate(daysSince1970: date.daysSince1970 + Int((seconds / 86_400).rounded()))
+                total = shifted.year * 12 + shifted.month - 1
+                day = shifted.day
+            }
+            let year = total / 12, month = total % 12 + 1
+            let text = "\(year)-\(month < 10 ? "0" : "")\(month)"
+            return format == .month ? text : text + "-\(day < 10 ? "0" : "")\(day)"
+        case .epochSeconds:
+            return String((Int64(value) ?? 0) + Int64(seconds))
+        case .epochMillis:
+            return String((Int64(value) ?? 0) + Int64(seconds * 1000))
+        case .iso8601:
+            guard case .success(let stamp) = DateNormalizer.timestamp(value) else { return value }
+            var date = Date(timeIntervalSince1970: Double(stamp.epochSeconds) + seconds)
+            if months != 0 { date = Calendar(identifier: .gregorian).date(byAdding: .month, value: months, to: date) ?? date }
+            return text(of: date, .iso8601)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// One base64-embedded XML document being decoded as its text streams in (the `NOIDUNGFILE` of a `FILEHOSO`).
+/// Problems become a single `RecordError` for the outer record; the rest of the document is then ignored.
+final class EmbeddedDocument {
+    private var base64 = Base64StreamDecoder()
+    private let decoder: XMLRecordDecoder
+    private let outerRecord: Int
+    private let type: String
+    private let field: String
+    private var decoded: [UInt8] = []
+    private var failed = false
+    /// Records and rejects produced so far, with `origin` set.
+    var events: [DecodeEvent] = []
+
+    init(options: XMLRecordOptions, outerRecord: Int, type: String, field: String) {
+        decoder = XMLRecordDecoder(options: options)
+        self.outerRecord = outerRecord
+        self.type = type
+        self.field = field
+    }
+
+    var bufferCapacity: Int { decoded.capacity + decoder.bufferCapacity }
+
+    func feedBase64(_ text: UnsafeBufferPointer<UInt8>) {
+        guard !failed else { return }
+        decoded.removeAll(keepingCapacity: true)
+        do {
+            try base64.decode(text, into: &decoded)
+        } catch {
+            fail(.invalidBase64, "the embedded \(type) document is not valid base64")
+            return
+        }
+        do {
+            try decoder.feed(decoded) { collect($0) }
+        } catch {
+            failXML(error)
+        }
+    }
+
+    func finish() {
+        guard !failed else { return }
+        decoded.removeAll(keepingCapacity: true)
+        do {
+            try base64.finish(into: &decoded)
+        } catch {
+            fail(.invalidBase64, "the embedded \(type) document's base64 is truncated")
+            return
+        }
+        do {
+            if !decoded.isEmpty { try decoder.feed(decoded) { collect($0) } }
+            try decoder.finish { collect($0) }
+        } catch {
+            failXML(error)
+        }
+    }
+
+    private func collect(_ event: DecodeEvent) {
+        switch event {
+        case .record(let r):
+            events.append(
+                .record(
+                    DecodedRecord(
+                        number: r.number, line: nil, schema: r.schema, values: r.values,
+                        origin: EmbeddedOrigin(outerRecord: outerRecord, fileType: type))))
+        case .rejected(let e):
+            events.append(
+                .rejected(
+                    RecordError(
+                        record: outerRecord, line: nil, field: field + "/" + (e.field ?? ""), reason: e.reason,
+                        message: "in the embedded \(type) document, record \(e.record): \(e.message)")))
+        }
+    }
+
+    private func failXML(_ error: any Error) {
+        let detail = (error as? XMLDecodeError).map { "\($0.reason.rawValue) at byte \($0.offset)" } ?? "unreadable"
+        fail(.invalidEmbeddedXML, "the embedded \(type) document is not well-formed XML (\(detail))")
+    }
+
+    private func fail(_ reason: RecordError.Reason, _ message: String) {
+        failed = true
+        events.append(
+            .rejected(RecordError(record: outerRecord, line: nil, field: field, reason: reason, message: message)))
+    }
+}

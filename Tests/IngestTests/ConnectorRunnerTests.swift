@@ -1,0 +1,116 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Ingest
+import Manifest
+import NIOCore
+import Postgres
+import TestSupport
+import Warehouse
+import XCTest
+
+/// The shipped manifests of Connectors/ run end to end against a small stand-in of the sources on loopback and
+/// the embedded PostgreSQL.
+final class ConnectorRunnerTests: DatabaseTestCase {
+    override var databasePrefix: String { "runner" }
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        _ = try Migrator().migrate(connection, try Warehouse.migrations())
+    }
+
+    static let connectors = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Connectors")
+
+    func manifest(_ name: String, _ environment: [String: String]) throws -> ConnectorManifest {
+        let loader = ManifestLoader(knownSemantics: [
+            "vn_person_name", "vn_admin_unit", "vn_citizen_id", "vn_tax_code", "vn_phone", "date_dmy", "date_iso",
+            "excel_date", "timestamp", "legacy_text", "vn2000_point",
+        ])
+        let file = ConnectorRunnerTests.connectors.appendingPathComponent("\(name).yaml")
+        return try Placeholders.resolve(try loader.loadValid(contentsOf: file), file: file.path, environment: environment)
+    }
+
+    func ingest(_ manifest: ConnectorManifest) async throws -> StagingLoad.Report {
+        let runID = try RunLedger.start(connection, pipeline: "test", kind: .ingest)
+        let fast = ConnectorManifestTweaks.fastRetries(manifest)
+        return try await ConnectorRunner(manifest: fast).run(connection: connection, runID: runID)
+    }
+
+    func rows(_ sql: String) throws -> [[String?]] {
+        try connection.query(sql).values
+    }
+
+    // MARK: - population: OAuth2, cursor pages, incremental
+
+    func testPopulationLoadsEveryPageIncrementallyAndRefreshesAnExpiredToken() async throws {
+        let source = PopulationSource(people: 2_345)
+        let server = try await LoopbackServer.start(source.router())
+        defer { server.stop() }
+        let env = [
+            "CITYPIPE_POPULATION_URL": server.base, "CITYPIPE_POPULATION_CLIENT_ID": "lgsp",
+            "CITYPIPE_POPULATION_CLIENT_SECRET": "s3cret",
+        ]
+        let population = try manifest("population", env)
+
+        let first = try await ingest(population)
+        XCTAssertEqual(first.rowsIn, 2_345)
+        XCTAssertEqual(first.rowsRejected, 1, "the record with 31/02 as its birth date")
+        XCTAssertEqual(first.rowsStaged, 2_344)
+        XCTAssertEqual(try rows("SELECT count(*) FROM staging.population")[0][0], "2344")
+        XCTAssertEqual(
+            try rows("SELECT field, position FROM citypipe.rejects WHERE feed = 'population'")[0], ["birth_date", "1000"])
+        let tokens = await source.tokensIssued
+        XCTAssertGreaterThanOrEqual(tokens, 2, "the token expired after 2 pages and was renewed")
+        let cursor = try rows("SELECT cursor_value FROM citypipe.feed_state WHERE feed = 'population'")[0][0]
+        XCTAssertEqual(cursor, "2025-07-10T00:49:12+07:00", "the latest updated_at staged (person 2,344: 2,344 × 333 s after 1 July)")
+
+        // Nothing changed: the second run asks from the cursor minus the lookback and stages nothing new.
+        let second = try await ingest(population)
+        XCTAssertEqual(second.rowsStaged, 0)
+        XCTAssertLessThan(second.rowsIn, 100, "only the lookback window was asked for")
+
+        // A record changes at the source: it replaces its staged row.
+        await source.rename(index: 42, to: "Nguyễn Thị Hoà")
+        let third = try await ingest(population)
+        XCTAssertEqual(third.rowsStaged, 1)
+        XCTAssertEqual(
+            try rows("SELECT full_name FROM staging.population WHERE citizen_id = '\(PopulationSource.id(42))'")[0][0],
+            "Nguyễn Thị Hoà")
+        XCTAssertEqual(try rows("SELECT count(*) FROM staging.population")[0][0], "2344", "no duplicates")
+    }
+
+    // MARK: - insurance: monthly gzip CSV windows
+
+    func testInsuranceMonthlyGzipExportsSurviveATruncatedBody() async throws {
+        let source = try InsuranceSource()
+        let server = try await LoopbackServer.start(source.router())
+        defer { server.stop() }
+        var insurance = try manifest(
+            "insurance",
+            ["CITYPIPE_INSURANCE_URL": server.base, "CITYPIPE_INSURANCE_USER": "bhxh", "CITYPIPE_INSURANCE_PASSWORD": "pw"])
+        insurance.incremental?.startDatetime = "2025-05"
+        let report = try await ingest(insurance)
+        let months = try rows("SELECT to_char(period, 'YYYY-MM'), count(*) FROM staging.insurance GROUP BY 1 ORDER BY 1")
+        XCTAssertEqual(months.first, ["2025-05", "3"])
+        XCTAssertTrue(months.contains(["2025-06", "3"]))
+        XCTAssertEqual(report.rowsRejected, 0)
+        let truncated = await source.truncatedOnce
+        XCTAssertTrue(truncated, "June's first body was cut off and fetched again")
+        XCTAssertEqual(try rows("SELECT count(*) FROM staging.insurance WHERE period = '2025-06-01'")[0][0], "3", "no half load")
+        XCTAssertEqual(try rows("SELECT employer_tax_code FROM staging.insurance WHERE insurance_code = '2701000001' AND period = '2025-05-01'")[0][0], "2300325764")
+        XCTAssertEqual(
+            try rows("SELECT cursor_value FROM citypipe.feed_state WHERE feed = 'insurance'")[0][0], "2025-06",
+            "the cursor is the latest month with data; later months were asked for and were empty")
+    }
+}
+
+/// Speeds up retries for tests.
+enum ConnectorManifestTweaks {
+    static func fastRetries(_ manifest: ConnectorManifest) -> ConnectorManifest {
+        var copy = manifest
+        copy.retry.initialDelay = ManifestDuration(seconds: 0.01)
+        copy.rateLimit = nil
+        return copy
+    }
+}
