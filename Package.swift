@@ -92,6 +92,7 @@ let package = Package(
                 "Warehouse",
                 "Normalize",
                 "Manifest",
+                "Ingest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `citypipe` command line: the operator's and the developer's entry point.
 @main
-struct CityPipe: ParsableCommand {
+struct CityPipe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "citypipe",
         abstract: "The data-integration pipeline of a provincial smart-city data centre.",
@@ -11,6 +11,6 @@ struct CityPipe: ParsableCommand {
             else the embedded cluster under $CITYPIPE_HOME/pg (default ./.citypipe), started on demand.
             """,
         version: "0.1.0",
-        subcommands: [DBCommand.self, CheckCommand.self, NormalizeCommand.self]
+        subcommands: [IngestCommand.self, CheckCommand.self, DBCommand.self, NormalizeCommand.self]
     )
 }

@@ -1,6 +1,6 @@
-import Normalize
+import Ingest
 
 extension CheckCommand {
     /// The semantics a manifest field may declare: one per normaliser.
-    static let knownSemantics = Semantic.allCases.map(\.rawValue)
+    static let knownSemantics = ManifestCatalog.knownSemantics
 }

@@ -132,4 +132,19 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(bad.stdout.contains("fields.birth_date.type"), bad.stdout)
         XCTAssertTrue(bad.stdout.contains("did you mean 'date'"), bad.stdout)
     }
+
+    func testIngestNamesUnknownFeedsAndFeedsThatCannotRun() throws {
+        _ = try TestCluster.cluster()
+        let home = ["CITYPIPE_HOME": TestCluster.home.path]
+        let unknown = try run(["ingest", "cadastre", "--connectors", CLITests.connectors.path], environment: home)
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("no manifest"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("population"), "lists the feeds there are: \(unknown.stderr)")
+        // The variables that point the manifest at its source are not set: the feed fails, named, exit 2.
+        let unset = try run(["ingest", "business", "--connectors", CLITests.connectors.path], environment: home)
+        XCTAssertEqual(unset.status, 2, unset.stdout + unset.stderr)
+        XCTAssertTrue(unset.stdout.contains(#""event":"feed.failed""#), unset.stdout)
+        XCTAssertTrue(unset.stdout.contains("CITYPIPE_BUSINESS_API_KEY"), unset.stdout)
+        XCTAssertTrue(unset.stderr.contains("failed feeds: business"), unset.stderr)
+    }
 }
