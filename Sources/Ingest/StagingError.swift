@@ -10,6 +10,8 @@ public enum StagingError: Error, CustomStringConvertible, Sendable {
     case rejectRatioExceeded(feed: String, rejected: Int, total: Int, limit: Double)
     /// A record does not have one value per column.
     case recordShape(feed: String, position: Int, expected: Int, found: Int)
+    /// Another process is loading this feed now.
+    case busy(feed: String)
     /// The load was used after it finished.
     case finished(feed: String)
     /// PostgreSQL failed.
@@ -26,6 +28,8 @@ public enum StagingError: Error, CustomStringConvertible, Sendable {
         case .recordShape(let feed, let position, let expected, let found):
             return "feed \(feed), record \(position): \(found) values for \(expected) columns (a bug in the connector)"
         case .finished(let feed): return "feed \(feed): the load has already finished"
+        case .busy(let feed):
+            return "feed \(feed): another process is loading it now (advisory lock citypipe:feed:\(feed)); try again when it is done"
         case .database(let feed, let error): return "feed \(feed): \(error)"
         }
     }

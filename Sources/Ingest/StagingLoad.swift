@@ -56,7 +56,17 @@ public final class StagingLoad {
         self.runID = runID
         self.mode = mode
         self.maxRejectRatio = maxRejectRatio
+        guard (try? connection.tryAdvisoryLock(named: StagingLoad.lockName(schema.feed))) == true else {
+            throw .busy(feed: schema.feed)
+        }
         do {
+            // Holding the feed's lock, any load still marked running was cut off (its session is gone).
+            try connection.query(
+                """
+                UPDATE citypipe.feed_runs SET status = 'failed', finished_at = now(),
+                    error = 'abandoned: the process ended before its load committed; nothing of it was staged'
+                WHERE feed = $1 AND status = 'running'
+                """, [schema.feed], name: "mark abandoned loads")
             let cursor = try connection.query(
                 "SELECT cursor_value FROM citypipe.feed_state WHERE feed = $1", [schema.feed], name: "read cursor")
                 .first?.decode(String?.self, "cursor_value")
@@ -80,13 +90,13 @@ public final class StagingLoad {
                 ) ON COMMIT DROP;
                 """, name: "create load tables")
         } catch let error as StagingError {
-            try? connection.simpleExecute("ROLLBACK", name: "rollback load")
+            StagingLoad.release(connection, schema.feed)
             throw error
         } catch let error as PostgresError {
-            try? connection.simpleExecute("ROLLBACK", name: "rollback load")
+            StagingLoad.release(connection, schema.feed)
             throw .database(feed: schema.feed, error)
         } catch {
-            try? connection.simpleExecute("ROLLBACK", name: "rollback load")
+            StagingLoad.release(connection, schema.feed)
             throw .database(feed: schema.feed, PostgresError(.server, message: String(describing: error)))
         }
     }
@@ -175,6 +185,7 @@ public final class StagingLoad {
                 try finishFeedRun(status: "failed", staged: 0, unchanged: 0, deleted: 0, cursor: nil, bytesIn: bytesIn,
                     requests: requests, retries: retries, error: error.description)
                 try connection.simpleExecute("COMMIT", name: "commit rejects")
+                StagingLoad.release(connection, schema.feed)
                 throw error
             }
             let (staged, unchanged, deleted) = try merge()
@@ -196,6 +207,7 @@ public final class StagingLoad {
             try finishFeedRun(status: "succeeded", staged: staged, unchanged: unchanged, deleted: deleted, cursor: cursor,
                 bytesIn: bytesIn, requests: requests, retries: retries, error: nil)
             try connection.simpleExecute("COMMIT", name: "commit load")
+            StagingLoad.release(connection, schema.feed)
             return Report(
                 feedRunID: feedRunID, rowsIn: received, rowsStaged: staged, rowsUnchanged: unchanged,
                 rowsDeleted: deleted, rowsRejected: rejected)
@@ -220,10 +232,18 @@ public final class StagingLoad {
     }
 
     private func abandon(_ reason: String) {
-        try? connection.simpleExecute("ROLLBACK", name: "rollback load")
+        StagingLoad.release(connection, schema.feed)
         _ = try? connection.query(
             "UPDATE citypipe.feed_runs SET status = 'failed', finished_at = now(), error = $2, rows_in = $3, rows_rejected = $4 WHERE feed_run_id = $1",
             [feedRunID, reason, received, rejected], name: "fail feed run")
+    }
+
+    static func lockName(_ feed: String) -> String { "citypipe:feed:\(feed)" }
+
+    /// Rolls back whatever is open and lets go of the feed's lock.
+    static func release(_ connection: PostgresConnection, _ feed: String) {
+        if connection.isInTransaction { try? connection.simpleExecute("ROLLBACK", name: "rollback load") }
+        _ = try? connection.advisoryUnlock(named: lockName(feed))
     }
 
     /// MERGE by key (last record of a key wins), skipping unchanged hashes; snapshot deletes.

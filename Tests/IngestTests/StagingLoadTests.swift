@@ -147,7 +147,24 @@ final class StagingLoadTests: DatabaseTestCase {
         XCTAssertEqual(
             try connection.query("SELECT cursor_value FROM citypipe.feed_state WHERE feed = 'people'")[0].decode(String.self, "cursor_value"), "c1")
         XCTAssertEqual(try int("SELECT count(*) FROM citypipe.feed_runs WHERE feed = 'people' AND status = 'running'"), 1,
-            "the cut-off load's feed_runs row stays running (a later run marks it abandoned)")
+            "the cut-off load's feed_runs row stays running until the next load of the feed")
+        _ = try self.load([person(1, "A", "a"), person(2, "B", "b")])
+        XCTAssertEqual(try int("SELECT count(*) FROM citypipe.feed_runs WHERE feed = 'people' AND status = 'running'"), 0)
+        XCTAssertEqual(try int("SELECT count(*) FROM citypipe.feed_runs WHERE feed = 'people' AND error LIKE 'abandoned%'"), 1)
+        XCTAssertEqual(try staged(), ["A": "a", "B": "b"])
+    }
+
+    func testOneFeedIsLoadedByOneProcessAtATime() throws {
+        let other = try database.connect()
+        defer { other.close() }
+        let first = try StagingLoad(connection: connection, schema: people, runID: runID, mode: .incremental, maxRejectRatio: 0)
+        XCTAssertThrowsError(try StagingLoad(connection: other, schema: people, runID: runID, mode: .incremental, maxRejectRatio: 0)) {
+            guard case StagingError.busy(let feed) = $0 else { return XCTFail("\($0)") }
+            XCTAssertEqual(feed, "people")
+        }
+        try first.append([person(1, "A", "a")])
+        _ = try first.commit()
+        XCTAssertNoThrow(try StagingLoad(connection: other, schema: people, runID: runID, mode: .incremental, maxRejectRatio: 0).abort(reason: "test"))
     }
 
     func testAbortRollsBackAndMarksTheFeedRunFailed() throws {
