@@ -8,6 +8,8 @@ actor PopulationSource {
     private var names: [String]
     private var updated: [Date]
     private(set) var tokensIssued = 0
+    private(set) var pagesServed = 0
+    var pageDelay: Duration = .zero
     private var tokenUses: [String: Int] = [:]
     let base = Date(timeIntervalSince1970: 1_751_302_800)  // 2025-07-01 00:00:00+07
 
@@ -19,6 +21,13 @@ actor PopulationSource {
     static func id(_ index: Int) -> String {
         let digits = String(index)
         return "027090" + String(repeating: "0", count: 6 - digits.count) + digits
+    }
+
+    func setPageDelay(_ delay: Duration) { pageDelay = delay }
+
+    func served() -> Duration {
+        pagesServed += 1
+        return pageDelay
     }
 
     func rename(index: Int, to name: String) {
@@ -73,6 +82,7 @@ actor PopulationSource {
             let cursor = query.get("cursor").flatMap { Data(base64Encoded: String($0)) }.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
             let limit = query.get("limit", as: Int.self) ?? 100
             let page = await self.page(since: since, cursor: cursor, limit: min(limit, 1000))
+            try await Task.sleep(for: await self.served())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: page.json)))
         }
         return router
