@@ -65,6 +65,8 @@ public final class ConnectorRunner: Sendable {
                 let planner = PagePlanner(request: manifest.request, pagination: manifest.pagination, windowParameters: window)
                 if manifest.kind.isJSON {
                     try await session.loadPages(planner)
+                } else if let files = LocalFiles.matching(manifest.request.url) {
+                    for file in files { try await session.loadFile(file) }
                 } else {
                     try await session.loadStream(url: planner.firstURL())
                 }
@@ -189,6 +191,29 @@ public final class ConnectorRunner: Sendable {
             }
         }
 
+        /// A local file (a path or a glob in `request.url`), streamed in 1 MiB reads.
+        func loadFile(_ path: String) async throws {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw LocalFiles.Unreadable(feed: runner.manifest.name, path: path)
+            }
+            defer { try? handle.close() }
+            let stream = RecordStream(decoder: try runner.streamDecoderFactory()())
+            var pending: [DecodeEvent] = []
+            do {
+                while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                    try chunk.withUnsafeBytes { raw in try stream.feed(raw) { pending.append($0) } }
+                    if pending.count >= runner.batchSize {
+                        try await stage(pending)
+                        pending.removeAll(keepingCapacity: true)
+                    }
+                }
+                try stream.finish { pending.append($0) }
+            } catch let error as InflateError {
+                throw LocalFiles.Unreadable(feed: runner.manifest.name, path: path, reason: error.description)
+            }
+            try await stage(pending)
+        }
+
         /// Types decoded records and appends them (with the rejects) to the load.
         func stage(_ events: [DecodeEvent]) async throws {
             guard !events.isEmpty else { return }
@@ -242,6 +267,17 @@ public final class ConnectorRunner: Sendable {
                 hasHeader: csv?.header ?? true, columnNames: csv?.columns,
                 encoding: Ingest.CSVTextEncoding(rawValue: csv?.encoding.rawValue ?? "utf-8") ?? .utf8)
             return { try CSVStreamDecoder(options: options) }
+        case .xml:
+            guard let element = records.element else {
+                throw StagingError.invalidSchema(feed: manifest.name, reason: "an xml feed needs records.element")
+            }
+            let embedded = records.embedded.map {
+                EmbeddedXMLOptions(
+                    element: $0.content.description, typeElement: $0.typeElement?.description ?? "",
+                    types: Set($0.types), recordPath: $0.element.description)
+            }
+            let options = XMLRecordOptions(recordPath: element.description, embedded: embedded)
+            return { XMLRecordDecoder(options: options) }
         default:
             throw StagingError.invalidSchema(
                 feed: manifest.name, reason: "kind \(manifest.kind.rawValue) is not supported by this citypipe yet")

@@ -1,0 +1,110 @@
+import Foundation
+import Ingest
+import Manifest
+import Postgres
+import TestSupport
+import Warehouse
+import XCTest
+
+/// Feeds read from local files (a path or a glob instead of an HTTP URL): gzip CSV exports and the
+/// health-insurance XML envelope with base64-embedded XML1 files.
+final class LocalFileFeedTests: DatabaseTestCase {
+    override var databasePrefix: String { "files" }
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        _ = try Warehouse.migrate(connection)
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("feed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: folder)
+        super.tearDown()
+    }
+
+    func load(_ yaml: String) async throws -> StagingLoad.Report {
+        let name = yaml.split(separator: "\n")[0].replacingOccurrences(of: "name: ", with: "")
+        let result = ManifestLoader(knownSemantics: ManifestCatalog.knownSemantics).load(yaml: yaml, file: "\(name).yaml")
+        guard let manifest = result.manifest, result.isValid else {
+            throw NSError(domain: "manifest", code: 1, userInfo: [NSLocalizedDescriptionKey: result.issues.map(\.description).joined(separator: "\n")])
+        }
+        let runID = try RunLedger.start(connection, pipeline: "test", kind: .ingest)
+        return try await ConnectorRunner(manifest: manifest).run(connection: connection, runID: runID)
+    }
+
+    func testAGlobOfGzipCSVExports() async throws {
+        for month in ["2025-05", "2025-06"] {
+            let csv = "\u{FEFF}so_dinh_danh;ma_so_bhxh;ky\r\n" + (1...4).map { "02709000000\($0);270100000\($0);\(month)" }.joined(separator: "\r\n")
+            try Data(try InsuranceSource.gzip(Array(csv.utf8))).write(to: folder.appendingPathComponent("bhxh-\(month).csv.gz"))
+        }
+        try Data("not a feed".utf8).write(to: folder.appendingPathComponent("README.txt"))
+        let report = try await load(
+            """
+            name: bhxh_files
+            kind: csv
+            request:
+              url: file://\(folder.path)/bhxh-*.csv.gz
+            records:
+              csv: {delimiter: ";", header: true}
+            primary_key: [insurance_code, period]
+            fields:
+              citizen_id: {path: so_dinh_danh, type: text, semantic: vn_citizen_id}
+              insurance_code: {path: ma_so_bhxh, type: text, required: true}
+              period: {path: ky, type: date, format: yyyy-MM, required: true}
+            """)
+        XCTAssertEqual(report.rowsStaged, 8)
+        XCTAssertEqual(
+            try connection.query("SELECT count(DISTINCT period) AS n FROM staging.bhxh_files")[0].decode(Int.self, "n"), 2)
+    }
+
+    func testTheHealthInsuranceEnvelopeIsUnpacked() async throws {
+        func xml1(_ maLK: String, _ cccd: String, _ name: String) -> String {
+            """
+            <?xml version="1.0" encoding="utf-8"?>
+            <TONG_HOP><MA_LK>\(maLK)</MA_LK><SO_CCCD>\(cccd)</SO_CCCD><HO_TEN>\(name)</HO_TEN><NGAY_SINH>199003050000</NGAY_SINH>
+            <MA_BENH_CHINH>J06.9</MA_BENH_CHINH><T_TONGCHI_BV>350000</T_TONGCHI_BV></TONG_HOP>
+            """
+        }
+        func hoso(_ documents: [(String, String)]) -> String {
+            "<HOSO>" + documents.map { type, body in
+                "<FILEHOSO><LOAIHOSO>\(type)</LOAIHOSO><NOIDUNGFILE>\(Data(body.utf8).base64EncodedString())</NOIDUNGFILE></FILEHOSO>"
+            }.joined() + "</HOSO>"
+        }
+        let envelope = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <GIAMDINHHS><THONGTINDONVI><MACSKCB>27001</MACSKCB></THONGTINDONVI><THONGTINHOSO><NGAYLAP>20250131</NGAYLAP>
+            <DANHSACHHOSO>
+            \(hoso([("XML1", xml1("LK001", "027090000001", "Nguyễn Văn An")), ("XML2", "<CHI_TIET_THUOC/>")]))
+            \(hoso([("XML1", xml1("LK002", "024190000002", "Trần Thị Bình"))]))
+            </DANHSACHHOSO></THONGTINHOSO></GIAMDINHHS>
+            """
+        try Data(envelope.utf8).write(to: folder.appendingPathComponent("27001-20250131.xml"))
+        let report = try await load(
+            """
+            name: claims_files
+            kind: xml
+            request:
+              url: file://\(folder.path)/*.xml
+            records:
+              element: GIAMDINHHS/THONGTINHOSO/DANHSACHHOSO/HOSO
+              embedded:
+                content: NOIDUNGFILE
+                type_element: LOAIHOSO
+                types: [XML1]
+                element: TONG_HOP
+            primary_key: [ma_lk]
+            fields:
+              ma_lk: {path: MA_LK, type: text, required: true}
+              so_cccd: {path: SO_CCCD, type: text, semantic: vn_citizen_id}
+              ho_ten: {path: HO_TEN, type: text, semantic: vn_person_name}
+              ma_benh_chinh: {path: MA_BENH_CHINH, type: text}
+              t_tongchi_bv: {path: T_TONGCHI_BV, type: numeric}
+            """)
+        XCTAssertEqual(report.rowsStaged, 2)
+        let rows = try connection.query("SELECT ma_lk, ho_ten, t_tongchi_bv::text AS t FROM staging.claims_files ORDER BY ma_lk")
+        XCTAssertEqual(try rows.map { try $0.decode(String.self, "ho_ten") }, ["Nguyễn Văn An", "Trần Thị Bình"])
+        XCTAssertEqual(try rows[0].decode(String.self, "t"), "350000")
+    }
+}
