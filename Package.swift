@@ -119,6 +119,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "decode-bench",
+            dependencies: ["Ingest", "CZlib"],
+            path: "Benchmarks/decode",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "normalize-bench",
             dependencies: ["Normalize", "ReferenceData"],
             path: "Benchmarks/normalize",
@@ -137,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "IngestTests",
             dependencies: [
-                "Ingest", "Postgres", "Warehouse", "TestSupport",
+                "Ingest", "Postgres", "Warehouse", "TestSupport", "Normalize", "CZlib", "Manifest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

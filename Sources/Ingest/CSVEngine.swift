@@ -11,7 +11,7 @@ struct CSVEngine {
     private let delimiter: UInt8
     /// The quote byte; LF when quoting is off (LF is always tested first, so it never acts as a quote).
     private let quote: UInt8
-    private let legacy: LegacyEncoding?
+    private let legacy: LegacyFieldDecoder?
     private let maxRecordBytes: Int
     private let skipBlankLines: Bool
 
@@ -34,7 +34,7 @@ struct CSVEngine {
     init(options: CSVOptions, legacy: LegacyEncoding?) {
         delimiter = options.delimiter
         quote = options.quote ?? Self.lf
-        self.legacy = legacy
+        self.legacy = legacy.map(LegacyFieldDecoder.init(encoding:))
         maxRecordBytes = max(64, options.maxRecordBytes)
         skipBlankLines = options.skipBlankLines
         needHeader = options.hasHeader
@@ -205,8 +205,9 @@ struct CSVEngine {
         if skipBlankLines && count == 1 && ends[0] == 0 && !quotedFields[0] { return }
         if needHeader {
             needHeader = false
-            let names = makeValues().enumerated().map { $0.element ?? String($0.offset + 1) }
-            schema = FieldSchema(paths: names)
+            let (values, invalid) = makeValues()
+            if invalid != nil { throw CSVError.badHeader(line: recordLine, reason: .invalidEncoding) }
+            schema = FieldSchema(paths: values.enumerated().map { $0.element ?? String($0.offset + 1) })
             expectedFields = count
             return
         }
@@ -227,31 +228,43 @@ struct CSVEngine {
                         message: "expected \(expected) fields, found \(count)")))
             return
         }
-        try sink(.record(DecodedRecord(number: number, line: recordLine, schema: schema, values: makeValues())))
+        let (values, invalid) = makeValues()
+        if let invalid {
+            try sink(
+                .rejected(
+                    RecordError(
+                        record: number, line: recordLine, field: invalid < schema.paths.count ? schema.paths[invalid] : nil,
+                        reason: .invalidEncoding,
+                        message: "the field is not valid \(legacy == nil ? "UTF-8" : "text") (is the declared encoding right?)")))
+            return
+        }
+        try sink(.record(DecodedRecord(number: number, line: recordLine, schema: schema, values: values)))
     }
 
-    private func makeValues() -> [String?] {
+    /// The record's values, and the index of the first field that is not valid text, if any.
+    ///
+    /// UTF-8 is validated once over the whole record (fields split at ASCII bytes, so no sequence spans two) and
+    /// never replaced silently: a wrong declared encoding would otherwise turn every name into U+FFFD.
+    private func makeValues() -> (values: [String?], invalidField: Int?) {
         var values: [String?] = []
         values.reserveCapacity(ends.count)
-        bytes.withUnsafeBufferPointer { buf in
+        let invalid: Int? = bytes.withUnsafeBufferPointer { buf in
+            if legacy == nil, let offset = UTF8Validator.firstInvalidOffset(buf) {
+                return ends.firstIndex { $0 > offset } ?? max(ends.count - 1, 0)
+            }
             var start = 0
             for (k, end) in ends.enumerated() {
                 if end == start && !quotedFields[k] {
                     values.append(nil)
                 } else {
-                    values.append(makeString(UnsafeBufferPointer(rebasing: buf[start..<end])))
+                    let field = UnsafeBufferPointer(rebasing: buf[start..<end])
+                    values.append(legacy.map { $0.decode(field) } ?? String(decoding: field, as: UTF8.self))
                 }
                 start = end
             }
+            return nil
         }
-        return values
-    }
-
-    private func makeString(_ field: UnsafeBufferPointer<UInt8>) -> String {
-        if let legacy, field.contains(where: { $0 >= 0x80 }) {
-            return LegacyTextNormalizer.decode(bytes: Array(field), from: legacy)
-        }
-        return String(decoding: field, as: UTF8.self)
+        return (values, invalid)
     }
 
     private mutating func reject(_ reason: RecordError.Reason, _ sink: (DecodeEvent) throws -> Void) throws {

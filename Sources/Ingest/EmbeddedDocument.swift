@@ -1,5 +1,8 @@
 /// One base64-embedded XML document being decoded as its text streams in (the `NOIDUNGFILE` of a `FILEHOSO`).
-/// Problems become a single `RecordError` for the outer record; the rest of the document is then ignored.
+///
+/// All or nothing: its records are held until the document ends, so a broken file (bad base64, malformed XML, over
+/// `maxBytes` decoded) yields one `RecordError` for the outer record and none of its records, never half a claim.
+/// Memory is bounded by `maxBytes` of decoded document.
 final class EmbeddedDocument {
     private var base64 = Base64StreamDecoder()
     private let decoder: XMLRecordDecoder
@@ -11,7 +14,11 @@ final class EmbeddedDocument {
     /// Records and rejects produced so far, with `origin` set.
     var events: [DecodeEvent] = []
 
+    private let maxBytes: Int
+    private var totalBytes = 0
+
     init(options: XMLRecordOptions, outerRecord: Int, type: String, field: String) {
+        maxBytes = options.maxRecordBytes
         decoder = XMLRecordDecoder(options: options)
         self.outerRecord = outerRecord
         self.type = type
@@ -20,6 +27,9 @@ final class EmbeddedDocument {
 
     var bufferCapacity: Int { decoded.capacity + decoder.bufferCapacity }
 
+    /// Records held until the document ends.
+    var heldRecords: Int { events.count }
+
     func feedBase64(_ text: UnsafeBufferPointer<UInt8>) {
         guard !failed else { return }
         decoded.removeAll(keepingCapacity: true)
@@ -27,6 +37,11 @@ final class EmbeddedDocument {
             try base64.decode(text, into: &decoded)
         } catch {
             fail(.invalidBase64, "the embedded \(type) document is not valid base64")
+            return
+        }
+        totalBytes += decoded.count
+        guard totalBytes <= maxBytes else {
+            fail(.recordTooLarge, "the embedded \(type) document is longer than \(maxBytes) bytes")
             return
         }
         do {
@@ -77,6 +92,7 @@ final class EmbeddedDocument {
 
     private func fail(_ reason: RecordError.Reason, _ message: String) {
         failed = true
+        events.removeAll()  // all or nothing
         events.append(
             .rejected(RecordError(record: outerRecord, line: nil, field: field, reason: reason, message: message)))
     }

@@ -42,7 +42,7 @@ public struct JSONRecordExtractor: Sendable {
     private let keepAsJSON: Set<String>
 
     /// Creates an extractor; `nextPath` locates a cursor token or next URL (FHIR: `link[?relation=next]` is
-    /// handled by `nextLink(relation:)`).
+    /// read with `nextLink(in:relation:)`).
     public init(recordsPath: String, nextPath: String? = nil, keepAsJSON: Set<String> = []) throws(JSONExtractError) {
         guard let records = JSONPath(recordsPath) else { throw .invalidPath(recordsPath) }
         self.recordsPath = records

@@ -11,6 +11,8 @@ public struct RecordError: Error, Sendable, Hashable, CustomStringConvertible {
         case textAfterQuote = "text_after_quote"
         /// A CSV record whose field count differs from the header's (or the first record's).
         case fieldCount = "field_count"
+        /// A field whose bytes are not valid in the stream's encoding (usually a wrong declared encoding).
+        case invalidEncoding = "invalid_encoding"
         /// A record larger than the decoder's limit (skipped to the next line).
         case recordTooLarge = "record_too_large"
         /// An embedded document (130/QĐ-BYT `NOIDUNGFILE`) whose base64 is invalid.

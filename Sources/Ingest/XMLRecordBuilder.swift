@@ -84,7 +84,13 @@ final class XMLRecordBuilder: XMLTokenHandler {
             return
         }
         if !hadChild {
-            let value = text.isEmpty ? nil : String(decoding: text, as: UTF8.self)
+            var value: String?
+            if !text.isEmpty {
+                value = String(validating: text, as: UTF8.self)
+                if value == nil {
+                    rejectRecord(.invalidEncoding, field: rel, "the element's text is not valid UTF-8")
+                }
+            }
             if let spec = options.embedded, name == spec.typeElement {
                 childType[depth - 1] = value.map(trimmed)
             }
@@ -218,23 +224,6 @@ final class XMLRecordBuilder: XMLTokenHandler {
             }
         }
         doc.events.removeAll()
-    }
-
-    /// Moves records completed inside an open embedded document to `pending` (called after each chunk).
-    func drainEmbedded() {
-        guard let doc = embedded, !doc.events.isEmpty else { return }
-        for event in doc.events {
-            if case .record(let r) = event {
-                emitted += 1
-                pending.append(
-                    .record(
-                        DecodedRecord(
-                            number: emitted, line: nil, schema: r.schema, values: r.values, origin: r.origin)))
-            } else {
-                pending.append(event)
-            }
-        }
-        doc.events.removeAll(keepingCapacity: true)
     }
 
     private func trimmed(_ s: String) -> String {

@@ -5,9 +5,10 @@
 /// (`FILEHOSO/@id`). An empty leaf is nil. Memory is bounded by one record, not the document.
 ///
 /// With `options.embedded`, the outer records are not emitted: each embedded base64 document of a listed type is
-/// decoded and parsed as it streams in, and its records are emitted with `origin` naming the outer record and the
-/// file type. A bad embedded document (invalid base64, malformed XML, missing type) is a `RecordError` for the
-/// outer record and decoding goes on; a malformed outer document throws `XMLDecodeError`.
+/// decoded and parsed as it streams in, and its records are emitted, all together when the document ends, with
+/// `origin` naming the outer record and the file type. A bad embedded document (invalid base64, malformed XML,
+/// missing type, more than `maxRecordBytes` decoded) is one `RecordError` for the outer record and none of its
+/// records, and decoding goes on; a malformed outer document throws `XMLDecodeError`.
 public final class XMLRecordDecoder {
     /// The options in use.
     public let options: XMLRecordOptions
@@ -57,7 +58,6 @@ public final class XMLRecordDecoder {
     }
 
     private func drain(_ sink: (DecodeEvent) throws -> Void) throws {
-        builder.drainEmbedded()
         for event in builder.pending { try sink(event) }
         builder.pending.removeAll(keepingCapacity: true)
     }

@@ -10,16 +10,7 @@ final class CLITests: XCTestCase {
         var stderr: String
     }
 
-    /// `.build/debug/citypipe`, beside the test bundle.
-    static var binary: URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        if folder.pathExtension == "xctest" { folder = folder.deletingLastPathComponent() }
-        for candidate in [folder, folder.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("citypipe")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return folder.appendingPathComponent("citypipe")
-    }
+    static var binary: URL { BuiltBinary.citypipe }
 
     func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
@@ -106,11 +97,7 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(unknown.status, 0)
     }
 
-    /// The project's own Connectors/ folder.
-    static var connectors: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Connectors")
-    }
+    static var connectors: URL { BuiltBinary.connectors }
 
     func testCheckPassesOnTheShippedManifestsAndNamesFileKeyAndLineOnABrokenCopy() throws {
         let good = try run(["check", "--connectors", CLITests.connectors.path])

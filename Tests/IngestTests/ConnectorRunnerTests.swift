@@ -19,14 +19,10 @@ final class ConnectorRunnerTests: DatabaseTestCase {
         _ = try Migrator().migrate(connection, try Warehouse.migrations())
     }
 
-    static let connectors = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Connectors")
+    static var connectors: URL { BuiltBinary.connectors }
 
     func manifest(_ name: String, _ environment: [String: String]) throws -> ConnectorManifest {
-        let loader = ManifestLoader(knownSemantics: [
-            "vn_person_name", "vn_admin_unit", "vn_citizen_id", "vn_tax_code", "vn_phone", "date_dmy", "date_iso",
-            "excel_date", "timestamp", "legacy_text", "vn2000_point",
-        ])
+        let loader = ManifestLoader(knownSemantics: ManifestCatalog.knownSemantics)
         let file = ConnectorRunnerTests.connectors.appendingPathComponent("\(name).yaml")
         return try Placeholders.resolve(try loader.loadValid(contentsOf: file), file: file.path, environment: environment)
     }

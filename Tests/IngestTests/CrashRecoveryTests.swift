@@ -14,11 +14,7 @@ import Glibc
 final class CrashRecoveryTests: DatabaseTestCase {
     override var databasePrefix: String { "crash" }
 
-    static var binary: URL {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        if folder.pathExtension == "xctest" { folder = folder.deletingLastPathComponent() }
-        return folder.appendingPathComponent("citypipe")
-    }
+    static var binary: URL { BuiltBinary.citypipe }
 
     func testKillNineMidLoadThenRerunEqualsTheSource() async throws {
         _ = try Warehouse.migrate(connection)
