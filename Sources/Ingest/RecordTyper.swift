@@ -35,17 +35,26 @@ public struct RecordTyper: Sendable {
     ///   - raw: the record's raw text, kept with a reject (computed only for a reject).
     public func type(position: Int, fields: [(String, String?)], raw: () -> String) -> TypedRecord {
         var sources = [String?](repeating: nil, count: bindings.count)
-        var extra: [String: Any] = [:]
+        var extra: [(String, String?)] = []
         for (path, value) in fields {
             if let index = indexByPath[path] {
                 sources[index] = value
-            } else if keepExtra, let value {
-                extra[path] = value
+            } else if keepExtra {
+                extra.append((path, value))
             }
         }
+        return type(position: position, values: sources, extra: extra, raw: raw)
+    }
+
+    /// Types one record whose values are already in binding order (see `FieldProjection`), with the fields no
+    /// binding names.
+    public func type(position: Int, values sources: [String?], extra: [(String, String?)], raw: () -> String)
+        -> TypedRecord
+    {
         var values = [String?](repeating: nil, count: bindings.count)
         for (index, binding) in bindings.enumerated() {
-            switch ValueTyper.type(sources[index], as: binding.sqlType, format: binding.format) {
+            let source = index < sources.count ? sources[index] : nil
+            switch ValueTyper.type(source, as: binding.sqlType, format: binding.format) {
             case .value(let typed):
                 let missing = typed.map { $0.trimmingCharacters(in: .whitespaces).isEmpty } ?? true
                 if missing && (binding.required || keyIndexes.contains(index)) {
@@ -56,11 +65,8 @@ public struct RecordTyper: Sendable {
                 return .rejected(reject(position, binding.name, reason, sources, raw))
             }
         }
-        var extraText: String? = nil
-        if !extra.isEmpty, let data = try? JSONSerialization.data(withJSONObject: extra, options: [.sortedKeys]) {
-            extraText = String(decoding: data, as: UTF8.self)
-        }
-        return .staged(StagedRecord(position: position, values: values, extra: extraText))
+        let kept = keepExtra ? extra.filter { $0.1 != nil } : []
+        return .staged(StagedRecord(position: position, values: values, extra: kept.isEmpty ? nil : JSONText.object(kept)))
     }
 
     private func reject(

@@ -96,6 +96,7 @@ public final class ConnectorRunner: Sendable {
         let auth: Authenticator
         let progress: Progress?
         let cursorIndex: Int?
+        let projection: FieldProjection
         let cursor = WorkerOwned<String?>(nil)
         var position = 0
 
@@ -112,6 +113,7 @@ public final class ConnectorRunner: Sendable {
             self.progress = progress
             let field = runner.manifest.incremental?.cursorField
             self.cursorIndex = typer.bindings.firstIndex { $0.name == field }
+            self.projection = FieldProjection(sourcePaths: typer.bindings.map(\.sourcePath))
         }
 
         func request(_ url: String) -> @Sendable () async throws -> HTTPClientRequest {
@@ -223,8 +225,10 @@ public final class ConnectorRunner: Sendable {
             for event in events {
                 switch event {
                 case .record(let record):
-                    let fields = record.fields.map { ($0.path, $0.value) }
-                    switch typer.type(position: record.number, fields: fields, raw: { Session.rawText(fields) }) {
+                    let values = projection.values(of: record)
+                    let extra = projection.extraFields(of: record).map { ($0.path, $0.value) }
+                    let raw = { Session.rawText(record.fields.map { ($0.path, $0.value) }) }
+                    switch typer.type(position: record.number, values: values, extra: extra, raw: raw) {
                     case .staged(let row):
                         if let index = cursorIndex, let value = row.values[index] { advanceCursor(value) }
                         staged.append(row)
