@@ -94,6 +94,12 @@ public final class CopyInWriter {
         try endRow()
     }
 
+    /// Appends bytes already in the COPY statement's format (for example a CSV file with `FORMAT csv`), as is.
+    public func appendRaw(_ bytes: UnsafeRawBufferPointer) throws(PostgresError) {
+        buffer.append(contentsOf: bytes)
+        try flushIfFull()
+    }
+
     /// Sends whatever is buffered.
     public func flush() throws(PostgresError) {
         guard !buffer.isEmpty else { return }

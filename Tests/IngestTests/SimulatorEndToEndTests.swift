@@ -1,0 +1,70 @@
+import Foundation
+import Ingest
+import Postgres
+import TestSupport
+import Warehouse
+import XCTest
+
+/// `citypipe ingest` of the three feeds against `citypipe simulate`, compared with the simulator's truth.
+final class SimulatorEndToEndTests: DatabaseTestCase {
+    override var databasePrefix: String { "e2e" }
+
+    func ingest(_ feeds: [String], _ simulator: SimulatorProcess) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = BuiltBinary.citypipe
+        process.arguments = ["ingest"] + feeds + ["--connectors", BuiltBinary.connectors.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(simulator.exports) { _, new in new }
+        environment["DATABASE_URL"] = database.url
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    func count(_ sql: String) throws -> Int {
+        try connection.query(sql)[0].decode(Int.self, at: 0)
+    }
+
+    /// Rows in one table and not the other, both ways.
+    func difference(_ staged: String, _ truth: String, columns: String) throws -> Int {
+        try count("SELECT count(*) FROM ((SELECT \(columns) FROM \(staged) EXCEPT SELECT \(columns) FROM \(truth)) UNION ALL (SELECT \(columns) FROM \(truth) EXCEPT SELECT \(columns) FROM \(staged))) AS d")
+    }
+
+    func compareWithTruth(_ simulator: SimulatorProcess) throws {
+        try TruthFiles.load(
+            simulator.truth.appendingPathComponent("population.csv"), into: "truth_population",
+            columns: "citizen_id text, full_name text, birth_date text, sex text, phone text, ward_code text, address text, updated_at timestamptz",
+            connection)
+        XCTAssertGreaterThan(try count("SELECT count(*) FROM truth_population"), 100)
+        XCTAssertEqual(
+            try difference("staging.population", "truth_population", columns: "citizen_id, full_name, sex, phone, ward_code, address, updated_at"), 0,
+            "staging.population equals the truth")
+    }
+
+    func testAFullLoadEqualsTheTruthAndASecondRunAddsNothing() throws {
+        _ = try Warehouse.migrate(connection)
+        let simulator = try SimulatorProcess(seed: 11, scale: 0.01)
+        defer { simulator.stop() }
+        XCTAssertNotNil(simulator.exports["CITYPIPE_POPULATION_URL"])
+        let first = try ingest(["population", "business", "insurance"], simulator)
+        XCTAssertEqual(first.status, 0, first.output)
+        try compareWithTruth(simulator)
+        let again = try ingest(["population"], simulator)
+        XCTAssertEqual(again.status, 0, again.output)
+        XCTAssertTrue(again.output.contains(#""staged":0"#), again.output)
+    }
+
+    func testWithFaultsTheResultStillEqualsTheTruth() throws {
+        _ = try Warehouse.migrate(connection)
+        let simulator = try SimulatorProcess(seed: 12, scale: 0.01, faults: 0.05)
+        defer { simulator.stop() }
+        let run = try ingest(["population"], simulator)
+        XCTAssertEqual(run.status, 0, run.output)
+        try compareWithTruth(simulator)
+    }
+}

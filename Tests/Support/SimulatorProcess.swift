@@ -1,0 +1,53 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `citypipe simulate` running as a child process for a test: its environment exports, its truth folder.
+public final class SimulatorProcess: @unchecked Sendable {
+    public let process: Process
+    /// The `export NAME=VALUE` lines it printed, as a dictionary.
+    public let exports: [String: String]
+    public let truth: URL
+
+    public init(seed: Int, scale: Double, faults: Double = 0, extra: [String] = []) throws {
+        truth = FileManager.default.temporaryDirectory.appendingPathComponent("truth-\(UUID().uuidString)")
+        process = Process()
+        process.executableURL = BuiltBinary.citypipe
+        process.arguments = [
+            "simulate", "--port", "0", "--seed", String(seed), "--scale", String(scale), "--faults", String(faults),
+            "--truth", truth.path,
+        ] + extra
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var exports: [String: String] = [:]
+        var text = ""
+        let reader = output.fileHandleForReading
+        let deadline = Date().addingTimeInterval(120)
+        while !text.contains("# serving"), Date() < deadline {
+            let data = reader.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
+            let assignment = line.dropFirst("export ".count)
+            guard let equals = assignment.firstIndex(of: "=") else { continue }
+            var value = String(assignment[assignment.index(after: equals)...])
+            if value.hasPrefix("'") && value.hasSuffix("'") && value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            exports[String(assignment[..<equals])] = value
+        }
+        self.exports = exports
+    }
+
+    /// Stops the simulator and removes its truth folder.
+    public func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: truth)
+    }
+}
