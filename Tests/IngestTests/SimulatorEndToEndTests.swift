@@ -9,6 +9,11 @@ import XCTest
 final class SimulatorEndToEndTests: DatabaseTestCase {
     override var databasePrefix: String { "e2e" }
 
+    override func setUpWithError() throws {
+        try XCTSkipUnless(SimulatorProcess.isAvailable, "this build has no citypipe simulate")
+        try super.setUpWithError()
+    }
+
     func ingest(_ feeds: [String], _ simulator: SimulatorProcess) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = BuiltBinary.citypipe

@@ -42,6 +42,18 @@ public final class SimulatorProcess: @unchecked Sendable {
         self.exports = exports
     }
 
+    /// Whether this build has the `simulate` command.
+    public static var isAvailable: Bool {
+        let process = Process()
+        process.executableURL = BuiltBinary.citypipe
+        process.arguments = ["simulate", "--help"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
     /// Stops the simulator and removes its truth folder.
     public func stop() {
         if process.isRunning {
