@@ -46,12 +46,14 @@ public final class SimulatorProcess: @unchecked Sendable {
     public static var isAvailable: Bool {
         let process = Process()
         process.executableURL = BuiltBinary.citypipe
-        process.arguments = ["simulate", "--help"]
-        process.standardOutput = FileHandle.nullDevice
+        process.arguments = ["--help"]
+        let output = Pipe()
+        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return false }
+        let help = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return process.terminationStatus == 0
+        return help.contains("\n  simulate ")
     }
 
     /// Stops the simulator and removes its truth folder.
