@@ -77,6 +77,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // Simulated feeds (population, business, insurance) over HTTP on loopback: tests, demo, benchmarks.
+        .target(
+            name: "FeedSimulator",
+            dependencies: [
+                "ReferenceData", "Normalize", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
         // The project's database: which one to use, its migrations, loading reference data.
         .target(
             name: "Warehouse",
@@ -93,6 +104,7 @@ let package = Package(
                 "Normalize",
                 "Manifest",
                 "Ingest",
+                "FeedSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -146,6 +158,14 @@ let package = Package(
                 "Ingest", "Postgres", "Warehouse", "TestSupport", "Normalize", "CZlib", "Manifest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FeedSimulatorTests",
+            dependencies: [
+                "FeedSimulator", "Normalize", "ReferenceData", "CZlib",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),

@@ -1,0 +1,49 @@
+import Hummingbird
+
+/// `GET /api/v2/enterprises` (business manifest): API key header, offset/limit, a full snapshot.
+struct BusinessRoutes {
+    let simulator: FeedSimulator
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v2/enterprises") { request, _ -> Response in
+            try await enterprises(request)
+        }
+    }
+
+    private func enterprises(_ request: Request) async throws -> Response {
+        let fault = simulator.faults.draw(for: .business)
+        let apiKey = request.headers.first { $0.name.canonicalName == "x-api-key" }?.value
+        guard apiKey == simulator.configuration.credentials.businessAPIKey else {
+            return Responses.error(.unauthorized, "invalid_api_key", "a valid X-API-Key header is required")
+        }
+        if let rejection = Responses.rejection(for: fault) { return rejection }
+        let query = request.uri.queryParameters
+        var offset = 0
+        var limit = 100
+        if let raw = query["offset"] {
+            guard let value = Int(raw), value >= 0 else {
+                return Responses.error(.badRequest, "invalid_request", "offset must be a non-negative integer")
+            }
+            offset = value
+        }
+        if let raw = query["limit"] {
+            guard let value = Int(raw), value >= 1 else {
+                return Responses.error(.badRequest, "invalid_request", "limit must be a positive integer")
+            }
+            limit = min(value, FeedSimulator.maxPageSize)
+        }
+        let state = simulator.simulation.state
+        let key = BusinessPageKey(generation: state.generation, offset: offset, limit: limit)
+        let page = simulator.businessPages.page(key) {
+            simulator.simulation.renderBusinessPage(offset: offset, limit: limit, state: state)
+        }
+        return try await Responses.body(page.body, contentType: "application/json; charset=utf-8", fault: fault)
+    }
+}
+
+/// Which business page: everything that decides its bytes.
+struct BusinessPageKey: Hashable, Sendable {
+    let generation: Int
+    let offset: Int
+    let limit: Int
+}

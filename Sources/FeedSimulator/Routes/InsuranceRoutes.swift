@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+
+/// `GET /exports/participants.csv.gz?period=YYYY-MM` (insurance manifest): HTTP Basic, one gzip CSV per month.
+struct InsuranceRoutes {
+    let simulator: FeedSimulator
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/exports/participants.csv.gz") { request, _ -> Response in
+            try await export(request)
+        }
+    }
+
+    private func export(_ request: Request) async throws -> Response {
+        let fault = simulator.faults.draw(for: .insurance)
+        let credentials = simulator.configuration.credentials
+        guard let user = BasicAuth.parse(request.headers[.authorization]), user.user == credentials.insuranceUser,
+            user.password == credentials.insurancePassword
+        else {
+            var headers: HTTPFields = [:]
+            headers[.wwwAuthenticate] = "Basic realm=\"BHXH exports\""
+            return Responses.error(.unauthorized, "unauthorized", "valid Basic credentials are required", headers: headers)
+        }
+        if let rejection = Responses.rejection(for: fault) { return rejection }
+        guard let raw = request.uri.queryParameters["period"], let period = Period(raw) else {
+            return Responses.error(.badRequest, "invalid_request", "period=YYYY-MM is required")
+        }
+        guard period >= InsuranceGenerator.firstPeriod, period <= Self.currentPeriod() else {
+            return Responses.error(.notFound, "not_found", "no export for \(period.text)")
+        }
+        guard var bytes = simulator.insuranceFile(period) else {
+            return Responses.error(.internalServerError, "internal", "compression failed")
+        }
+        if fault == .badGzip, bytes.count > 20 {
+            let position = 10 + (bytes.count - 18) / 2
+            bytes[position] ^= 0x5A
+        }
+        var headers: HTTPFields = [:]
+        headers[.contentDisposition] = "attachment; filename=\"participants_\(period.text).csv.gz\""
+        return try await Responses.body(
+            ByteBuffer(bytes: bytes), contentType: "application/gzip", fault: fault, headers: headers)
+    }
+
+    /// This month in Asia/Ho_Chi_Minh: later months have no export yet (404).
+    static func currentPeriod() -> Period {
+        let now = Int64(Date().timeIntervalSince1970) + Timestamps.offset
+        let (y, m, _) = Timestamps.civil(fromDays: Int(Timestamps.floorDiv(now, 86_400)))
+        return Period(year: y, month: m)
+    }
+}

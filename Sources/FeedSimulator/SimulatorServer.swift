@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The feed simulator: serves the `population`, `business` and `insurance` feeds of `Connectors/` over HTTP on
+/// loopback, deterministically from a seed and a scale, with injectable faults, and writes the truth a correct
+/// ingest must end with.
+///
+/// Endpoints (all on one port): `POST /oauth/token`, `GET /v1/citizens`, `GET /api/v2/enterprises`,
+/// `GET /exports/participants.csv.gz?period=YYYY-MM`, and the admin endpoints of `AdminRoutes`.
+public final class FeedSimulator: Sendable {
+    /// Largest page the feeds serve (`limit` above it is clamped).
+    public static let maxPageSize = 1000
+
+    /// The configuration it runs with.
+    public let configuration: SimulatorConfiguration
+    let simulation: Simulation
+    let tokens: TokenStore
+    let faults: FaultInjector
+    let populationPages = PageCache<PopulationPageKey>(capacity: 64)
+    let businessPages = PageCache<BusinessPageKey>(capacity: 32)
+    private let insuranceFiles = InsuranceFileCache(capacity: 4)
+    private let truth: TruthWriter?
+    private let advanceLock = AsyncLock()
+
+    /// Builds the simulator and writes the initial truth (if asked); serving starts with `run`.
+    public init(configuration: SimulatorConfiguration) throws {
+        self.configuration = configuration
+        simulation = try Simulation(configuration: configuration)
+        tokens = TokenStore(ttlSeconds: configuration.tokenTTL, seed: configuration.seed)
+        faults = FaultInjector(rate: configuration.faultRate, seed: configuration.seed)
+        truth = try configuration.truthDirectory.map { try TruthWriter(path: $0) }
+        try truth?.write(simulation, state: simulation.state, includeInsurance: true)
+    }
+
+    /// `export NAME=VALUE` lines for a simulator listening on `port`.
+    public func exports(port: Int) -> [String] {
+        configuration.credentials.exports(baseURL: "http://\(configuration.host):\(port)")
+    }
+
+    /// The current generation (0 before any advance).
+    public var generation: Int { simulation.state.generation }
+
+    /// Moves to the next generation (see `AdminRoutes`) and rewrites the truth; returns the new generation.
+    @discardableResult
+    public func advance(changed: Int, added: Int, removed: Int) async throws -> Int {
+        try await advanceState(changed: changed, added: added, removed: removed).generation
+    }
+
+    func advanceState(changed: Int, added: Int, removed: Int) async throws -> SimulationState {
+        try await advanceLock.withLock {
+            let state = simulation.advance(changed: changed, added: added, removed: removed)
+            try truth?.write(simulation, state: state, includeInsurance: false)
+            return state
+        }
+    }
+
+    /// The gzip file of one month (cached).
+    func insuranceFile(_ period: Period) -> [UInt8]? {
+        insuranceFiles.file(period) { Gzip.compress(simulation.insurance.csv(of: period)) }
+    }
+
+    /// Serves until cancelled (or SIGINT/SIGTERM); `onReady` gets the bound port before the first request.
+    public func run(onReady: @escaping @Sendable (Int) async -> Void) async throws {
+        let router = Router()
+        PopulationRoutes(simulator: self).register(on: router)
+        BusinessRoutes(simulator: self).register(on: router)
+        InsuranceRoutes(simulator: self).register(on: router)
+        AdminRoutes(simulator: self).register(on: router)
+        var logger = Logger(label: "citypipe.simulate")
+        logger.logLevel = configuration.quiet ? .critical : .warning
+        let app = Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "citypipe-simulator"),
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await app.runService()
+    }
+}
+
+/// The last few gzip files, so that a retried download costs nothing.
+final class InsuranceFileCache: @unchecked Sendable {
+    private let capacity: Int
+    private let lock = NSLock()
+    private var files: [(Period, [UInt8])] = []
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func file(_ period: Period, make: () -> [UInt8]?) -> [UInt8]? {
+        if let hit = lock.withLock({ files.first { $0.0 == period }?.1 }) { return hit }
+        guard let made = make() else { return nil }
+        lock.withLock {
+            files.removeAll { $0.0 == period }
+            files.append((period, made))
+            if files.count > capacity { files.removeFirst() }
+        }
+        return made
+    }
+}
+
+/// Serialises async work (advances) without blocking a thread.
+actor AsyncLock {
+    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await body()
+    }
+}
