@@ -59,6 +59,32 @@ final class SimulatorEndToEndTests: DatabaseTestCase {
         let first = try ingest(["population", "business", "insurance"], simulator)
         XCTAssertEqual(first.status, 0, first.output)
         try compareWithTruth(simulator)
+        try TruthFiles.load(
+            simulator.truth.appendingPathComponent("business.csv"), into: "truth_business",
+            columns: "tax_code text, name text, vsic text, capital numeric, status text, legal_rep_citizen_id text, address text, registered_on text",
+            connection)
+        XCTAssertEqual(
+            try difference(
+                "(SELECT * FROM staging.business WHERE _deleted_at IS NULL) AS s",
+                "(SELECT tax_code, name, vsic, capital, status, legal_rep_citizen_id, address, CASE WHEN registered_on ~ '^[0-9]{4}-' THEN registered_on::date ELSE to_date(registered_on, 'DD/MM/YYYY') END AS registered_on FROM truth_business) AS t",
+                columns: "tax_code, name, vsic, capital, status, legal_rep_citizen_id, address, registered_on"), 0,
+            "staging.business equals the truth")
+        try TruthFiles.load(
+            simulator.truth.appendingPathComponent("insurance.csv"), into: "truth_insurance",
+            columns: "citizen_id text, insurance_code text, employer_tax_code text, scheme text, period text", connection)
+        XCTAssertEqual(
+            try difference(
+                "(SELECT citizen_id, insurance_code, employer_tax_code, scheme, to_char(period, 'YYYY-MM') AS period FROM staging.insurance) AS s",
+                "truth_insurance", columns: "citizen_id, insurance_code, employer_tax_code, scheme, period"), 0,
+            "staging.insurance equals the truth")
+        try TruthFiles.load(
+            simulator.truth.appendingPathComponent("rejects.csv"), into: "truth_rejects",
+            columns: "feed text, position text, key text, field text, reason text", connection)
+        for feed in ["population", "business"] {
+            XCTAssertEqual(
+                try count("SELECT count(*) FROM citypipe.rejects WHERE feed = '\(feed)'"),
+                try count("SELECT count(*) FROM truth_rejects WHERE feed = '\(feed)'"), "\(feed): every malformed record, and only those, rejected")
+        }
         let again = try ingest(["population"], simulator)
         XCTAssertEqual(again.status, 0, again.output)
         XCTAssertTrue(again.output.contains(#""staged":0"#), again.output)
