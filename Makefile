@@ -4,7 +4,7 @@ CITYPIPE := .build/debug/citypipe
 # The test suite's own embedded cluster (a folder the postgres user can enter when run as root).
 export CITYPIPE_TEST_HOME ?= /tmp/citypipe-test-$(shell id -u)
 
-.PHONY: all bootstrap build test demo bench-copy clean
+.PHONY: all bootstrap build test demo bench-copy bench-ingest clean
 
 all: build
 
@@ -20,12 +20,14 @@ test: build
 	exit $$status
 
 demo: build
-	$(CITYPIPE) db up
-	$(CITYPIPE) db migrate
-	$(CITYPIPE) db status
+	CITYPIPE_BIN=$(CITYPIPE) scripts/demo
 
 bench-copy: bootstrap
 	Benchmarks/copy/run.sh
+
+bench-ingest:
+	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
+	Benchmarks/ingest/run.sh
 
 clean:
 	-$(CITYPIPE) db down
