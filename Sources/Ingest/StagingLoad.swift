@@ -63,7 +63,7 @@ public final class StagingLoad {
             // Holding the feed's lock, any load still marked running was cut off (its session is gone).
             try connection.query(
                 """
-                UPDATE citypipe.feed_runs SET status = 'failed', finished_at = now(),
+                UPDATE citypipe.feed_runs SET status = 'failed', finished_at = clock_timestamp(),
                     error = 'abandoned: the process ended before its load committed; nothing of it was staged'
                 WHERE feed = $1 AND status = 'running'
                 """, [schema.feed], name: "mark abandoned loads")
@@ -234,7 +234,7 @@ public final class StagingLoad {
     private func abandon(_ reason: String) {
         StagingLoad.release(connection, schema.feed)
         _ = try? connection.query(
-            "UPDATE citypipe.feed_runs SET status = 'failed', finished_at = now(), error = $2, rows_in = $3, rows_rejected = $4 WHERE feed_run_id = $1",
+            "UPDATE citypipe.feed_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2, rows_in = $3, rows_rejected = $4 WHERE feed_run_id = $1",
             [feedRunID, reason, received, rejected], name: "fail feed run")
     }
 
@@ -297,7 +297,7 @@ public final class StagingLoad {
     ) throws {
         try connection.query(
             """
-            UPDATE citypipe.feed_runs SET status = $2, finished_at = now(), rows_in = $3, rows_staged = $4,
+            UPDATE citypipe.feed_runs SET status = $2, finished_at = clock_timestamp(), rows_in = $3, rows_staged = $4,
                 rows_unchanged = $5, rows_deleted = $6, rows_rejected = $7, bytes_in = $8, requests = $9, retries = $10,
                 cursor_after = coalesce($11, cursor_before), error = $12
             WHERE feed_run_id = $1

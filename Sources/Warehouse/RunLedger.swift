@@ -35,7 +35,7 @@ public enum RunLedger {
         _ connection: PostgresConnection, runID: Int64, outcome: Outcome, error: String? = nil
     ) throws(PostgresError) {
         try connection.query(
-            "UPDATE citypipe.runs SET status = $2, finished_at = now(), error = $3 WHERE run_id = $1",
+            "UPDATE citypipe.runs SET status = $2, finished_at = clock_timestamp(), error = $3 WHERE run_id = $1",
             [runID, outcome.rawValue, error], name: "finish run")
     }
 }

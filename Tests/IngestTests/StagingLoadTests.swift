@@ -63,7 +63,8 @@ final class StagingLoadTests: DatabaseTestCase {
         let state = try connection.query("SELECT cursor_value, last_run_id FROM citypipe.feed_state WHERE feed = 'people'")[0]
         XCTAssertEqual(try state.decode(String.self, "cursor_value"), "2025-07-01T08:00:00+07:00")
         XCTAssertEqual(try state.decode(Int64.self, "last_run_id"), runID)
-        let run = try connection.query("SELECT status, rows_in, rows_staged, cursor_after FROM citypipe.feed_runs WHERE feed_run_id = $1", [report.feedRunID])[0]
+        let run = try connection.query("SELECT status, rows_in, rows_staged, cursor_after, duration > interval '0' AS timed FROM citypipe.feed_runs WHERE feed_run_id = $1", [report.feedRunID])[0]
+        XCTAssertEqual(try run.decode(Bool.self, "timed"), true, "finished_at is the wall clock at commit, not the transaction's start")
         XCTAssertEqual(try run.decode(String.self, "status"), "succeeded")
         XCTAssertEqual(try run.decode(Int.self, "rows_staged"), 2)
         XCTAssertEqual(try run.decode(String.self, "cursor_after"), "2025-07-01T08:00:00+07:00")
