@@ -27,11 +27,6 @@ extension ConnectorManifest {
 }
 
 extension SQLType {
-    /// The PostgreSQL type of a staging column.
-    var stagingType: String {
-        switch rawValue {
-        case "double": return "double precision"
-        default: return rawValue
-        }
-    }
+    /// The PostgreSQL type of a staging column (the manifest's names are PostgreSQL's).
+    var stagingType: String { rawValue }
 }
