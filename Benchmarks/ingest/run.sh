@@ -44,7 +44,9 @@ LOAD CSV FROM '$work/pop.csv' (citizen_id, full_name, birth_date, sex, phone, wa
   SET work_mem to '64MB';
 PGL
   start=$(date +%s.%N)
-  pgloader --quiet "$work/load.pgl" >"$work/pgloader.log" 2>&1 || { echo "pgloader failed:"; tail -5 "$work/pgloader.log"; }
+  if [[ "${PGLOADER:-1}" == 1 ]]; then
+    timeout 300 pgloader --quiet "$work/load.pgl" >"$work/pgloader.log" 2>&1 || { echo "pgloader failed:" >&2; tail -5 "$work/pgloader.log" >&2; }
+  fi
   pgl=$(echo "$(date +%s.%N) - $start" | bc)
   printf "| %s | %d | %.2f | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f | %.2f |\n" "$scale" "$rows" "$ours" \
     "$(echo "$rows / $ours" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$theirs" "$(echo "$rows / $theirs" | bc -l)" \

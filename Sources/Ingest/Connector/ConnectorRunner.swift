@@ -135,7 +135,8 @@ public final class ConnectorRunner: Sendable {
             return { await auth.invalidate() }
         }
 
-        /// REST pages: each page is read whole, decoded, typed and appended before the next is asked for.
+        /// REST pages: each page is read whole and decoded; while it is typed and staged, the next page is
+        /// already being fetched (the two overlap, the stagings stay in order).
         func loadPages(_ planner: PagePlanner) async throws {
             var url: String? = planner.firstURL()
             var index = 0
@@ -143,22 +144,33 @@ public final class ConnectorRunner: Sendable {
                 recordsPath: runner.manifest.records.path?.text ?? RecordSelector.defaultPath(for: runner.manifest.kind).text,
                 nextPath: planner.nextPath)
             let limit = runner.pageLimit
-            while let current = url {
-                let first = position + 1
-                let (page, link) = try await fetcher.fetch(request(current), onUnauthorized: onUnauthorized) { head, body in
-                    let bytes = try await body.collect(upTo: limit)
-                    do {
-                        return (try extractor.extract(page: Data(bytes), firstNumber: first), head.headers.first(name: "Link"))
-                    } catch {
-                        throw DamagedPage(reason: String(describing: error))
+            var staging: Task<Void, any Error>? = nil
+            do {
+                while let current = url {
+                    let first = position + 1
+                    let (page, link) = try await fetcher.fetch(request(current), onUnauthorized: onUnauthorized) { head, body in
+                        let bytes = try await body.collect(upTo: limit)
+                        do {
+                            return (try extractor.extract(page: Data(bytes), firstNumber: first), head.headers.first(name: "Link"))
+                        } catch {
+                            throw DamagedPage(reason: String(describing: error))
+                        }
                     }
+                    position += page.records.count
+                    url = planner.nextURL(
+                        afterPage: index,
+                        outcome: .init(records: page.records.count, cursorToken: page.next, nextURL: page.next, linkHeader: link))
+                    index += 1
+                    try await staging?.value
+                    let events = page.records.map(DecodeEvent.record)
+                    let reached = position
+                    staging = Task { try await self.stage(events, trackPosition: false, reached: reached) }
                 }
-                position += page.records.count
-                try await stage(page.records.map(DecodeEvent.record))
-                url = planner.nextURL(
-                    afterPage: index,
-                    outcome: .init(records: page.records.count, cursorToken: page.next, nextURL: page.next, linkHeader: link))
-                index += 1
+                try await staging?.value
+            } catch {
+                // The connection may still be in use by the last staging: let it finish before giving up.
+                _ = try? await staging?.value
+                throw error
             }
         }
 
@@ -217,7 +229,8 @@ public final class ConnectorRunner: Sendable {
         }
 
         /// Types decoded records and appends them (with the rejects) to the load.
-        func stage(_ events: [DecodeEvent]) async throws {
+        /// `reached`: the position to report as progress when the caller tracks positions itself.
+        func stage(_ events: [DecodeEvent], trackPosition: Bool = true, reached: Int? = nil) async throws {
             guard !events.isEmpty else { return }
             var staged: [StagedRecord] = []
             var rejects: [RejectedRecord] = []
@@ -240,9 +253,9 @@ public final class ConnectorRunner: Sendable {
                         RejectedRecord(position: error.record, field: error.field, reason: "\(error.reason.rawValue): \(error.message)", raw: nil))
                 }
             }
-            if events.count > 0, case .record(let last) = events[events.count - 1] { position = max(position, last.number) }
+            if trackPosition, case .record(let last)? = events.last { position = max(position, last.number) }
             try await db.run { [load, staged, rejects] _ in try load.value.append(staged, rejects: rejects) }
-            progress?(position, fetcher.statistics.bytes)
+            progress?(reached ?? position, fetcher.statistics.bytes)
         }
 
         private func advanceCursor(_ value: String) {
