@@ -56,7 +56,7 @@ public struct RecordTyper: Sendable {
             let source = index < sources.count ? sources[index] : nil
             switch ValueTyper.type(source, as: binding.sqlType, format: binding.format) {
             case .value(let typed):
-                let missing = typed.map { $0.trimmingCharacters(in: .whitespaces).isEmpty } ?? true
+                let missing = typed.map(Whitespace.isBlank) ?? true
                 if missing && (binding.required || keyIndexes.contains(index)) {
                     return .rejected(reject(position, binding.name, "required field is missing or empty", sources, raw))
                 }

@@ -15,7 +15,7 @@ enum ValueTyper {
         guard let raw else { return .value(nil) }
         if raw.utf8.contains(0) { return .invalid("holds a NUL byte") }
         if sqlType == "text" { return .value(raw) }
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        let text = Whitespace.trimmed(raw)
         if text.isEmpty { return .value(nil) }
         switch sqlType {
         case "integer", "bigint":

@@ -1,4 +1,4 @@
-import Ingest
+@testable import Ingest
 import XCTest
 
 final class RecordTyperTests: XCTestCase {
@@ -72,5 +72,15 @@ final class RecordTyperTests: XCTestCase {
         else { return XCTFail("rejected") }
         XCTAssertNil(record.values[2])
         XCTAssertNil(record.values[3])
+    }
+}
+
+final class WhitespaceTests: XCTestCase {
+    func testTrimsWhatCharacterSetWhitespacesHolds() {
+        let cases = ["", " ", "\t x \t", "\u{00A0}Bắc Ninh\u{3000}", "x", " a b ", "\n x \n", "\u{2003}\u{2003}"]
+        for text in cases {
+            XCTAssertEqual(Whitespace.trimmed(text), text.trimmingCharacters(in: .whitespaces), text.debugDescription)
+            XCTAssertEqual(Whitespace.isBlank(text), text.trimmingCharacters(in: .whitespaces).isEmpty, text.debugDescription)
+        }
     }
 }
