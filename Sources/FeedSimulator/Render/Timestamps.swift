@@ -1,3 +1,4 @@
+import Normalize
 import Hummingbird
 
 /// ISO 8601 timestamps in Asia/Ho_Chi_Minh (+07:00), as the LGSP sends them, without Foundation's formatters.
@@ -85,27 +86,15 @@ enum Timestamps {
         }
     }
 
-    /// Days since 1970-01-01 (H. Hinnant's algorithm).
+    /// Days since 1970-01-01 (Normalize's CivilDate; the date is assumed valid).
     static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        CivilDate(year: year, month: month, day: min(day, daysIn(month: month, year: year)))?.daysSince1970 ?? 0
     }
 
-    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    /// (year, month, day) of a day count since 1970-01-01.
+    static func civil(fromDays days: Int) -> (Int, Int, Int) {
+        let date = CivilDate(daysSince1970: days)
+        return (date.year, date.month, date.day)
     }
 }
 
