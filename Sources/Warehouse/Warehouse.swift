@@ -20,9 +20,16 @@ public enum Warehouse {
         public var reference: ReferenceLoader.Report
     }
 
+    /// Applies pending migrations only (cheap: a few small files). Commands that need the schema but not the
+    /// reference data (`ingest`) call this; `db migrate` also loads the reference data.
+    @discardableResult
+    public static func migrateSchema(_ connection: PostgresConnection) throws -> Migrator.Report {
+        try Migrator().migrate(connection, try Warehouse.migrations())
+    }
+
     /// Applies pending migrations, then loads the reference data when it changed.
     public static func migrate(_ connection: PostgresConnection) throws -> MigrateReport {
-        let migrations = try Migrator().migrate(connection, try Warehouse.migrations())
+        let migrations = try migrateSchema(connection)
         let reference = try ReferenceLoader().load(connection)
         return MigrateReport(migrations: migrations, reference: reference)
     }
