@@ -11,10 +11,24 @@ import Postgres
 /// (a feed without a cursor) marks staged records that the source no longer sends as deleted (`_deleted_at`).
 /// Over `maxRejectRatio`, nothing is merged: the rejects and a failed `feed_runs` row are committed, staging
 /// stays as it was, and `commit` throws `StagingError.rejectRatioExceeded`.
+///
+/// A window load (a backfill's window) replaces exactly that window: staged records whose `column` lies in
+/// `[from, to)` and that the window did not send are marked deleted. Window loads of one feed may run side by
+/// side (they hold the feed's lock shared), never beside a nightly load of it (which holds it exclusively).
 public final class StagingLoad {
-    /// Whether the load is the whole source (deletions detectable) or a slice of it.
-    public enum Mode: String, Sendable {
-        case incremental, snapshot
+    /// Whether the load is the whole source (deletions detectable), a slice of it, or a window that it replaces.
+    public enum Mode: Sendable, Equatable {
+        /// Changes since a cursor: nothing is deleted.
+        case incremental
+        /// The whole source: what it no longer sends is marked deleted.
+        case snapshot
+        /// The records whose `column` is in `[from, to)` (bounds as text in the column's type).
+        case window(column: String, from: String, to: String)
+
+        var isWindow: Bool {
+            if case .window = self { return true }
+            return false
+        }
     }
 
     /// What a committed load did.
@@ -35,6 +49,9 @@ public final class StagingLoad {
     public let runID: Int64
     public let mode: Mode
     public let maxRejectRatio: Double
+    /// The reject ratio is computed over at least this many records, so that one bad record in a load of
+    /// twenty (a quiet night, a one-day backfill window) does not fail it.
+    public let rejectRatioFloor: Int
     public let feedRunID: Int64
 
     private let connection: PostgresConnection
@@ -43,30 +60,30 @@ public final class StagingLoad {
     private var rejected = 0
     private var open = true
     private var documentMark: (Int, Int)? = nil
+    private let sharedLock: Bool
     private var loadTable: String { "cp_load_\(schema.feed)" }
     private var rejectTable: String { "cp_rejects_\(schema.feed)" }
 
     /// Prepares the staging table, records a running `feed_runs` row and begins the load's transaction.
     public init(
         connection: PostgresConnection, schema: StagingSchema, runID: Int64, mode: Mode, maxRejectRatio: Double,
-        window: (from: Date?, to: Date?) = (nil, nil)
+        rejectRatioFloor: Int = 0, window: (from: Date?, to: Date?) = (nil, nil)
     ) throws(StagingError) {
+        self.rejectRatioFloor = rejectRatioFloor
         self.connection = connection
         self.schema = schema
         self.runID = runID
         self.mode = mode
         self.maxRejectRatio = maxRejectRatio
-        guard (try? connection.tryAdvisoryLock(named: StagingLoad.lockName(schema.feed))) == true else {
-            throw .busy(feed: schema.feed)
-        }
+        let shared = mode.isWindow
+        self.sharedLock = shared
+        let locked = shared
+            ? try? connection.tryAdvisoryLockShared(named: StagingLoad.lockName(schema.feed))
+            : try? connection.tryAdvisoryLock(named: StagingLoad.lockName(schema.feed))
+        guard locked == true else { throw .busy(feed: schema.feed) }
         do {
-            // Holding the feed's lock, any load still marked running was cut off (its session is gone).
-            try connection.query(
-                """
-                UPDATE citypipe.feed_runs SET status = 'failed', finished_at = clock_timestamp(),
-                    error = 'abandoned: the process ended before its load committed; nothing of it was staged'
-                WHERE feed = $1 AND status = 'running'
-                """, [schema.feed], name: "mark abandoned loads")
+            // Holding the feed's lock alone, any load still marked running was cut off (its session is gone).
+            if !shared { try StagingLoad.markAbandoned(connection, feed: schema.feed) }
             let cursor = try connection.query(
                 "SELECT cursor_value FROM citypipe.feed_state WHERE feed = $1", [schema.feed], name: "read cursor")
                 .first?.decode(String?.self, "cursor_value")
@@ -90,13 +107,13 @@ public final class StagingLoad {
                 ) ON COMMIT DROP;
                 """, name: "create load tables")
         } catch let error as StagingError {
-            StagingLoad.release(connection, schema.feed)
+            StagingLoad.release(connection, schema.feed, shared: sharedLock)
             throw error
         } catch let error as PostgresError {
-            StagingLoad.release(connection, schema.feed)
+            StagingLoad.release(connection, schema.feed, shared: sharedLock)
             throw .database(feed: schema.feed, error)
         } catch {
-            StagingLoad.release(connection, schema.feed)
+            StagingLoad.release(connection, schema.feed, shared: sharedLock)
             throw .database(feed: schema.feed, PostgresError(.server, message: String(describing: error)))
         }
     }
@@ -168,8 +185,13 @@ public final class StagingLoad {
     ///
     /// - Parameters:
     ///   - cursor: the feed's new cursor (`nil` keeps the current one), with the field it is taken from.
+    ///   - updateFeedState: false leaves `citypipe.feed_state` alone (a backfill does not move the nightly cursor
+    ///     nor count as the feed's last success).
+    ///   - alongside: more work for the same transaction, run after the merge, before COMMIT (a backfill marks
+    ///     its window succeeded there, so the window and its rows commit together).
     public func commit(
-        cursorField: String? = nil, cursor: String? = nil, bytesIn: Int = 0, requests: Int = 0, retries: Int = 0
+        cursorField: String? = nil, cursor: String? = nil, bytesIn: Int = 0, requests: Int = 0, retries: Int = 0,
+        updateFeedState: Bool = true, alongside: ((PostgresConnection, Report) throws -> Void)? = nil
     ) throws(StagingError) -> Report {
         guard open else { throw .finished(feed: schema.feed) }
         open = false
@@ -179,17 +201,22 @@ public final class StagingLoad {
                 INSERT INTO citypipe.rejects (run_id, feed_run_id, feed, stage, position, record_key_hash, field, reason, raw)
                 SELECT $1, $2, $3, 'ingest', position, record_key_hash, field, reason, raw FROM \(rejectTable) ORDER BY position
                 """, [runID, feedRunID, schema.feed], name: "record rejects")
-            if received > 0 && Double(rejected) / Double(received) > maxRejectRatio {
+            if received > 0 && Double(rejected) / Double(max(received, rejectRatioFloor)) > maxRejectRatio {
                 let error = StagingError.rejectRatioExceeded(
                     feed: schema.feed, rejected: rejected, total: received, limit: maxRejectRatio)
                 try finishFeedRun(status: "failed", staged: 0, unchanged: 0, deleted: 0, cursor: nil, bytesIn: bytesIn,
                     requests: requests, retries: retries, error: error.description)
                 try connection.simpleExecute("COMMIT", name: "commit rejects")
-                StagingLoad.release(connection, schema.feed)
+                StagingLoad.release(connection, schema.feed, shared: sharedLock)
                 throw error
             }
             let (staged, unchanged, deleted) = try merge()
-            if let cursor {
+            let report = Report(
+                feedRunID: feedRunID, rowsIn: received, rowsStaged: staged, rowsUnchanged: unchanged,
+                rowsDeleted: deleted, rowsRejected: rejected)
+            if !updateFeedState {
+                // A backfill: the nightly cursor and the last success stay the nightly run's.
+            } else if let cursor {
                 try connection.query(
                     """
                     INSERT INTO citypipe.feed_state (feed, cursor_field, cursor_value, last_run_id, last_success_at, updated_at)
@@ -206,11 +233,10 @@ public final class StagingLoad {
             }
             try finishFeedRun(status: "succeeded", staged: staged, unchanged: unchanged, deleted: deleted, cursor: cursor,
                 bytesIn: bytesIn, requests: requests, retries: retries, error: nil)
+            try alongside?(connection, report)
             try connection.simpleExecute("COMMIT", name: "commit load")
-            StagingLoad.release(connection, schema.feed)
-            return Report(
-                feedRunID: feedRunID, rowsIn: received, rowsStaged: staged, rowsUnchanged: unchanged,
-                rowsDeleted: deleted, rowsRejected: rejected)
+            StagingLoad.release(connection, schema.feed, shared: sharedLock)
+            return report
         } catch let error as StagingError {
             if case .rejectRatioExceeded = error { throw error }
             abandon(error.description)
@@ -232,18 +258,50 @@ public final class StagingLoad {
     }
 
     private func abandon(_ reason: String) {
-        StagingLoad.release(connection, schema.feed)
+        StagingLoad.release(connection, schema.feed, shared: sharedLock)
         _ = try? connection.query(
             "UPDATE citypipe.feed_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2, rows_in = $3, rows_rejected = $4 WHERE feed_run_id = $1",
             [feedRunID, reason, received, rejected], name: "fail feed run")
     }
 
-    static func lockName(_ feed: String) -> String { "citypipe:feed:\(feed)" }
+    /// The advisory lock a load of `feed` holds (exclusive for nightly loads, shared for backfill windows).
+    public static func lockName(_ feed: String) -> String { "citypipe:feed:\(feed)" }
+
+    /// Marks the `feed_runs` rows of `feed` still `running` as failed: their process ended without committing.
+    /// Only right while holding the feed's lock exclusively (no other load of it can be running).
+    static func markAbandoned(_ connection: PostgresConnection, feed: String) throws {
+        try connection.query(
+            """
+            UPDATE citypipe.feed_runs SET status = 'failed', finished_at = clock_timestamp(),
+                error = 'abandoned: the process ended before its load committed; nothing of it was staged'
+            WHERE feed = $1 AND status = 'running'
+            """, [feed], name: "mark abandoned loads")
+    }
+
+    /// Marks abandoned loads of `feed` failed if no load of it is running now (takes and drops its lock);
+    /// returns false, doing nothing, when one is.
+    @discardableResult
+    public static func cleanUpAbandoned(_ connection: PostgresConnection, feed: String) throws(PostgresError) -> Bool {
+        guard try connection.tryAdvisoryLock(named: lockName(feed)) else { return false }
+        defer { _ = try? connection.advisoryUnlock(named: lockName(feed)) }
+        do {
+            try markAbandoned(connection, feed: feed)
+        } catch let error as PostgresError {
+            throw error
+        } catch {
+            throw PostgresError(.server, message: String(describing: error))
+        }
+        return true
+    }
 
     /// Rolls back whatever is open and lets go of the feed's lock.
-    static func release(_ connection: PostgresConnection, _ feed: String) {
+    static func release(_ connection: PostgresConnection, _ feed: String, shared: Bool) {
         if connection.isInTransaction { try? connection.simpleExecute("ROLLBACK", name: "rollback load") }
-        _ = try? connection.advisoryUnlock(named: lockName(feed))
+        if shared {
+            _ = try? connection.advisoryUnlockShared(named: lockName(feed))
+        } else {
+            _ = try? connection.advisoryUnlock(named: lockName(feed))
+        }
     }
 
     /// MERGE by key (last record of a key wins), skipping unchanged hashes; snapshot deletes.
@@ -277,15 +335,25 @@ public final class StagingLoad {
             """, [runID], name: "merge \(schema.feed)"
         ).affectedRows
         var deleted = 0
-        if mode == .snapshot {
-            let rejectedKey = key.enumerated().map { "r.k\($0.offset) = s.\($0.element)::text" }.joined(separator: " AND ")
+        let rejectedKey = key.enumerated().map { "r.k\($0.offset) = s.\($0.element)::text" }.joined(separator: " AND ")
+        let gone = """
+            UPDATE \(schema.table) AS s SET _deleted_at = now(), _run_id = $1
+            WHERE s._deleted_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM \(loadTable) AS n WHERE \(key.map { "n.\($0) = s.\($0)" }.joined(separator: " AND ")))
+              AND NOT EXISTS (SELECT 1 FROM \(rejectTable) AS r WHERE \(rejectedKey))
+            """
+        switch mode {
+        case .incremental:
+            break
+        case .snapshot:
+            deleted = try connection.query(gone, [runID], name: "mark deleted \(schema.feed)").affectedRows
+        case .window(let column, let from, let to):
+            guard let spec = schema.columns.first(where: { $0.name == column }) else {
+                throw StagingError.invalidSchema(feed: schema.feed, reason: "the window column \(column) is not a staging column")
+            }
             deleted = try connection.query(
-                """
-                UPDATE \(schema.table) AS s SET _deleted_at = now(), _run_id = $1
-                WHERE s._deleted_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM \(loadTable) AS n WHERE \(key.map { "n.\($0) = s.\($0)" }.joined(separator: " AND ")))
-                  AND NOT EXISTS (SELECT 1 FROM \(rejectTable) AS r WHERE \(rejectedKey))
-                """, [runID], name: "mark deleted \(schema.feed)"
+                gone + "\n  AND s.\(column) >= $2::\(spec.sqlType) AND s.\(column) < $3::\(spec.sqlType)", [runID, from, to],
+                name: "mark deleted in window \(schema.feed)"
             ).affectedRows
         }
         return (merged, distinct - merged, deleted)

@@ -13,6 +13,24 @@ extension PostgresConnection {
             .first?.decode(Bool.self, "locked") ?? false
     }
 
+    /// Tries to take the advisory lock named `name` in shared mode: any number of sessions may hold it shared at
+    /// once, while nobody holds it exclusively (`tryAdvisoryLock(named:)`).
+    public func tryAdvisoryLockShared(named name: String) throws(PostgresError) -> Bool {
+        try query(
+            "SELECT pg_try_advisory_lock_shared(hashtextextended($1, 0)) AS locked", [name],
+            name: "pg_try_advisory_lock_shared")
+            .first?.decode(Bool.self, "locked") ?? false
+    }
+
+    /// Releases a shared advisory lock taken with `tryAdvisoryLockShared(named:)`.
+    @discardableResult
+    public func advisoryUnlockShared(named name: String) throws(PostgresError) -> Bool {
+        try query(
+            "SELECT pg_advisory_unlock_shared(hashtextextended($1, 0)) AS released", [name],
+            name: "pg_advisory_unlock_shared")
+            .first?.decode(Bool.self, "released") ?? false
+    }
+
     /// Releases a session-level advisory lock taken with `tryAdvisoryLock(_:)`.
     @discardableResult
     public func advisoryUnlock(_ key: Int64) throws(PostgresError) -> Bool {

@@ -2,14 +2,14 @@ import ArgumentParser
 import Foundation
 import Manifest
 
-/// `citypipe check`: validates every connector manifest without running anything.
+/// `citypipe check`: validates every connector manifest and pipeline without running anything.
 ///
-/// Prints `OK  NAME.yaml` per valid manifest, or one line per problem in the compilers'
-/// `file:line:column: key.path: message` format; exits 0 when every manifest is valid, 1 otherwise.
+/// Prints `OK  NAME.yaml` per valid file, or one line per problem in the compilers'
+/// `file:line:column: key.path: message` format; exits 0 when every file is valid, 1 otherwise.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Validate the connector manifests (Connectors/*.yaml) without running anything.",
+        abstract: "Validate the connector manifests (Connectors/*.yaml) and pipelines (Pipelines/*.yaml) without running anything.",
         discussion: """
             Reports every problem with its file, line, column and key path, e.g.
               Connectors/x.yaml:12:5: fields.birth_date.type: 'datee' is not a type (did you mean 'date'?)
@@ -19,6 +19,9 @@ struct CheckCommand: ParsableCommand {
 
     @Option(name: .long, help: "Directory of connector manifests.")
     var connectors: String = "Connectors"
+
+    @Option(name: .long, help: "Directory of pipeline files (checked when it exists).")
+    var pipelines: String = "Pipelines"
 
     @Flag(name: .long, help: "Also check that every ${VARIABLE} the manifests use is set in this environment (values are never printed).")
     var env = false
@@ -59,10 +62,29 @@ struct CheckCommand: ParsableCommand {
             }
             problems.forEach { print($0) }
         }
+        let feeds = files.map { $0.deletingPathExtension().lastPathComponent }
+        let pipelineFailures = checkPipelines(knownFeeds: feeds)
         if failed > 0 {
             printError("\(failed) of \(files.count) manifest\(files.count == 1 ? "" : "s") invalid")
-            throw ExitCode.failure
         }
+        if pipelineFailures > 0 {
+            printError("\(pipelineFailures) pipeline\(pipelineFailures == 1 ? "" : "s") invalid")
+        }
+        if failed + pipelineFailures > 0 { throw ExitCode.failure }
+    }
+
+    /// Checks `Pipelines/*.yaml` against the connector names; returns how many are invalid.
+    private func checkPipelines(knownFeeds: [String]) -> Int {
+        let directory = URL(fileURLWithPath: pipelines, isDirectory: true)
+        guard let files = try? ManifestLoader.manifestFiles(in: directory) else { return 0 }
+        let loader = PipelineLoader(knownFeeds: knownFeeds)
+        var failed = 0
+        for file in files {
+            let result = loader.load(contentsOf: file, displayPath: (pipelines as NSString).appendingPathComponent(file.lastPathComponent))
+            if result.isValid { print("OK  \(pipelines)/\(file.lastPathComponent)") } else { failed += 1 }
+            result.issues.forEach { print($0.description) }
+        }
+        return failed
     }
 
     private func printError(_ line: String) {

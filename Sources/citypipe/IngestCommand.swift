@@ -5,7 +5,7 @@ import Manifest
 import Postgres
 import Warehouse
 
-/// `citypipe ingest FEED…`: loads feeds into staging (no transform).
+/// `citypipe ingest FEED…`: loads feeds into staging (no transform), one after the other.
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
@@ -28,10 +28,12 @@ struct IngestCommand: AsyncParsableCommand {
         let log = EventLog()
         let manifests: [ConnectorManifest]
         let connection: PostgresConnection
+        let conninfo: String
         let runID: Int64
         do {
             manifests = try ManifestCatalog(directory: connectors).manifests(named: feeds)
-            connection = try database.connect()
+            conninfo = try database.target.conninfo(start: true)
+            connection = try PostgresConnection.connect(conninfo)
             // The schema must be there; the reference data (5 MB to checksum) is `db migrate`'s business.
             try Warehouse.migrateSchema(connection)
             runID = try RunLedger.start(connection, pipeline: "ingest", kind: .ingest, arguments: JSONB(ManifestCatalog.jsonArray(feeds)))
@@ -40,30 +42,11 @@ struct IngestCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         defer { connection.close() }
+        let loader = FeedLoader(connectors: connectors, conninfo: conninfo, log: log, board: FeedProgressBoard(log: log))
         var failed: [String] = []
         for manifest in manifests {
-            let started = Date()
-            log.event("feed.started", [("feed", manifest.name), ("run_id", runID)], human: "\(manifest.name): starting")
-            do {
-                let resolved = try Placeholders.resolve(manifest, file: "\(connectors)/\(manifest.name).yaml", environment: ProcessInfo.processInfo.environment)
-                let feed = manifest.name
-                let report = try await ConnectorRunner(manifest: resolved).run(connection: connection, runID: runID) { records, bytes in
-                    let seconds = max(0.001, Date().timeIntervalSince(started))
-                    log.progress("\(feed): \(records) records, \(bytes / 1024) KiB, \(Int(Double(records) / seconds)) records/s")
-                }
-                let seconds = Date().timeIntervalSince(started)
-                log.event(
-                    "feed.succeeded",
-                    [("feed", manifest.name), ("run_id", runID), ("rows_in", report.rowsIn), ("staged", report.rowsStaged),
-                     ("unchanged", report.rowsUnchanged), ("deleted", report.rowsDeleted), ("rejected", report.rowsRejected),
-                     ("seconds", (seconds * 1000).rounded() / 1000)],
-                    human: "\(manifest.name): \(report.rowsIn) records in \(String(format: "%.1f", seconds)) s — \(report.rowsStaged) staged, \(report.rowsUnchanged) unchanged, \(report.rowsDeleted) deleted, \(report.rowsRejected) rejected")
-            } catch {
-                failed.append(manifest.name)
-                log.event(
-                    "feed.failed", level: "error", [("feed", manifest.name), ("run_id", runID), ("error", String(describing: error))],
-                    human: "\(manifest.name): FAILED: \(error)")
-            }
+            let result = await loader.load(manifest, runID: runID, step: "ingest")
+            if !result.succeeded { failed.append(manifest.name) }
         }
         let outcome: RunLedger.Outcome = failed.isEmpty ? .succeeded : (failed.count == manifests.count ? .failed : .partial)
         try? RunLedger.finish(connection, runID: runID, outcome: outcome, error: failed.isEmpty ? nil : "failed feeds: \(failed.joined(separator: ", "))")

@@ -32,11 +32,21 @@ public final class ConnectorRunner: Sendable {
         self.now = now
     }
 
+    /// Reject ratios of feed loads are computed over at least this many records (see `StagingLoad`).
+    public static let rejectRatioFloor = 100
+
     /// Progress after each batch: records so far, body bytes so far.
     public typealias Progress = @Sendable (_ records: Int, _ bytes: Int) -> Void
 
     /// Runs the load on `connection` (which it uses alone meanwhile) as part of run `runID`.
-    public func run(connection: PostgresConnection, runID: Int64, progress: Progress? = nil) async throws -> StagingLoad.Report {
+    ///
+    /// - Parameters:
+    ///   - window: a backfill window: only it is requested, it replaces that window's staged rows, the feed's
+    ///     cursor and last success are left alone, and `alongside` runs in the load's transaction before COMMIT.
+    public func run(
+        connection: PostgresConnection, runID: Int64, window: LoadWindow? = nil,
+        alongside: (@Sendable (PostgresConnection, StagingLoad.Report) throws -> Void)? = nil, progress: Progress? = nil
+    ) async throws -> StagingLoad.Report {
         let schema = try manifest.stagingSchema()
         let typer = manifest.recordTyper()
         let db = DatabaseWorker(connection: connection, label: manifest.name)
@@ -45,10 +55,19 @@ public final class ConnectorRunner: Sendable {
             try c.query("SELECT cursor_value FROM citypipe.feed_state WHERE feed = $1", [feed], name: "read cursor")
                 .first?.decode(String?.self, "cursor_value")
         }
-        let mode: StagingLoad.Mode = manifest.incremental == nil ? .snapshot : .incremental
+        var mode: StagingLoad.Mode = manifest.incremental == nil ? .snapshot : .incremental
+        if let window {
+            guard let column = manifest.incremental?.cursorField else {
+                throw StagingError.invalidSchema(feed: feed, reason: "a backfill window needs incremental.cursor_field")
+            }
+            mode = .window(column: column, from: window.lowerBound, to: window.upperBound)
+        }
         let ratio = manifest.maxRejectRatio
-        let load = try await db.run { c in
-            WorkerOwned(try StagingLoad(connection: c, schema: schema, runID: runID, mode: mode, maxRejectRatio: ratio))
+        let bounds = (from: window?.from, to: window?.to)
+        let load = try await db.run { [mode] c in
+            WorkerOwned(try StagingLoad(
+                connection: c, schema: schema, runID: runID, mode: mode, maxRejectRatio: ratio,
+                rejectRatioFloor: ConnectorRunner.rejectRatioFloor, window: bounds))
         }
         let fetcher = HTTPFetcher(
             feed: feed, client: client,
@@ -61,8 +80,10 @@ public final class ConnectorRunner: Sendable {
         let session = Session(
             runner: self, db: db, load: load, typer: typer, fetcher: fetcher, auth: auth, progress: progress)
         do {
-            for window in IncrementalPlan(manifest: manifest, storedCursor: stored, now: now()).windows() {
-                let planner = PagePlanner(request: manifest.request, pagination: manifest.pagination, windowParameters: window)
+            let requests = window.map { [$0.pairs] }
+                ?? IncrementalPlan(manifest: manifest, storedCursor: stored, now: now()).windows()
+            for parameters in requests {
+                let planner = PagePlanner(request: manifest.request, pagination: manifest.pagination, windowParameters: parameters)
                 if manifest.kind.isJSON {
                     try await session.loadPages(planner)
                 } else if let files = LocalFiles.matching(manifest.request.url) {
@@ -74,10 +95,12 @@ public final class ConnectorRunner: Sendable {
             let cursorField = manifest.incremental?.cursorField
             let cursor = session.cursor.value.map { IncrementalPlan.format($0, manifest.incremental?.format) }
             let statistics = fetcher.statistics
+            let isBackfill = window != nil
             return try await db.run { _ in
                 try load.value.commit(
-                    cursorField: cursorField, cursor: cursor, bytesIn: statistics.bytes, requests: statistics.requests,
-                    retries: statistics.retries)
+                    cursorField: cursorField, cursor: isBackfill ? nil : cursor, bytesIn: statistics.bytes,
+                    requests: statistics.requests, retries: statistics.retries, updateFeedState: !isBackfill,
+                    alongside: alongside)
             }
         } catch {
             let reason = String(describing: error)
