@@ -118,7 +118,7 @@ public struct StatusReport: Codable, Sendable {
     }
 
     private static func backfills(_ connection: PostgresConnection, feed: String) throws(PostgresError) -> [Backfill] {
-        try connection.query(
+        var open = try connection.query(
             """
             SELECT b.backfill_id, b.status, b.range_from, b.range_to, b.step, count(p.*) AS windows,
                    count(*) FILTER (WHERE p.status = 'succeeded') AS succeeded,
@@ -138,6 +138,24 @@ public struct StatusReport: Codable, Sendable {
                 succeeded: try row.decode(Int.self, "succeeded"), failed: try row.decode(Int.self, "failed"),
                 running: try row.decode(Int.self, "running"))
         }
+        // A backfill marked running whose lock nobody holds was cut off (its process died).
+        if open.contains(where: { $0.status == "running" }), try !isLockHeld(connection, "citypipe:backfill:\(feed)") {
+            for index in open.indices where open[index].status == "running" { open[index].status = "interrupted" }
+        }
+        return open
+    }
+
+    /// Whether some session holds the advisory lock `name` (read from pg_locks; takes nothing).
+    static func isLockHeld(_ connection: PostgresConnection, _ name: String) throws(PostgresError) -> Bool {
+        try connection.query(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM pg_locks
+                WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)
+            ) AS held
+            """, [name], name: "is lock held"
+        ).first?.decode(Bool.self, "held") ?? false
     }
 
     /// Feed names are manifest stems checked by `citypipe check`; this guards the one interpolated identifier.

@@ -23,7 +23,7 @@ public final class BackfillRunner: Sendable {
     /// - Parameters:
     ///   - manifest: with its placeholders resolved.
     ///   - connect: opens a new connection to the warehouse (one per parallel window).
-    public init(manifest: ConnectorManifest, client: HTTPClient = .shared, connect: @escaping @Sendable () throws -> PostgresConnection) {
+    public init(manifest: ConnectorManifest, client: HTTPClient = .feeds, connect: @escaping @Sendable () throws -> PostgresConnection) {
         self.manifest = manifest
         self.client = client
         self.connect = connect

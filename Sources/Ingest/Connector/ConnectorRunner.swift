@@ -22,7 +22,7 @@ public final class ConnectorRunner: Sendable {
 
     /// - Parameter manifest: with its placeholders resolved (`Placeholders.resolve`).
     public init(
-        manifest: ConnectorManifest, client: HTTPClient = .shared, pageLimit: Int = 256 << 20, batchSize: Int = 5_000,
+        manifest: ConnectorManifest, client: HTTPClient = .feeds, pageLimit: Int = 256 << 20, batchSize: Int = 5_000,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.manifest = manifest
