@@ -230,3 +230,89 @@ final class StagingLoadTests: DatabaseTestCase {
         XCTAssertFalse(reject.keyHash?.contains("027090000001") ?? true)
     }
 }
+
+/// Backfill windows: a window load replaces exactly its window; window loads share the feed's lock with each
+/// other, never with a nightly load.
+final class StagingWindowTests: DatabaseTestCase {
+    override var databasePrefix: String { "window" }
+
+    var runID: Int64 = 0
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        _ = try Migrator().migrate(connection, try Warehouse.migrations())
+        runID = try RunLedger.start(connection, pipeline: "test", kind: .backfill)
+    }
+
+    let events = try! StagingSchema(
+        feed: "events",
+        columns: [.init(name: "id", sqlType: "text"), .init(name: "note", sqlType: "text"), .init(name: "happened_at", sqlType: "timestamptz")],
+        primaryKey: ["id"])
+
+    func event(_ position: Int, _ id: String, _ note: String, _ day: Int) -> StagedRecord {
+        StagedRecord(position: position, values: [id, note, "2025-09-0\(day) 12:00:00+07"], extra: nil)
+    }
+
+    let september2 = StagingLoad.Mode.window(column: "happened_at", from: "2025-09-02T00:00:00+07:00", to: "2025-09-03T00:00:00+07:00")
+
+    func live() throws -> [String] {
+        try connection.query("SELECT id || ':' || note AS x FROM staging.events WHERE _deleted_at IS NULL ORDER BY id")
+            .map { try $0.decode(String.self, "x") }
+    }
+
+    func testAWindowLoadReplacesExactlyItsWindowAndLeavesTheCursorAlone() throws {
+        let nightly = try StagingLoad(connection: connection, schema: events, runID: runID, mode: .incremental, maxRejectRatio: 0)
+        try nightly.append([event(1, "a", "day1", 1), event(2, "b", "day2", 2), event(3, "c", "day2", 2), event(4, "d", "day3", 3)])
+        _ = try nightly.commit(cursorField: "happened_at", cursor: "2025-09-03T12:00:00+07:00")
+
+        // The source now sends, for 2 September, b changed and e new; c is gone from it.
+        let window = try StagingLoad(connection: connection, schema: events, runID: runID, mode: september2, maxRejectRatio: 0)
+        try window.append([event(1, "b", "day2-fixed", 2), event(2, "e", "day2", 2)])
+        let report = try window.commit(updateFeedState: false) { c, report in
+            try c.query("CREATE TABLE seen_in_transaction AS SELECT $1::bigint AS staged", [report.rowsStaged])
+        }
+        XCTAssertEqual(report.rowsStaged, 2)
+        XCTAssertEqual(report.rowsDeleted, 1, "c left the window")
+        XCTAssertEqual(try live(), ["a:day1", "b:day2-fixed", "d:day3", "e:day2"])
+        XCTAssertEqual(try connection.query("SELECT staged FROM seen_in_transaction")[0].decode(Int.self, "staged"), 2,
+                       "the alongside work committed with the load")
+        XCTAssertEqual(
+            try connection.query("SELECT cursor_value FROM citypipe.feed_state WHERE feed = 'events'")[0].decode(String.self, "cursor_value"),
+            "2025-09-03T12:00:00+07:00")
+    }
+
+    func testWindowLoadsShareTheFeedsLockButNotWithANightlyLoad() throws {
+        // The table exists already (a first load creates it, and a second load waits for that to commit).
+        let setup = try StagingLoad(connection: connection, schema: events, runID: runID, mode: .incremental, maxRejectRatio: 0)
+        _ = try setup.commit()
+        let other = try database.connect()
+        defer { other.close() }
+        let first = try StagingLoad(connection: connection, schema: events, runID: runID, mode: september2, maxRejectRatio: 0)
+        let september3 = StagingLoad.Mode.window(column: "happened_at", from: "2025-09-03T00:00:00+07:00", to: "2025-09-04T00:00:00+07:00")
+        let second = try StagingLoad(connection: other, schema: events, runID: runID, mode: september3, maxRejectRatio: 0)
+        let third = try database.connect()
+        defer { third.close() }
+        XCTAssertThrowsError(try StagingLoad(connection: third, schema: events, runID: runID, mode: .incremental, maxRejectRatio: 0)) {
+            guard case StagingError.busy = $0 else { return XCTFail("\($0)") }
+        }
+        try first.append([event(1, "x", "day2", 2)])
+        try second.append([event(1, "y", "day3", 3)])
+        _ = try first.commit(updateFeedState: false)
+        _ = try second.commit(updateFeedState: false)
+        XCTAssertEqual(try live(), ["x:day2", "y:day3"])
+        let nightly = try StagingLoad(connection: third, schema: events, runID: runID, mode: .incremental, maxRejectRatio: 0)
+        nightly.abort(reason: "test")
+    }
+
+    func testTheRejectRatioIsComputedOverAtLeastTheFloor() throws {
+        let rejects = [RejectedRecord(position: 3, field: "happened_at", reason: "bad date", raw: nil)]
+        let lenient = try StagingLoad(
+            connection: connection, schema: events, runID: runID, mode: september2, maxRejectRatio: 0.02, rejectRatioFloor: 100)
+        try lenient.append([event(1, "b", "day2", 2), event(2, "e", "day2", 2)], rejects: rejects)
+        XCTAssertEqual(try lenient.commit(updateFeedState: false).rowsRejected, 1, "1 of 3, counted as 1 of 100: under 2 %")
+        let strict = try StagingLoad(
+            connection: connection, schema: events, runID: runID, mode: september2, maxRejectRatio: 0.02, rejectRatioFloor: 0)
+        try strict.append([event(1, "b", "day2", 2), event(2, "e", "day2", 2)], rejects: rejects)
+        XCTAssertThrowsError(try strict.commit(updateFeedState: false))
+    }
+}

@@ -10,6 +10,15 @@ public enum BackfillLedger {
         public let status: String
         public let attempts: Int
         public let rowsStaged: Int64
+
+        /// Creates a partition's state.
+        public init(from: Date, to: Date, status: String, attempts: Int, rowsStaged: Int64) {
+            self.from = from
+            self.to = to
+            self.status = status
+            self.attempts = attempts
+            self.rowsStaged = rowsStaged
+        }
     }
 
     /// A backfill's row and its windows.
@@ -21,6 +30,17 @@ public enum BackfillLedger {
         public let step: String
         public let status: String
         public let partitions: [Partition]
+
+        /// Creates a backfill's state.
+        public init(id: Int64, feed: String, from: Date, to: Date, step: String, status: String, partitions: [Partition]) {
+            self.id = id
+            self.feed = feed
+            self.from = from
+            self.to = to
+            self.step = step
+            self.status = status
+            self.partitions = partitions
+        }
 
         /// Windows not yet loaded (pending, running when cut off, or failed), in order.
         public var unfinished: [Partition] { partitions.filter { $0.status != "succeeded" } }
