@@ -134,4 +134,48 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(unset.stdout.contains("CITYPIPE_BUSINESS_API_KEY"), unset.stdout)
         XCTAssertTrue(unset.stderr.contains("failed feeds: business"), unset.stderr)
     }
+
+    func testCheckValidatesPipelinesAndRunRefusesAnInvalidOne() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pipelines-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "name: nightly\nsteps:\n  - name: national\n    ingest: [population, busines]\n"
+            .write(to: folder.appendingPathComponent("nightly.yaml"), atomically: true, encoding: .utf8)
+        let pipelines = CLITests.connectors.deletingLastPathComponent().appendingPathComponent("Pipelines").path
+        let good = try run(["check", "--connectors", CLITests.connectors.path, "--pipelines", pipelines])
+        XCTAssertEqual(good.status, 0, good.stdout + good.stderr)
+        XCTAssertTrue(good.stdout.contains("OK  \(pipelines)/nightly.yaml"), good.stdout)
+        let bad = try run(["check", "--connectors", CLITests.connectors.path, "--pipelines", folder.path])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stdout.contains("nightly.yaml:4:"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("steps[0].ingest[1]: no connector manifest 'busines.yaml' (did you mean 'business'?)"), bad.stdout)
+        XCTAssertTrue(bad.stderr.contains("1 pipeline invalid"), bad.stderr)
+        // `run` checks before it touches any database: exit 1, the problem on standard error.
+        let refused = try run(
+            ["run", "nightly", "--pipelines", folder.path, "--connectors", CLITests.connectors.path,
+             "--database-url", "postgresql://nobody@127.0.0.1:1/none"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.stdout, "")
+        XCTAssertTrue(refused.stderr.contains("did you mean 'business'"), refused.stderr)
+        let missing = try run(["run", "weekly", "--pipelines", folder.path, "--connectors", CLITests.connectors.path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("pipelines: nightly"), missing.stderr)
+    }
+
+    func testStatusOnAnEmptyDatabaseListsTheFeedsAsNeverLoaded() throws {
+        _ = try TestCluster.cluster()
+        let database = try TestCluster.makeDatabase("status")
+        defer { database.drop() }
+        let table = try run(["status", "--connectors", CLITests.connectors.path, "--database-url", database.url])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        for feed in ["population", "business", "insurance"] {
+            XCTAssertTrue(table.stdout.contains("\(feed)  "), table.stdout)
+        }
+        XCTAssertTrue(table.stdout.contains("never"), table.stdout)
+        let json = try run(["status", "--json", "--connectors", CLITests.connectors.path, "--database-url", database.url])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let manifests = try FileManager.default.contentsOfDirectory(atPath: CLITests.connectors.path).filter { $0.hasSuffix(".yaml") }
+        XCTAssertEqual((object?["feeds"] as? [Any])?.count, manifests.count)
+        XCTAssertEqual((object?["runs"] as? [Any])?.count, 0)
+    }
 }
