@@ -45,6 +45,8 @@ final class Simulation: @unchecked Sendable {
     let people: PersonGenerator
     let enterprises: EnterpriseGenerator
     let insurance: InsuranceGenerator
+    let labour: LabourGenerator
+    let health: HealthClaimGenerator
     /// Pre-rendered initial records (`--prerender`), nil otherwise.
     let arena: RecordArena?
     private let lock = NSLock()
@@ -60,6 +62,8 @@ final class Simulation: @unchecked Sendable {
             seed: seed, people: people, basePeople: configuration.basePeople, count: configuration.enterprises)
         insurance = InsuranceGenerator(
             seed: seed, people: people, enterprises: enterprises, basePeople: configuration.basePeople)
+        labour = LabourGenerator(seed: seed, people: people, basePeople: configuration.basePeople)
+        health = HealthClaimGenerator(seed: seed, people: people, basePeople: configuration.basePeople)
         let timeline = Timeline(seed: seed, basePeople: configuration.basePeople)
         current = SimulationState(
             timeline: timeline, removedEnterprises: [], enterpriseCount: configuration.enterprises)

@@ -30,7 +30,7 @@ public final class FeedSimulator: Sendable {
         tokens = TokenStore(ttlSeconds: configuration.tokenTTL, seed: configuration.seed)
         faults = FaultInjector(rate: configuration.faultRate, seed: configuration.seed)
         truth = try configuration.truthDirectory.map { try TruthWriter(path: $0) }
-        try truth?.write(simulation, state: simulation.state, includeInsurance: true)
+        try truth?.write(simulation, state: simulation.state, includeStatic: true)
     }
 
     /// `export NAME=VALUE` lines for a simulator listening on `port`.
@@ -50,7 +50,7 @@ public final class FeedSimulator: Sendable {
     func advanceState(changed: Int, added: Int, removed: Int) async throws -> SimulationState {
         try await advanceLock.withLock {
             let state = simulation.advance(changed: changed, added: added, removed: removed)
-            try truth?.write(simulation, state: state, includeInsurance: false)
+            try truth?.write(simulation, state: state, includeStatic: false)
             return state
         }
     }
@@ -66,6 +66,8 @@ public final class FeedSimulator: Sendable {
         PopulationRoutes(simulator: self).register(on: router)
         BusinessRoutes(simulator: self).register(on: router)
         InsuranceRoutes(simulator: self).register(on: router)
+        LabourRoutes(simulator: self).register(on: router)
+        HealthRoutes(simulator: self).register(on: router)
         AdminRoutes(simulator: self).register(on: router)
         var logger = Logger(label: "citypipe.simulate")
         logger.logLevel = configuration.quiet ? .critical : .warning
