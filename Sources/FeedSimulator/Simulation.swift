@@ -47,6 +47,8 @@ final class Simulation: @unchecked Sendable {
     let insurance: InsuranceGenerator
     let labour: LabourGenerator
     let health: HealthClaimGenerator
+    let schools: SchoolGenerator
+    let tcvn3 = TCVN3Encoder()
     /// Pre-rendered initial records (`--prerender`), nil otherwise.
     let arena: RecordArena?
     private let lock = NSLock()
@@ -64,6 +66,7 @@ final class Simulation: @unchecked Sendable {
             seed: seed, people: people, enterprises: enterprises, basePeople: configuration.basePeople)
         labour = LabourGenerator(seed: seed, people: people, basePeople: configuration.basePeople)
         health = HealthClaimGenerator(seed: seed, people: people, basePeople: configuration.basePeople)
+        schools = SchoolGenerator(seed: seed, geography: geography, encoder: tcvn3)
         let timeline = Timeline(seed: seed, basePeople: configuration.basePeople)
         current = SimulationState(
             timeline: timeline, removedEnterprises: [], enterpriseCount: configuration.enterprises)

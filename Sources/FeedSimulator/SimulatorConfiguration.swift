@@ -74,6 +74,8 @@ public struct Credentials: Sendable {
     public let healthUser: String
     /// `CITYPIPE_HEALTH_ENCOUNTERS_PASSWORD`
     public let healthPassword: String
+    /// `CITYPIPE_SCHOOLS_API_KEY`
+    public let schoolsAPIKey: String
 
     init(seed: UInt64) {
         let tag = String(Mix.hash(seed, 0xC0DE, 1) & 0xFFFF_FFFF, radix: 16)
@@ -85,6 +87,7 @@ public struct Credentials: Sendable {
         labourToken = "lab-token-\(tag)"
         healthUser = "soyte-bacninh"
         healthPassword = "gd-pass-\(tag)"
+        schoolsAPIKey = "edu-key-\(tag)"
     }
 
     /// `export NAME=VALUE` lines for every variable the manifests read, for a simulator at `baseURL`.
@@ -103,6 +106,8 @@ public struct Credentials: Sendable {
             ("CITYPIPE_HEALTH_ENCOUNTERS_URL", baseURL),
             ("CITYPIPE_HEALTH_ENCOUNTERS_USER", healthUser),
             ("CITYPIPE_HEALTH_ENCOUNTERS_PASSWORD", healthPassword),
+            ("CITYPIPE_SCHOOLS_URL", baseURL),
+            ("CITYPIPE_SCHOOLS_API_KEY", schoolsAPIKey),
         ].map { "export \($0.0)=\($0.1)" }
     }
 }

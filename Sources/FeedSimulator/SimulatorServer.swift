@@ -68,6 +68,7 @@ public final class FeedSimulator: Sendable {
         InsuranceRoutes(simulator: self).register(on: router)
         LabourRoutes(simulator: self).register(on: router)
         HealthRoutes(simulator: self).register(on: router)
+        SchoolRoutes(simulator: self).register(on: router)
         AdminRoutes(simulator: self).register(on: router)
         var logger = Logger(label: "citypipe.simulate")
         logger.logLevel = configuration.quiet ? .critical : .warning

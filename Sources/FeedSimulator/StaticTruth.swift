@@ -4,12 +4,38 @@ import Foundation
 /// `FEED.csv` of the rows a correct full load stages (manifest column names; dates ISO, timestamps ISO 8601 in
 /// +07:00, other values as served) and one `FEED_rejects.csv` of the records served malformed on purpose.
 extension TruthWriter {
-    static let staticRejectFiles = ["labour_rejects.csv", "health_encounters_rejects.csv"]
+    static let staticRejectFiles = ["labour_rejects.csv", "health_encounters_rejects.csv", "schools_rejects.csv"]
     static let rejectHeader = ["feed", "position", "key", "field", "reason"]
 
     func writeStaticFeeds(_ simulation: Simulation) throws {
         try writeLabour(simulation.labour)
         try writeHealth(simulation.health)
+        try writeSchools(simulation.schools)
+    }
+
+    /// Names as they arrive: as served from the UTF-8 export, NFC from the TCVN3 one (its decoder composes).
+    func writeSchools(_ schools: SchoolGenerator) throws {
+        let rows = try CSVFile(file("schools.csv"), header: [
+            "school_code", "name", "level", "ownership", "ward_code", "ward_name", "pupils", "teachers", "classes",
+            "school_year",
+        ])
+        let rejects = try CSVFile(file("schools_rejects.csv"), header: Self.rejectHeader)
+        for department in SchoolGenerator.departments {
+            for (k, s) in schools.schools(of: department).enumerated() {
+                if let m = s.malformation {
+                    try rejects.row(["schools", "so=\(department) line=\(k + 2)", s.code, m.field, m.reason])
+                    continue
+                }
+                let legacy = department == "bac-giang"
+                func arrived(_ text: String) -> String { legacy ? text.precomposedStringWithCanonicalMapping : text }
+                try rows.row([
+                    s.code, arrived(s.name), arrived(s.level), arrived(s.ownership), s.wardCode, arrived(s.wardName),
+                    String(s.pupils), String(s.teachers), String(s.classes), SchoolGenerator.schoolYear,
+                ])
+            }
+        }
+        try rows.finish()
+        try rejects.finish()
     }
 
     func writeLabour(_ labour: LabourGenerator) throws {
