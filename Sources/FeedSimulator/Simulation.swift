@@ -48,6 +48,7 @@ final class Simulation: @unchecked Sendable {
     let labour: LabourGenerator
     let health: HealthClaimGenerator
     let schools: SchoolGenerator
+    let statistics: StatisticsGenerator
     let tcvn3 = TCVN3Encoder()
     /// Pre-rendered initial records (`--prerender`), nil otherwise.
     let arena: RecordArena?
@@ -66,6 +67,8 @@ final class Simulation: @unchecked Sendable {
             seed: seed, people: people, enterprises: enterprises, basePeople: configuration.basePeople)
         labour = LabourGenerator(seed: seed, people: people, basePeople: configuration.basePeople)
         health = HealthClaimGenerator(seed: seed, people: people, basePeople: configuration.basePeople)
+        statistics = StatisticsGenerator(
+            seed: seed, people: people, basePeople: configuration.basePeople, scale: configuration.scale)
         schools = SchoolGenerator(seed: seed, geography: geography, encoder: tcvn3)
         let timeline = Timeline(seed: seed, basePeople: configuration.basePeople)
         current = SimulationState(

@@ -108,6 +108,7 @@ public struct Credentials: Sendable {
             ("CITYPIPE_HEALTH_ENCOUNTERS_PASSWORD", healthPassword),
             ("CITYPIPE_SCHOOLS_URL", baseURL),
             ("CITYPIPE_SCHOOLS_API_KEY", schoolsAPIKey),
+            ("CITYPIPE_STATISTICS_URL", baseURL),
         ].map { "export \($0.0)=\($0.1)" }
     }
 }

@@ -69,6 +69,7 @@ public final class FeedSimulator: Sendable {
         LabourRoutes(simulator: self).register(on: router)
         HealthRoutes(simulator: self).register(on: router)
         SchoolRoutes(simulator: self).register(on: router)
+        StatisticsRoutes(simulator: self).register(on: router)
         AdminRoutes(simulator: self).register(on: router)
         var logger = Logger(label: "citypipe.simulate")
         logger.logLevel = configuration.quiet ? .critical : .warning

@@ -4,13 +4,33 @@ import Foundation
 /// `FEED.csv` of the rows a correct full load stages (manifest column names; dates ISO, timestamps ISO 8601 in
 /// +07:00, other values as served) and one `FEED_rejects.csv` of the records served malformed on purpose.
 extension TruthWriter {
-    static let staticRejectFiles = ["labour_rejects.csv", "health_encounters_rejects.csv", "schools_rejects.csv"]
+    static let staticRejectFiles = ["labour_rejects.csv", "health_encounters_rejects.csv", "schools_rejects.csv", "statistics_rejects.csv"]
     static let rejectHeader = ["feed", "position", "key", "field", "reason"]
 
     func writeStaticFeeds(_ simulation: Simulation) throws {
         try writeLabour(simulation.labour)
         try writeHealth(simulation.health)
         try writeSchools(simulation.schools)
+        try writeStatistics(simulation.statistics)
+    }
+
+    func writeStatistics(_ statistics: StatisticsGenerator) throws {
+        let rows = try CSVFile(file("statistics.csv"), header: [
+            "year", "commune_code", "commune_name", "unit_type", "population", "male", "female", "households",
+        ])
+        let rejects = try CSVFile(file("statistics_rejects.csv"), header: Self.rejectHeader)
+        for (k, r) in statistics.rows.enumerated() {
+            if let m = r.malformation {
+                try rejects.row(["statistics", "line=\(k + 2)", "\(r.year)/\(r.code)", m.field, m.reason])
+                continue
+            }
+            try rows.row([
+                String(r.year), r.code, r.name, r.type, String(r.population), String(r.male), String(r.female),
+                String(r.households),
+            ])
+        }
+        try rows.finish()
+        try rejects.finish()
     }
 
     /// Names as they arrive: as served from the UTF-8 export, NFC from the TCVN3 one (its decoder composes).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A deliberately malformed school row.
 enum SchoolMalformation: Sendable, Equatable {
     /// `ma_truong` empty (the primary key).
