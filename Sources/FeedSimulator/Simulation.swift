@@ -49,6 +49,7 @@ final class Simulation: @unchecked Sendable {
     let health: HealthClaimGenerator
     let schools: SchoolGenerator
     let statistics: StatisticsGenerator
+    let finance: FinanceGenerator
     let tcvn3 = TCVN3Encoder()
     /// Pre-rendered initial records (`--prerender`), nil otherwise.
     let arena: RecordArena?
@@ -69,6 +70,7 @@ final class Simulation: @unchecked Sendable {
         health = HealthClaimGenerator(seed: seed, people: people, basePeople: configuration.basePeople)
         statistics = StatisticsGenerator(
             seed: seed, people: people, basePeople: configuration.basePeople, scale: configuration.scale)
+        finance = FinanceGenerator(seed: seed, enterprises: enterprises)
         schools = SchoolGenerator(seed: seed, geography: geography, encoder: tcvn3)
         let timeline = Timeline(seed: seed, basePeople: configuration.basePeople)
         current = SimulationState(

@@ -76,6 +76,8 @@ public struct Credentials: Sendable {
     public let healthPassword: String
     /// `CITYPIPE_SCHOOLS_API_KEY`
     public let schoolsAPIKey: String
+    /// `CITYPIPE_FINANCE_API_KEY`
+    public let financeAPIKey: String
 
     init(seed: UInt64) {
         let tag = String(Mix.hash(seed, 0xC0DE, 1) & 0xFFFF_FFFF, radix: 16)
@@ -88,6 +90,7 @@ public struct Credentials: Sendable {
         healthUser = "soyte-bacninh"
         healthPassword = "gd-pass-\(tag)"
         schoolsAPIKey = "edu-key-\(tag)"
+        financeAPIKey = "fin-key-\(tag)"
     }
 
     /// `export NAME=VALUE` lines for every variable the manifests read, for a simulator at `baseURL`.
@@ -109,6 +112,8 @@ public struct Credentials: Sendable {
             ("CITYPIPE_SCHOOLS_URL", baseURL),
             ("CITYPIPE_SCHOOLS_API_KEY", schoolsAPIKey),
             ("CITYPIPE_STATISTICS_URL", baseURL),
+            ("CITYPIPE_FINANCE_URL", baseURL),
+            ("CITYPIPE_FINANCE_API_KEY", financeAPIKey),
         ].map { "export \($0.0)=\($0.1)" }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// `FEED.csv` of the rows a correct full load stages (manifest column names; dates ISO, timestamps ISO 8601 in
 /// +07:00, other values as served) and one `FEED_rejects.csv` of the records served malformed on purpose.
 extension TruthWriter {
-    static let staticRejectFiles = ["labour_rejects.csv", "health_encounters_rejects.csv", "schools_rejects.csv", "statistics_rejects.csv"]
+    static let staticRejectFiles = ["labour_rejects.csv", "health_encounters_rejects.csv", "schools_rejects.csv", "statistics_rejects.csv", "finance_rejects.csv"]
     static let rejectHeader = ["feed", "position", "key", "field", "reason"]
 
     func writeStaticFeeds(_ simulation: Simulation) throws {
@@ -12,6 +12,27 @@ extension TruthWriter {
         try writeHealth(simulation.health)
         try writeSchools(simulation.schools)
         try writeStatistics(simulation.statistics)
+        try writeFinance(simulation.finance)
+    }
+
+    func writeFinance(_ finance: FinanceGenerator) throws {
+        let rows = try CSVFile(file("finance.csv"), header: [
+            "document_no", "tax_code", "payer_name", "sub_item", "tax_type", "tax_period", "amount", "paid_on",
+        ])
+        let rejects = try CSVFile(file("finance_rejects.csv"), header: Self.rejectHeader)
+        var period = FinanceGenerator.firstDataPeriod
+        while period <= FinanceGenerator.lastDataPeriod {
+            for p in finance.payments(in: period) {
+                if let m = p.malformation {
+                    try rejects.row(["finance", "ky=\(period.text)", p.documentNumber, m.field, m.reason])
+                    continue
+                }
+                try rows.row([p.documentNumber, p.taxCode, p.payer, p.subItem, p.taxType, p.taxPeriod, String(p.amount), p.paidOn])
+            }
+            period = period.month == 12 ? Period(year: period.year + 1, month: 1) : Period(year: period.year, month: period.month + 1)
+        }
+        try rows.finish()
+        try rejects.finish()
     }
 
     func writeStatistics(_ statistics: StatisticsGenerator) throws {
