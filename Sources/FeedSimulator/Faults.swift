@@ -19,7 +19,7 @@ enum Fault: Sendable, Equatable {
 
 /// Which endpoint a fault is drawn for.
 enum FaultTarget: Sendable {
-    case token, population, business, insurance
+    case token, population, business, insurance, labour, health, schools, statistics, finance
 }
 
 /// Draws faults deterministically from the seed and the request count.

@@ -45,6 +45,12 @@ final class Simulation: @unchecked Sendable {
     let people: PersonGenerator
     let enterprises: EnterpriseGenerator
     let insurance: InsuranceGenerator
+    let labour: LabourGenerator
+    let health: HealthClaimGenerator
+    let schools: SchoolGenerator
+    let statistics: StatisticsGenerator
+    let finance: FinanceGenerator
+    let tcvn3 = TCVN3Encoder()
     /// Pre-rendered initial records (`--prerender`), nil otherwise.
     let arena: RecordArena?
     private let lock = NSLock()
@@ -60,6 +66,12 @@ final class Simulation: @unchecked Sendable {
             seed: seed, people: people, basePeople: configuration.basePeople, count: configuration.enterprises)
         insurance = InsuranceGenerator(
             seed: seed, people: people, enterprises: enterprises, basePeople: configuration.basePeople)
+        labour = LabourGenerator(seed: seed, people: people, basePeople: configuration.basePeople)
+        health = HealthClaimGenerator(seed: seed, people: people, basePeople: configuration.basePeople)
+        statistics = StatisticsGenerator(
+            seed: seed, people: people, basePeople: configuration.basePeople, scale: configuration.scale)
+        finance = FinanceGenerator(seed: seed, enterprises: enterprises)
+        schools = SchoolGenerator(seed: seed, geography: geography, encoder: tcvn3)
         let timeline = Timeline(seed: seed, basePeople: configuration.basePeople)
         current = SimulationState(
             timeline: timeline, removedEnterprises: [], enterpriseCount: configuration.enterprises)

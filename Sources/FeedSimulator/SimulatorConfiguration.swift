@@ -68,6 +68,16 @@ public struct Credentials: Sendable {
     public let insuranceUser: String
     /// `CITYPIPE_INSURANCE_PASSWORD`
     public let insurancePassword: String
+    /// `CITYPIPE_LABOUR_TOKEN` (a Bearer token)
+    public let labourToken: String
+    /// `CITYPIPE_HEALTH_ENCOUNTERS_USER`
+    public let healthUser: String
+    /// `CITYPIPE_HEALTH_ENCOUNTERS_PASSWORD`
+    public let healthPassword: String
+    /// `CITYPIPE_SCHOOLS_API_KEY`
+    public let schoolsAPIKey: String
+    /// `CITYPIPE_FINANCE_API_KEY`
+    public let financeAPIKey: String
 
     init(seed: UInt64) {
         let tag = String(Mix.hash(seed, 0xC0DE, 1) & 0xFFFF_FFFF, radix: 16)
@@ -76,6 +86,11 @@ public struct Credentials: Sendable {
         businessAPIKey = "biz-key-\(tag)"
         insuranceUser = "citypipe"
         insurancePassword = "ins-pass-\(tag)"
+        labourToken = "lab-token-\(tag)"
+        healthUser = "soyte-bacninh"
+        healthPassword = "gd-pass-\(tag)"
+        schoolsAPIKey = "edu-key-\(tag)"
+        financeAPIKey = "fin-key-\(tag)"
     }
 
     /// `export NAME=VALUE` lines for every variable the manifests read, for a simulator at `baseURL`.
@@ -89,6 +104,16 @@ public struct Credentials: Sendable {
             ("CITYPIPE_INSURANCE_URL", baseURL),
             ("CITYPIPE_INSURANCE_USER", insuranceUser),
             ("CITYPIPE_INSURANCE_PASSWORD", insurancePassword),
+            ("CITYPIPE_LABOUR_URL", baseURL),
+            ("CITYPIPE_LABOUR_TOKEN", labourToken),
+            ("CITYPIPE_HEALTH_ENCOUNTERS_URL", baseURL),
+            ("CITYPIPE_HEALTH_ENCOUNTERS_USER", healthUser),
+            ("CITYPIPE_HEALTH_ENCOUNTERS_PASSWORD", healthPassword),
+            ("CITYPIPE_SCHOOLS_URL", baseURL),
+            ("CITYPIPE_SCHOOLS_API_KEY", schoolsAPIKey),
+            ("CITYPIPE_STATISTICS_URL", baseURL),
+            ("CITYPIPE_FINANCE_URL", baseURL),
+            ("CITYPIPE_FINANCE_API_KEY", financeAPIKey),
         ].map { "export \($0.0)=\($0.1)" }
     }
 }

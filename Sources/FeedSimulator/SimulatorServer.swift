@@ -2,12 +2,14 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The feed simulator: serves the `population`, `business` and `insurance` feeds of `Connectors/` over HTTP on
-/// loopback, deterministically from a seed and a scale, with injectable faults, and writes the truth a correct
-/// ingest must end with.
+/// The feed simulator: serves the feeds of `Connectors/` (population, business, insurance, labour,
+/// health_encounters, schools, statistics, finance) over HTTP on loopback, deterministically from a seed and a
+/// scale, with injectable faults, and writes the truth a correct ingest must end with.
 ///
 /// Endpoints (all on one port): `POST /oauth/token`, `GET /v1/citizens`, `GET /api/v2/enterprises`,
-/// `GET /exports/participants.csv.gz?period=YYYY-MM`, and the admin endpoints of `AdminRoutes`.
+/// `GET /exports/participants.csv.gz?period=YYYY-MM`, `GET /api/v1/labour/records`, `GET /api/giamdinh/v1/hoso`,
+/// `GET /api/giaoduc/v1/truong-hoc.csv`, `GET /api/thongke/v1/dan-so-xa.csv`,
+/// `GET /api/taichinh/v1/chung-tu-nop-thue.xml`, and the admin endpoints of `AdminRoutes`.
 public final class FeedSimulator: Sendable {
     /// Largest page the feeds serve (`limit` above it is clamped).
     public static let maxPageSize = 1000
@@ -30,7 +32,7 @@ public final class FeedSimulator: Sendable {
         tokens = TokenStore(ttlSeconds: configuration.tokenTTL, seed: configuration.seed)
         faults = FaultInjector(rate: configuration.faultRate, seed: configuration.seed)
         truth = try configuration.truthDirectory.map { try TruthWriter(path: $0) }
-        try truth?.write(simulation, state: simulation.state, includeInsurance: true)
+        try truth?.write(simulation, state: simulation.state, includeStatic: true)
     }
 
     /// `export NAME=VALUE` lines for a simulator listening on `port`.
@@ -50,7 +52,7 @@ public final class FeedSimulator: Sendable {
     func advanceState(changed: Int, added: Int, removed: Int) async throws -> SimulationState {
         try await advanceLock.withLock {
             let state = simulation.advance(changed: changed, added: added, removed: removed)
-            try truth?.write(simulation, state: state, includeInsurance: false)
+            try truth?.write(simulation, state: state, includeStatic: false)
             return state
         }
     }
@@ -66,6 +68,11 @@ public final class FeedSimulator: Sendable {
         PopulationRoutes(simulator: self).register(on: router)
         BusinessRoutes(simulator: self).register(on: router)
         InsuranceRoutes(simulator: self).register(on: router)
+        LabourRoutes(simulator: self).register(on: router)
+        HealthRoutes(simulator: self).register(on: router)
+        SchoolRoutes(simulator: self).register(on: router)
+        StatisticsRoutes(simulator: self).register(on: router)
+        FinanceRoutes(simulator: self).register(on: router)
         AdminRoutes(simulator: self).register(on: router)
         var logger = Logger(label: "citypipe.simulate")
         logger.logLevel = configuration.quiet ? .critical : .warning

@@ -9,6 +9,7 @@ import Foundation
 ///   post-2025 ward code, E.164 phone), for the Transform stage.
 /// - `business.csv`: the current snapshot, fields as served; `business_clean.csv`: validity of each tax code.
 /// - `insurance.csv`: every row of every month with data (written once: advances do not change it).
+/// - `labour.csv`, `health_encounters.csv`…: see `writeStaticFeeds`.
 /// - `rejects.csv`: the records served malformed on purpose: feed, position, key, field, reason.
 struct TruthWriter {
     let directory: URL
@@ -18,7 +19,7 @@ struct TruthWriter {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    private func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
+    func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
     /// `insurance.csv` and `insurance_rejects.csv` (every month with data).
     private func writeInsurance(_ simulation: Simulation) throws {
@@ -57,7 +58,7 @@ struct TruthWriter {
         try rejects.finish()
     }
 
-    func write(_ simulation: Simulation, state: SimulationState, includeInsurance: Bool) throws {
+    func write(_ simulation: Simulation, state: SimulationState, includeStatic: Bool) throws {
         let rejects = try CSVFile(file("rejects.csv"), header: ["feed", "position", "key", "field", "reason"])
         let population = try CSVFile(file("population.csv"), header: [
             "citizen_id", "full_name", "birth_date", "sex", "phone", "ward_code", "address", "updated_at",
@@ -101,14 +102,16 @@ struct TruthWriter {
         try business.finish()
         try businessClean.finish()
 
-        if includeInsurance {
+        if includeStatic {
             try writeInsurance(simulation)
+            try writeStaticFeeds(simulation)
         }
-        // Insurance rejects do not change with advances: keep them from the first write.
-        let part = directory.appendingPathComponent("insurance_rejects.csv")
-        if let saved = try? Data(contentsOf: part) {
-            let lines = String(decoding: saved, as: UTF8.self).split(separator: "\n").dropFirst()
-            for line in lines { try rejects.raw(String(line) + "\n") }
+        // The rejects of feeds that advances do not change: kept from the first write.
+        for name in ["insurance_rejects.csv"] + Self.staticRejectFiles {
+            if let saved = try? Data(contentsOf: directory.appendingPathComponent(name)) {
+                let lines = String(decoding: saved, as: UTF8.self).split(separator: "\n").dropFirst()
+                for line in lines { try rejects.raw(String(line) + "\n") }
+            }
         }
         try rejects.finish()
     }

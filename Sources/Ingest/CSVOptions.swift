@@ -14,6 +14,10 @@ public enum CSVTextEncoding: String, Sendable, Hashable {
     case vni
     /// Windows-1258 bytes, decoded field by field.
     case windows1258 = "windows-1258"
+    /// Decided per document: a BOM names UTF-8 or UTF-16; without one, UTF-8 when the first
+    /// `CSVStreamDecoder.detectionWindow` bytes are valid UTF-8, TCVN3 otherwise (feeds whose files come from
+    /// several offices, some still exporting from legacy-font spreadsheets).
+    case auto
 
     /// The Normalize legacy encoding applied per field, if any.
     var legacy: LegacyEncoding? {
@@ -21,7 +25,7 @@ public enum CSVTextEncoding: String, Sendable, Hashable {
         case .tcvn3: .tcvn3
         case .vni: .vni
         case .windows1258: .windows1258
-        case .utf8, .utf16LE, .utf16BE: nil
+        case .utf8, .utf16LE, .utf16BE, .auto: nil
         }
     }
 }

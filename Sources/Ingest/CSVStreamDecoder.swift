@@ -39,11 +39,14 @@ public final class CSVStreamDecoder {
     /// The header's field names, once read.
     public var header: [String]? { engine.fieldNames }
 
+    /// Bytes an `auto` encoding looks at before deciding between UTF-8 and TCVN3.
+    public static let detectionWindow = 64 * 1024
+
     /// Decodes `chunk`; complete records and rejects go to `sink`.
     public func feed(_ chunk: UnsafeRawBufferPointer, _ sink: (DecodeEvent) throws -> Void) throws {
         if !started {
             head.append(contentsOf: chunk)
-            if head.count < 3 { return }
+            if head.count < (options.encoding == .auto ? Self.detectionWindow : 3) { return }
             try start(sink)
             return
         }
@@ -81,6 +84,9 @@ public final class CSVStreamDecoder {
             skip = 2
             effectiveEncoding = .utf16BE
         }
+        if effectiveEncoding == .auto {
+            effectiveEncoding = Self.looksLikeUTF8(head) ? .utf8 : .tcvn3
+        }
         if effectiveEncoding != options.encoding {
             engine = CSVEngine(options: options, legacy: effectiveEncoding.legacy)
         }
@@ -92,6 +98,16 @@ public final class CSVStreamDecoder {
         let rest = Array(head.dropFirst(skip))
         head = []
         try rest.withUnsafeBytes { try process($0, sink) }
+    }
+
+    /// Whether `bytes` (the start of a document) are UTF-8: valid, or cut inside the last sequence only.
+    static func looksLikeUTF8(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let bad = UTF8Validator.firstInvalidOffset(buffer) else { return true }
+            // A multi-byte sequence cut by the end of the window: valid if the bytes present are its prefix.
+            guard buffer.count - bad < 4, buffer[bad] >= 0xC2, buffer[bad] < 0xF5 else { return false }
+            return buffer[(bad + 1)...].allSatisfy { $0 & 0xC0 == 0x80 }
+        }
     }
 
     private func process(_ chunk: UnsafeRawBufferPointer, _ sink: (DecodeEvent) throws -> Void) throws {

@@ -44,6 +44,7 @@ enum ValueTyper {
             case .failure(let failure): return .invalid("not a date: \(failure.reason)")
             }
         case "timestamptz":
+            if let format, let reformatted = reformatTimestamp(text, format) { return type(reformatted, as: "timestamptz") }
             switch DateNormalizer.timestamp(text) {
             case .success(let stamp): return .value(stamp.description)
             case .failure(let failure): return .invalid("not a timestamp: \(failure.reason)")
@@ -66,12 +67,26 @@ enum ValueTyper {
             guard digits.count == 6 else { return nil }
             let (year, month) = format.hasPrefix("MM") ? (digits.suffix(4), digits.prefix(2)) : (digits.prefix(4), digits.suffix(2))
             return "\(year)-\(month)-01"
-        case "yyyyMMdd":
-            guard digits.count == 8, text.count == 8 else { return nil }
-            return "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))"
+        case "yyyyMMdd", "yyyyMMddHHmm", "yyyyMMddHHmmss":
+            // Decision 130/QĐ-BYT writes birth dates as yyyyMMddHHmm too ("199001150000"): the date part counts.
+            guard text.utf8.count == format.utf8.count, digits.count == format.utf8.count else { return nil }
+            return "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.dropFirst(6).prefix(2))"
         default:
             return nil
         }
+    }
+
+    /// Rewrites a timestamp in a declared compact layout (`yyyyMMddHHmm`, `yyyyMMddHHmmss`, read in +07:00) as ISO,
+    /// or nil when the layout is not one of those or the text does not fit it.
+    static func reformatTimestamp(_ text: String, _ format: String) -> String? {
+        guard format == "yyyyMMddHHmm" || format == "yyyyMMddHHmmss", text.utf8.count == format.utf8.count,
+            text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        else { return nil }
+        let d = Array(text)
+        var iso = String(d[0..<4]) + "-" + String(d[4..<6]) + "-" + String(d[6..<8]) + "T" + String(d[8..<10]) + ":"
+            + String(d[10..<12])
+        if d.count == 14 { iso += ":" + String(d[12..<14]) }
+        return iso
     }
 
     /// `-?digits(.digits)?`

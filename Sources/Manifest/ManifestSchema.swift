@@ -105,6 +105,7 @@ enum ManifestSchema {
         ("headers", .map(.string(.any))),
         ("body", .string(.any)),
         ("timeout", .string(.duration)),
+        ("partitions", .list(.map(.string(.any)), minCount: 0)),
     ], required: ["url"])
 
     static let retry = ObjectShape([

@@ -81,6 +81,9 @@ public enum Placeholders {
         result.request.url = resolver.resolve(manifest.request.url, at: "request.url")
         result.request.parameters = resolver.resolve(manifest.request.parameters, at: "request.parameters")
         result.request.headers = resolver.resolve(manifest.request.headers, at: "request.headers")
+        result.request.partitions = manifest.request.partitions.enumerated().map { index, parameters in
+            resolver.resolve(parameters, at: ManifestKeyPath("request.partitions").appending(index: index))
+        }
         if let body = manifest.request.body {
             result.request.body = resolver.resolve(body, at: "request.body")
         }

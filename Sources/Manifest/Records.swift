@@ -78,6 +78,9 @@ public enum TextEncoding: String, Codable, Hashable, Sendable, CaseIterable {
     case utf16 = "utf-16"
     /// TCVN 5712:1993 (TCVN3, ABC fonts), the legacy Vietnamese 8-bit encoding.
     case tcvn3
+    /// Decided per document: a BOM names UTF-8 or UTF-16; without one, UTF-8 when the first 64 KiB are valid
+    /// UTF-8, TCVN3 otherwise (feeds whose files come from offices with different tools).
+    case auto
 }
 
 /// What to do with a byte-order mark at the start of a text file.

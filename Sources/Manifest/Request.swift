@@ -16,6 +16,10 @@ public struct RequestSpec: Codable, Hashable, Sendable {
     public var body: String?
     /// Timeout of one request, from connect to last byte (default 60s).
     public var timeout: ManifestDuration
+    /// Parts of the source read one after the other in the same load (Airbyte's list partition router): each
+    /// mapping adds its query parameters to one request (or page walk), e.g. one export file per old province.
+    /// Empty: the source is one part.
+    public var partitions: [[String: String]]
 
     /// Default for `timeout`.
     public static let defaultTimeout = ManifestDuration(seconds: 60)
@@ -27,8 +31,10 @@ public struct RequestSpec: Codable, Hashable, Sendable {
         parameters: [String: String] = [:],
         headers: [String: String] = [:],
         body: String? = nil,
-        timeout: ManifestDuration = RequestSpec.defaultTimeout
+        timeout: ManifestDuration = RequestSpec.defaultTimeout,
+        partitions: [[String: String]] = []
     ) {
+        self.partitions = partitions
         self.url = url
         self.method = method
         self.parameters = parameters
@@ -39,7 +45,7 @@ public struct RequestSpec: Codable, Hashable, Sendable {
 
     /// The YAML keys of `request`.
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case url, method, parameters, headers, body, timeout
+        case url, method, parameters, headers, body, timeout, partitions
     }
 
     /// Decodes, defaulting omitted keys.
@@ -51,6 +57,7 @@ public struct RequestSpec: Codable, Hashable, Sendable {
         headers = try container.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
         body = try container.decodeIfPresent(String.self, forKey: .body)
         timeout = try container.decodeIfPresent(ManifestDuration.self, forKey: .timeout) ?? Self.defaultTimeout
+        partitions = try container.decodeIfPresent([[String: String]].self, forKey: .partitions) ?? []
     }
 }
 

@@ -6,7 +6,7 @@ import Foundation
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Serve the simulated population, business and insurance feeds on 127.0.0.1.",
+        abstract: "Serve the simulated feeds of Connectors/ on 127.0.0.1.",
         discussion: """
             Prints one `export NAME=VALUE` line per environment variable the manifests read, then \
             `# serving on http://127.0.0.1:PORT`, then serves until interrupted. Everything served is a pure \

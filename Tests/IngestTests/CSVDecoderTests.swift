@@ -79,7 +79,50 @@ final class CSVDecoderTests: XCTestCase {
                 .record(1, 2, ["27001", "Trường Tiểu học Võ Cường", "phường Võ Cường"]),
                 .record(2, 3, ["27002", "Trường THCS Suối Hoa, TP Bắc Ninh", "đường Lý Thái Tổ"]),
             ]),
+        Case(
+            name: "auto: a TCVN3 file (no BOM, not UTF-8) is read as TCVN3",
+            bytes: tcvn3Bytes("ma_truong,ten_truong\r\n24001,Trường Mầm non Hoà Sơn\r\n"),
+            options: CSVOptions(encoding: .auto),
+            header: ["ma_truong", "ten_truong"],
+            expected: [.record(1, 2, ["24001", "Trường Mầm non Hoà Sơn"])]),
+        Case(
+            name: "auto: a UTF-8 file is read as UTF-8",
+            bytes: Array("ma_truong,ten_truong\n27001,Trường Tiểu học Võ Cường\n".utf8),
+            options: CSVOptions(encoding: .auto),
+            header: ["ma_truong", "ten_truong"],
+            expected: [.record(1, 2, ["27001", "Trường Tiểu học Võ Cường"])]),
+        Case(
+            name: "auto: a UTF-8 BOM decides",
+            bytes: [0xEF, 0xBB, 0xBF] + Array("k\nĐông Ngàn\n".utf8),
+            options: CSVOptions(encoding: .auto),
+            header: ["k"],
+            expected: [.record(1, 2, ["Đông Ngàn"])]),
     ]
+
+    func testAutoDecidesOnTheFirst64KiB() throws {
+        // A long ASCII start: the decision waits for the first non-ASCII bytes within the window.
+        let padding = String(repeating: "27000,Truong so\n", count: 3_000)
+        for (text, encoded, expected) in [
+            ("k,v\n" + padding + "24001,Trường Lý Thái Tổ\n", tcvn3Bytes, CSVTextEncoding.tcvn3),
+            ("k,v\n" + padding + "24001,Trường Lý Thái Tổ\n", { Array($0.utf8) }, CSVTextEncoding.utf8),
+        ] as [(String, (String) -> [UInt8], CSVTextEncoding)] {
+            let decoder = try CSVStreamDecoder(options: CSVOptions(encoding: .auto))
+            var last: [String?] = []
+            let bytes = encoded(text)
+            for start in stride(from: 0, to: bytes.count, by: 1_000) {
+                try decoder.feed(Array(bytes[start..<min(bytes.count, start + 1_000)])) {
+                    if case .record(let r) = $0 { last = r.values }
+                }
+            }
+            try decoder.finish { if case .record(let r) = $0 { last = r.values } }
+            XCTAssertEqual(decoder.effectiveEncoding, expected)
+            XCTAssertEqual(last, ["24001", "Trường Lý Thái Tổ"])
+        }
+        // A window that ends inside a multi-byte sequence is still UTF-8; a lone continuation byte is not.
+        XCTAssertTrue(CSVStreamDecoder.looksLikeUTF8(Array("abc Trư".utf8.dropLast())))
+        XCTAssertFalse(CSVStreamDecoder.looksLikeUTF8([0x61, 0xB5, 0x62]))
+        XCTAssertTrue(CSVStreamDecoder.looksLikeUTF8(Array("ascii only".utf8)))
+    }
 
     func testSameRecordsWhateverTheChunking() throws {
         for c in cases {

@@ -6,40 +6,7 @@ import Warehouse
 import XCTest
 
 /// `citypipe ingest` of the three feeds against `citypipe simulate`, compared with the simulator's truth.
-final class SimulatorEndToEndTests: DatabaseTestCase {
-    override var databasePrefix: String { "e2e" }
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(SimulatorProcess.isAvailable, "this build has no citypipe simulate")
-        try super.setUpWithError()
-    }
-
-    func ingest(_ feeds: [String], _ simulator: SimulatorProcess) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = BuiltBinary.citypipe
-        process.arguments = ["ingest"] + feeds + ["--connectors", BuiltBinary.connectors.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(simulator.exports) { _, new in new }
-        environment["DATABASE_URL"] = database.url
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
-
-    func count(_ sql: String) throws -> Int {
-        try connection.query(sql)[0].decode(Int.self, at: 0)
-    }
-
-    /// Rows in one table and not the other, both ways.
-    func difference(_ staged: String, _ truth: String, columns: String) throws -> Int {
-        try count("SELECT count(*) FROM ((SELECT \(columns) FROM \(staged) EXCEPT SELECT \(columns) FROM \(truth)) UNION ALL (SELECT \(columns) FROM \(truth) EXCEPT SELECT \(columns) FROM \(staged))) AS d")
-    }
-
+final class SimulatorEndToEndTests: SimulatorIngestTestCase {
     func compareWithTruth(_ simulator: SimulatorProcess) throws {
         try TruthFiles.load(
             simulator.truth.appendingPathComponent("population.csv"), into: "truth_population",

@@ -6,7 +6,7 @@ import XCTest
 final class ShippedManifestTests: XCTestCase {
     func testEveryShippedManifestValidatesClean() throws {
         let files = try ManifestLoader.manifestFiles(in: Fixture.connectors)
-        XCTAssertEqual(files.map(\.lastPathComponent), ["business.yaml", "insurance.yaml", "population.yaml"])
+        XCTAssertEqual(files.map(\.lastPathComponent), Fixture.shipped.sorted().map { $0 + ".yaml" })
         for file in files {
             let result = Fixture.loader.load(contentsOf: file, displayPath: "Connectors/\(file.lastPathComponent)")
             XCTAssertEqual(result.issues, [], "\(file.lastPathComponent):\n\(result.issues.map(\.description).joined(separator: "\n"))")

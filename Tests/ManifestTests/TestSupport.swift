@@ -17,7 +17,7 @@ enum Fixture {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Connectors", isDirectory: true)
 
-    static let shipped = ["population", "business", "insurance"]
+    static let shipped = ["population", "business", "insurance", "labour", "health_encounters", "schools", "statistics", "finance"]
 
     static func text(of feed: String) throws -> String {
         let url = connectors.appendingPathComponent("\(feed).yaml")

@@ -59,6 +59,11 @@ enum Salt {
     static let insurance: UInt64 = 0x1D_0008
     static let faults: UInt64 = 0x1D_0009
     static let bijection: UInt64 = 0x1D_000A
+    static let labour: UInt64 = 0x1D_000B
+    static let health: UInt64 = 0x1D_000C
+    static let schools: UInt64 = 0x1D_000D
+    static let statistics: UInt64 = 0x1D_000E
+    static let finance: UInt64 = 0x1D_000F
 }
 
 /// A bijection of 0..<modulus (x ↦ (a·x + b) mod modulus, a coprime to modulus): distinct indices give distinct

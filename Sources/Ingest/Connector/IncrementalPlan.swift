@@ -10,8 +10,19 @@ struct IncrementalPlan {
     let storedCursor: String?
     let now: Date
 
-    /// The window parameters of each request, in order; one empty window for a snapshot feed.
+    /// The parameters of each request (or page walk) of the load, in order: each window (one empty window for a
+    /// snapshot feed) times each of `request.partitions`.
     func windows() -> [[(String, String)]] {
+        let windows = timeWindows()
+        let partitions = manifest.request.partitions
+        guard !partitions.isEmpty else { return windows }
+        return windows.flatMap { window in
+            partitions.map { partition in partition.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + window }
+        }
+    }
+
+    /// The window parameters of each request, in order; one empty window for a snapshot feed.
+    func timeWindows() -> [[(String, String)]] {
         guard let incremental = manifest.incremental else { return [[]] }
         let start = storedCursor ?? incremental.startDatetime
         if let parameter = incremental.parameter {
