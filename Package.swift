@@ -96,6 +96,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The transform stage: SQL models of Pipelines/models built in dependency order (normalisation and
+        // linkage into core.* join it).
+        .target(
+            name: "Transform",
+            dependencies: ["Postgres", "Warehouse", "Manifest", "Normalize"],
+            swiftSettings: strict
+        ),
+
         .executableTarget(
             name: "citypipe",
             dependencies: [
@@ -104,6 +112,7 @@ let package = Package(
                 "Normalize",
                 "Manifest",
                 "Ingest",
+                "Transform",
                 "FeedSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -177,6 +186,11 @@ let package = Package(
         .testTarget(
             name: "ReferenceDataTests",
             dependencies: ["ReferenceData"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TransformTests",
+            dependencies: ["Transform", "Postgres", "Warehouse", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -80,7 +80,7 @@ public final class ConnectorRunner: Sendable {
         let session = Session(
             runner: self, db: db, load: load, typer: typer, fetcher: fetcher, auth: auth, progress: progress)
         do {
-            let requests = window.map { [$0.pairs] }
+            let requests = window.map { IncrementalPlan.crossed([$0.pairs], with: manifest) }
                 ?? IncrementalPlan(manifest: manifest, storedCursor: stored, now: now()).windows()
             for parameters in requests {
                 let planner = PagePlanner(request: manifest.request, pagination: manifest.pagination, windowParameters: parameters)

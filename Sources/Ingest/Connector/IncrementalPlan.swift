@@ -13,7 +13,11 @@ struct IncrementalPlan {
     /// The parameters of each request (or page walk) of the load, in order: each window (one empty window for a
     /// snapshot feed) times each of `request.partitions`.
     func windows() -> [[(String, String)]] {
-        let windows = timeWindows()
+        IncrementalPlan.crossed(timeWindows(), with: manifest)
+    }
+
+    /// Each window's parameters times each of the manifest's `request.partitions` (the windows alone without).
+    static func crossed(_ windows: [[(String, String)]], with manifest: ConnectorManifest) -> [[(String, String)]] {
         let partitions = manifest.request.partitions
         guard !partitions.isEmpty else { return windows }
         return windows.flatMap { window in

@@ -1,0 +1,48 @@
+import Foundation
+import Postgres
+
+/// Builds one model: the query into a new table, its key and indexes, then the swap, all in one transaction,
+/// so readers see the previous table until the new one is complete (and keep it if the build fails).
+struct ModelBuilder {
+    let model: SQLModel
+
+    var staging: String { "\(model.table)__cp_new" }
+
+    /// Builds and swaps in the model; returns its row count.
+    func build(_ connection: PostgresConnection) throws -> Int {
+        try connection.transaction { c in
+            try c.simpleExecute("SET LOCAL search_path = pg_catalog, public", name: "model search path")
+            try c.simpleExecute("DROP TABLE IF EXISTS \(model.schema).\(staging)", name: "drop leftover of \(model.name)")
+            let rows = try c.query(
+                "CREATE TABLE \(model.schema).\(staging) AS\n\(model.sql)", name: "build \(model.name)").affectedRows
+            if !model.uniqueKey.isEmpty {
+                try c.simpleExecute(
+                    "ALTER TABLE \(model.schema).\(staging) ADD CONSTRAINT \(staging)_pkey PRIMARY KEY (\(model.uniqueKey.joined(separator: ", ")))",
+                    name: "key of \(model.name)")
+            }
+            for (index, columns) in model.indexes.enumerated() {
+                let definition = columns.uppercased().hasPrefix("USING ") ? columns : "(\(columns))"
+                try c.simpleExecute(
+                    "CREATE INDEX \(staging)_\(index + 1) ON \(model.schema).\(staging) \(definition)", name: "index of \(model.name)")
+            }
+            try c.simpleExecute("DROP TABLE IF EXISTS \(model.schema).\(model.table)", name: "drop old \(model.name)")
+            try c.simpleExecute("ALTER TABLE \(model.schema).\(staging) RENAME TO \(model.table)", name: "swap in \(model.name)")
+            if !model.uniqueKey.isEmpty {
+                try c.simpleExecute(
+                    "ALTER INDEX \(model.schema).\(staging)_pkey RENAME TO \(model.table)_pkey", name: "rename key of \(model.name)")
+            }
+            for index in model.indexes.indices {
+                try c.simpleExecute(
+                    "ALTER INDEX \(model.schema).\(staging)_\(index + 1) RENAME TO \(model.table)_\(index + 1)", name: "rename index of \(model.name)")
+            }
+            let comment = (model.description ?? "") + " (model \(model.file))"
+            try c.query(
+                "SELECT set_config('citypipe.comment', $1, true)", [comment], name: "comment text")
+            try c.simpleExecute(
+                "DO $$ BEGIN EXECUTE format('COMMENT ON TABLE \(model.schema).\(model.table) IS %L', current_setting('citypipe.comment')); END $$",
+                name: "comment on \(model.name)")
+            try c.simpleExecute("ANALYZE \(model.schema).\(model.table)", name: "analyze \(model.name)")
+            return rows
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+
+/// Reads `Pipelines/models/SCHEMA/NAME.sql`: every model with its header, its refs resolved and checked,
+/// and the dependency graph checked for cycles.
+public struct ModelCatalog: Sendable {
+    /// The models by name.
+    public let models: [String: SQLModel]
+
+    /// Schemas a model may be built in.
+    public static let schemas: Set<String> = ["core", "integrated"]
+    static let headerKeys = ["description", "unique_key", "indexes", "depends_on"]
+
+    /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
+    public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
+        var models: [String: SQLModel] = [:]
+        let manager = FileManager.default
+        let schemas = ((try? manager.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
+        for schema in schemas {
+            let folder = directory.appendingPathComponent(schema, isDirectory: true)
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            let files = ((try? manager.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".sql") }.sorted()
+            for file in files {
+                let shown = "\(display)/\(schema)/\(file)"
+                guard ModelCatalog.schemas.contains(schema) else {
+                    throw .invalid(file: shown, line: 0, message: "models are built in \(ModelCatalog.schemas.sorted().joined(separator: " or ")), not \(schema)")
+                }
+                guard let text = try? String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8) else {
+                    throw .invalid(file: shown, line: 0, message: "cannot read the file as UTF-8 text")
+                }
+                let model = try ModelCatalog.parse(text, name: "\(schema).\(file.dropLast(4))", file: shown)
+                models[model.name] = model
+            }
+        }
+        try self.init(models: Array(models.values))
+    }
+
+    /// A catalog of parsed models; refs to unknown models and cycles are errors.
+    public init(models list: [SQLModel]) throws(ModelError) {
+        var models: [String: SQLModel] = [:]
+        for model in list { models[model.name] = model }
+        for model in models.values.sorted(by: { $0.name < $1.name }) {
+            for dependency in model.dependencies where models[dependency] == nil {
+                throw .invalid(file: model.file, line: 0, message: "ref('\(dependency)') is not a model (models: \(models.keys.sorted().joined(separator: ", ")))")
+            }
+        }
+        self.models = models
+        _ = try order()
+    }
+
+    /// Every model in an order where each comes after what it reads (ties by name).
+    public func order() throws(ModelError) -> [String] {
+        var remaining = Dictionary(uniqueKeysWithValues: models.values.map { ($0.name, Set($0.dependencies)) })
+        var result: [String] = []
+        while !remaining.isEmpty {
+            let ready = remaining.filter { $0.value.isEmpty }.keys.sorted()
+            guard !ready.isEmpty else { throw .cycle(ModelCatalog.findCycle(in: remaining)) }
+            for name in ready {
+                result.append(name)
+                remaining[name] = nil
+            }
+            for key in remaining.keys { remaining[key]?.subtract(ready) }
+        }
+        return result
+    }
+
+    /// The models named and everything they read, transitively (all when `names` is empty).
+    public func selection(_ names: [String]) throws(ModelError) -> [SQLModel] {
+        guard !names.isEmpty else { return models.values.sorted { $0.name < $1.name } }
+        var chosen: Set<String> = []
+        var stack: [String] = []
+        for name in names {
+            guard models[name] != nil else { throw .unknownModel(name, known: models.keys.sorted()) }
+            stack.append(name)
+        }
+        while let name = stack.popLast() {
+            guard chosen.insert(name).inserted, let model = models[name] else { continue }
+            stack += model.dependencies
+        }
+        return chosen.sorted().compactMap { models[$0] }
+    }
+
+    // MARK: - Parsing
+
+    /// Parses one model file.
+    static func parse(_ text: String, name: String, file: String) throws(ModelError) -> SQLModel {
+        guard name.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) != nil else {
+            throw .invalid(file: file, line: 0, message: "a model's file name is lower-case letters, digits and _ (it becomes \(name))")
+        }
+        var header: [String: (value: String, line: Int)] = [:]
+        let lines = text.components(separatedBy: "\n")
+        var bodyStart = 0
+        for (index, line) in lines.enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("--") else {
+                if trimmed.isEmpty { continue }
+                bodyStart = index
+                break
+            }
+            bodyStart = index + 1
+            let comment = trimmed.dropFirst(2).trimmingCharacters(in: .whitespaces)
+            guard let colon = comment.firstIndex(of: ":") else { continue }
+            let key = comment[..<colon].trimmingCharacters(in: .whitespaces)
+            guard key.range(of: #"^[a-z_]+$"#, options: .regularExpression) != nil else { continue }
+            guard headerKeys.contains(key) else {
+                throw .invalid(file: file, line: index + 1, message: "unknown header key '\(key)' (keys: \(headerKeys.joined(separator: ", ")))")
+            }
+            let value = comment[comment.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if let earlier = header[key] {
+                header[key] = (earlier.value + " " + value, earlier.line)
+            } else {
+                header[key] = (value, index + 1)
+            }
+        }
+        let body = lines[bodyStart...].joined(separator: "\n")
+        let (sql, refs) = try resolveRefs(body, file: file, firstLine: bodyStart + 1)
+        guard sql.trimmingCharacters(in: .whitespacesAndNewlines).range(of: #"^(?i)(select|with|values|table)\b"#, options: .regularExpression) != nil else {
+            throw .invalid(file: file, line: bodyStart + 1, message: "a model is one query (SELECT, WITH … SELECT, VALUES or TABLE)")
+        }
+        let extra = header["depends_on"].map { list($0.value, separator: ",") } ?? []
+        for dependency in extra where dependency.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) == nil {
+            throw .invalid(file: file, line: header["depends_on"]?.line ?? 0, message: "depends_on: '\(dependency)' is not a schema.name")
+        }
+        let dependencies = Array(Set(refs + extra)).sorted()
+        if dependencies.contains(name) {
+            throw .invalid(file: file, line: bodyStart + 1, message: "a model cannot ref itself")
+        }
+        return SQLModel(
+            name: name, file: file, sql: sql, dependencies: dependencies, description: header["description"]?.value,
+            uniqueKey: header["unique_key"].map { list($0.value, separator: ",") } ?? [],
+            indexes: header["indexes"].map { list($0.value, separator: ";") } ?? [])
+    }
+
+    /// Replaces `{{ ref('schema.name') }}` by `schema.name` and returns the names.
+    static func resolveRefs(_ body: String, file: String, firstLine: Int) throws(ModelError) -> (String, [String]) {
+        let pattern = #"\{\{\s*ref\(\s*['"]([^'"]*)['"]\s*\)\s*\}\}"#
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return (body, []) }
+        let range = NSRange(body.startIndex..., in: body)
+        var refs: [String] = []
+        var result = ""
+        var last = body.startIndex
+        for match in regex.matches(in: body, range: range) {
+            guard let whole = Range(match.range, in: body), let inner = Range(match.range(at: 1), in: body) else { continue }
+            let name = String(body[inner])
+            let line = firstLine + body[..<whole.lowerBound].filter { $0 == "\n" }.count
+            guard name.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) != nil else {
+                throw .invalid(file: file, line: line, message: "ref('\(name)'): write schema.name, e.g. ref('core.person')")
+            }
+            refs.append(name)
+            result += body[last..<whole.lowerBound] + name
+            last = whole.upperBound
+        }
+        result += body[last...]
+        if let stray = result.range(of: "{{") {
+            let line = firstLine + result[..<stray.lowerBound].filter { $0 == "\n" }.count
+            throw .invalid(file: file, line: line, message: "only {{ ref('schema.name') }} is understood between {{ }}")
+        }
+        return (result, refs)
+    }
+
+    static func list(_ text: String, separator: Character) -> [String] {
+        text.split(separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func findCycle(in graph: [String: Set<String>]) -> [String] {
+        guard var current = graph.keys.sorted().first else { return [] }
+        var path: [String] = []
+        while !path.contains(current) {
+            path.append(current)
+            guard let next = graph[current]?.sorted().first(where: { graph[$0] != nil }) else { return path }
+            current = next
+        }
+        let start = path.firstIndex(of: current) ?? 0
+        return Array(path[start...]) + [current]
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// One SQL model of `Pipelines/models/`: a `SELECT` whose result becomes the table `schema.name`, rebuilt whole
+/// on each run and swapped in atomically.
+///
+/// A model file starts with a header of `-- key: value` comment lines, then the query:
+///
+/// ```sql
+/// -- description: One row per post-2025 ward of the province: the spine every place joins to.
+/// -- unique_key: ward_code
+/// -- indexes: province_code; ward_type, ward_name
+/// -- depends_on: core.person          (a dependency the query does not name with ref)
+/// SELECT … FROM {{ ref('core.person') }} AS p JOIN ref.admin_unit_2025 AS u USING (ward_code)
+/// ```
+///
+/// `{{ ref('schema.name') }}` names another model: it becomes that table's name, and a dependency, as in dbt.
+/// Other tables (`ref.*`, `staging.*`, `citypipe.*`) are sources and are written as they are.
+public struct SQLModel: Sendable, Hashable {
+    /// `schema.name`, from the file's place: `models/integrated/commune_profile.sql` → `integrated.commune_profile`.
+    public let name: String
+    /// The file, as shown in errors.
+    public let file: String
+    /// The query with its refs replaced by table names.
+    public let sql: String
+    /// Models this one reads, sorted.
+    public let dependencies: [String]
+    public let description: String?
+    /// Columns that identify a row: become the table's primary key (checked on every build).
+    public let uniqueKey: [String]
+    /// Indexes to build, each a list of columns (or an expression such as `USING gist (geom)`).
+    public let indexes: [String]
+
+    /// The schema part of `name`.
+    public var schema: String { String(name.prefix { $0 != "." }) }
+    /// The table part of `name`.
+    public var table: String { String(name.drop { $0 != "." }.dropFirst()) }
+
+    /// Creates a model (the catalog parses files into these).
+    public init(
+        name: String, file: String, sql: String, dependencies: [String], description: String? = nil,
+        uniqueKey: [String] = [], indexes: [String] = []
+    ) {
+        self.name = name
+        self.file = file
+        self.sql = sql
+        self.dependencies = dependencies
+        self.description = description
+        self.uniqueKey = uniqueKey
+        self.indexes = indexes
+    }
+}

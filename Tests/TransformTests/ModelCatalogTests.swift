@@ -1,0 +1,78 @@
+import Foundation
+import Transform
+import XCTest
+
+/// Reading `Pipelines/models`: headers, refs, dependency order, and every mistake named with file and line.
+final class ModelCatalogTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("models-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func write(_ path: String, _ text: String) throws {
+        let url = folder.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    func testHeadersRefsAndOrder() throws {
+        try write("core/base.sql", "-- description: The base.\n-- unique_key: id\nSELECT 1 AS id\n")
+        try write("core/middle.sql", "-- indexes: id; label, id\n-- depends_on: core.base\nSELECT id, 'x' AS label FROM core.base\n")
+        try write("integrated/top.sql", "SELECT m.id FROM {{ ref('core.middle') }} AS m JOIN {{ref(\"core.base\")}} AS b USING (id)\n")
+        try write("integrated/alone.sql", "WITH a AS (SELECT 2 AS n) SELECT n FROM a\n")
+        try write("integrated/README.md", "not a model")
+        let catalog = try ModelCatalog(directory: folder)
+        XCTAssertEqual(catalog.models.keys.sorted(), ["core.base", "core.middle", "integrated.alone", "integrated.top"])
+        let top = try XCTUnwrap(catalog.models["integrated.top"])
+        XCTAssertEqual(top.dependencies, ["core.base", "core.middle"])
+        XCTAssertEqual(top.sql, "SELECT m.id FROM core.middle AS m JOIN core.base AS b USING (id)\n")
+        let base = try XCTUnwrap(catalog.models["core.base"])
+        XCTAssertEqual(base.description, "The base.")
+        XCTAssertEqual(base.uniqueKey, ["id"])
+        XCTAssertEqual(catalog.models["core.middle"]?.indexes, ["id", "label, id"])
+        XCTAssertEqual(catalog.models["core.middle"]?.dependencies, ["core.base"])
+        let order = try catalog.order()
+        XCTAssertLessThan(try XCTUnwrap(order.firstIndex(of: "core.base")), try XCTUnwrap(order.firstIndex(of: "core.middle")))
+        XCTAssertLessThan(try XCTUnwrap(order.firstIndex(of: "core.middle")), try XCTUnwrap(order.firstIndex(of: "integrated.top")))
+        XCTAssertEqual(try catalog.selection(["core.middle"]).map(\.name), ["core.base", "core.middle"])
+        XCTAssertThrowsError(try catalog.selection(["core.nope"])) {
+            XCTAssertEqual($0 as? ModelError, .unknownModel("core.nope", known: ["core.base", "core.middle", "integrated.alone", "integrated.top"]))
+        }
+    }
+
+    /// Each broken model and the message expected (with its file and line).
+    func testMistakesAreNamedWithFileAndLine() throws {
+        let cases: [(path: String, text: String, expected: String)] = [
+            ("core/a.sql", "SELECT * FROM {{ ref('core.missing') }}\n", "Pipelines/models/core/a.sql:0: ref('core.missing') is not a model"),
+            ("core/a.sql", "-- owner: me\nSELECT 1\n", "Pipelines/models/core/a.sql:1: unknown header key 'owner'"),
+            ("core/a.sql", "-- description: x\n\nSELECT 1,\n  {{ ref('person') }}\n", "Pipelines/models/core/a.sql:4: ref('person'): write schema.name"),
+            ("core/a.sql", "SELECT {{ source('x') }}\n", "Pipelines/models/core/a.sql:1: only {{ ref('schema.name') }}"),
+            ("core/a.sql", "DELETE FROM core.person\n", "Pipelines/models/core/a.sql:1: a model is one query"),
+            ("staging/a.sql", "SELECT 1\n", "Pipelines/models/staging/a.sql:0: models are built in core or integrated"),
+            ("core/A-b.sql", "SELECT 1\n", "Pipelines/models/core/A-b.sql:0: a model's file name"),
+            ("core/a.sql", "SELECT * FROM {{ ref('core.a') }}\n", "Pipelines/models/core/a.sql:1: a model cannot ref itself"),
+        ]
+        for (index, item) in cases.enumerated() {
+            try? FileManager.default.removeItem(at: folder)
+            try write(item.path, item.text)
+            XCTAssertThrowsError(try ModelCatalog(directory: folder), "case \(index)") {
+                XCTAssertTrue(String(describing: $0).hasPrefix(item.expected), "case \(index): \($0)")
+            }
+        }
+    }
+
+    func testACycleIsNamed() throws {
+        try write("core/a.sql", "SELECT * FROM {{ ref('core.b') }}\n")
+        try write("core/b.sql", "SELECT * FROM {{ ref('core.c') }}\n")
+        try write("core/c.sql", "SELECT * FROM {{ ref('core.a') }}\n")
+        XCTAssertThrowsError(try ModelCatalog(directory: folder)) {
+            XCTAssertEqual($0 as? ModelError, .cycle(["core.a", "core.b", "core.c", "core.a"]))
+        }
+    }
+}

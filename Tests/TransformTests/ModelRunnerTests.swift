@@ -1,0 +1,107 @@
+import Foundation
+import Postgres
+import TestSupport
+import Transform
+import Warehouse
+import XCTest
+
+/// Building models against the embedded PostgreSQL: order, parallelism, atomic swaps, failures.
+final class ModelRunnerTests: DatabaseTestCase {
+    override var databasePrefix: String { "models" }
+
+    var runID: Int64 = 0
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        _ = try Warehouse.migrateSchema(connection)
+        runID = try RunLedger.start(connection, pipeline: "test", kind: .transform)
+    }
+
+    func model(_ name: String, _ sql: String, key: [String] = [], indexes: [String] = [], after: [String] = []) -> SQLModel {
+        SQLModel(name: name, file: "models/\(name).sql", sql: sql, dependencies: after, description: "Test \(name).", uniqueKey: key, indexes: indexes)
+    }
+
+    func runner(_ models: [SQLModel], concurrency: Int = 2) throws -> (ModelRunner, [SQLModel]) {
+        let catalog = try ModelCatalog(models: models)
+        let url = database.url
+        return (ModelRunner(catalog: catalog, concurrency: concurrency) { try PostgresConnection.connect(url) }, try catalog.selection([]))
+    }
+
+    func testModelsBuildInOrderWithKeysIndexesAndComments() throws {
+        let (runner, models) = try runner([
+            model("core.numbers", "SELECT g AS n, g % 3 AS r FROM generate_series(1, 100) AS g", key: ["n"], indexes: ["r"]),
+            model("integrated.by_rest", "SELECT r, count(*) AS n FROM core.numbers GROUP BY r", key: ["r"], after: ["core.numbers"]),
+        ])
+        let outcomes = try runner.run(models, runID: runID)
+        XCTAssertEqual(outcomes.map(\.status), [.succeeded, .succeeded])
+        XCTAssertEqual(outcomes.map(\.rows), [100, 3])
+        XCTAssertEqual(try connection.query("SELECT sum(n)::int AS s FROM integrated.by_rest")[0].decode(Int.self, "s"), 100)
+        let indexes = try connection.query(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'core' AND tablename = 'numbers' ORDER BY 1").map { try $0.decode(String.self, "indexname") }
+        XCTAssertEqual(indexes, ["numbers_1", "numbers_pkey"])
+        XCTAssertEqual(
+            try connection.query("SELECT obj_description('core.numbers'::regclass) AS c")[0].decode(String.self, "c"),
+            "Test core.numbers. (model models/core.numbers.sql)")
+        let runs = try connection.query("SELECT model, status, rows_built FROM citypipe.model_runs ORDER BY started_at")
+        XCTAssertEqual(try runs.map { try $0.decode(String.self, "model") }, ["core.numbers", "integrated.by_rest"])
+        // A second build gives the same table.
+        let before = try connection.query("SELECT md5(string_agg(n || ':' || r, ',' ORDER BY n)) AS h FROM core.numbers")[0].decode(String.self, "h")
+        _ = try runner.run(models, runID: runID)
+        XCTAssertEqual(try connection.query("SELECT md5(string_agg(n || ':' || r, ',' ORDER BY n)) AS h FROM core.numbers")[0].decode(String.self, "h"), before)
+    }
+
+    func testIndependentModelsBuildAtTheSameTime() throws {
+        let (runner, models) = try runner([
+            model("core.slow_a", "SELECT 1 AS x FROM pg_sleep(0.6)"),
+            model("core.slow_b", "SELECT 2 AS x FROM pg_sleep(0.6)"),
+        ], concurrency: 2)
+        let started = Date()
+        let outcomes = try runner.run(models, runID: runID)
+        XCTAssertEqual(outcomes.map(\.status), [.succeeded, .succeeded])
+        let overlap = try connection.query(
+            """
+            SELECT (SELECT max(started_at) FROM citypipe.model_runs) < (SELECT min(finished_at) FROM citypipe.model_runs) AS overlapped
+            """)[0].decode(Bool.self, "overlapped")
+        XCTAssertTrue(overlap, "both were building at once")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1.15, "two 0.6 s builds side by side")
+    }
+
+    func testAFailedModelKeepsItsPreviousTableAndSkipsWhatReadsIt() throws {
+        let good = model("core.base", "SELECT 1 AS id", key: ["id"])
+        let (first, firstModels) = try runner([good, model("integrated.top", "SELECT id FROM core.base", after: ["core.base"])])
+        _ = try first.run(firstModels, runID: runID)
+        // Now the base model produces a duplicate key: its build fails, the old table stays, top is skipped.
+        let (second, secondModels) = try runner([
+            model("core.base", "SELECT 1 AS id UNION ALL SELECT 1", key: ["id"]),
+            model("integrated.top", "SELECT id FROM core.base", after: ["core.base"]),
+            model("integrated.other", "SELECT 3 AS z"),
+        ])
+        let outcomes = try second.run(secondModels, runID: runID)
+        XCTAssertEqual(outcomes.map { "\($0.model)=\($0.status.rawValue)" }, ["core.base=failed", "integrated.other=succeeded", "integrated.top=skipped"])
+        XCTAssertTrue(outcomes[0].error?.contains("models/core.base.sql") ?? false, outcomes[0].error ?? "")
+        XCTAssertEqual(try connection.query("SELECT count(*) AS n FROM core.base")[0].decode(Int.self, "n"), 1, "the previous table")
+        XCTAssertEqual(try connection.query("SELECT count(*) AS n FROM pg_tables WHERE tablename LIKE '%__cp_new'")[0].decode(Int.self, "n"), 0)
+        let statuses = try connection.query("SELECT status, count(*)::int AS n FROM citypipe.model_runs GROUP BY 1 ORDER BY 1")
+            .map { "\(try $0.decode(String.self, "status"))=\(try $0.decode(Int.self, "n"))" }
+        XCTAssertEqual(statuses, ["failed=1", "skipped=1", "succeeded=3"])
+    }
+
+    func testReadersSeeTheOldTableUntilTheNewOneIsSwappedIn() throws {
+        let (first, models) = try runner([model("core.v", "SELECT 1 AS version")])
+        _ = try first.run(models, runID: runID)
+        let (slow, slowModels) = try runner([model("core.v", "SELECT 2 AS version FROM pg_sleep(1)")])
+        let url = database.url
+        let runID = self.runID
+        let done = expectation(description: "rebuilt")
+        DispatchQueue.global().async {
+            _ = try? slow.run(slowModels, runID: runID)
+            done.fulfill()
+        }
+        Thread.sleep(forTimeInterval: 0.4)
+        let reader = try PostgresConnection.connect(url)
+        defer { reader.close() }
+        XCTAssertEqual(try reader.query("SELECT version FROM core.v")[0].decode(Int.self, "version"), 1, "mid-build: the old table")
+        wait(for: [done], timeout: 30)
+        XCTAssertEqual(try reader.query("SELECT version FROM core.v")[0].decode(Int.self, "version"), 2)
+    }
+}
