@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Manifest
+import Transform
 
 /// `citypipe check`: validates every connector manifest and pipeline without running anything.
 ///
@@ -83,6 +84,16 @@ struct CheckCommand: ParsableCommand {
             let result = loader.load(contentsOf: file, displayPath: (pipelines as NSString).appendingPathComponent(file.lastPathComponent))
             if result.isValid { print("OK  \(pipelines)/\(file.lastPathComponent)") } else { failed += 1 }
             result.issues.forEach { print($0.description) }
+        }
+        let models = URL(fileURLWithPath: pipelines, isDirectory: true).appendingPathComponent("models", isDirectory: true)
+        if FileManager.default.fileExists(atPath: models.path) {
+            do {
+                let catalog = try ModelCatalog(directory: models, display: "\(pipelines)/models")
+                print("OK  \(pipelines)/models (\(catalog.models.count) models)")
+            } catch {
+                print(error.description)
+                failed += 1
+            }
         }
         return failed
     }

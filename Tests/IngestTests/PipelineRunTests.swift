@@ -101,17 +101,20 @@ final class PipelineRunTests: DatabaseTestCase {
                     .replacingOccurrences(of: "max_attempts: 5", with: "max_attempts: 1")
             },
         ])
+        let models = BuiltBinary.connectors.deletingLastPathComponent().appendingPathComponent("Pipelines/models").path
         let file = try pipeline("""
             name: test
             concurrency: 2
             steps:
               - name: all
                 ingest: [population, broken, business]
+              - name: models
+                transform: {}
             """)
-        let run = try citypipe(["run", file, "--connectors", folder], simulator)
+        let run = try citypipe(["run", file, "--connectors", folder, "--models", models], simulator)
         XCTAssertEqual(run.status, 2, run.stderr)
         XCTAssertEqual(run.stdout, "", "nothing on standard output for cron to mail")
-        XCTAssertTrue(run.stderr.contains("1 of 3 feeds failed: broken"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("1 of 5 feeds and models failed: broken"), run.stderr)
         XCTAssertFalse(run.stderr.contains("population failed"), run.stderr)
 
         XCTAssertGreaterThan(try count("SELECT count(*) FROM staging.population"), 13_000)
@@ -122,14 +125,18 @@ final class PipelineRunTests: DatabaseTestCase {
             ["broken=failed", "business=succeeded", "population=succeeded"])
         let runRow = try connection.query("SELECT pipeline, kind, status, error FROM citypipe.runs")
         XCTAssertEqual(runRow.count, 1)
+        // The transform step ran after the ingest step, on the reference data the run loaded.
+        XCTAssertEqual(try count("SELECT count(*) FROM core.admin_unit WHERE province_code = '24' AND geom IS NOT NULL"), 99)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.model_runs WHERE status = 'succeeded'"), 2)
         XCTAssertEqual(try runRow[0].decode(String.self, "status"), "partial")
         XCTAssertEqual(try runRow[0].decode(String.self, "kind"), "run")
         XCTAssertTrue(try runRow[0].decode(String.self, "error").contains("broken"))
 
-        let summary = try citypipe(["run", file, "--connectors", folder, "--summary"], simulator)
+        let summary = try citypipe(["run", file, "--connectors", folder, "--models", models, "--summary"], simulator)
         XCTAssertEqual(summary.status, 2)
         XCTAssertTrue(summary.stdout.contains("FAILED"), summary.stdout)
         XCTAssertTrue(summary.stdout.contains("population"), summary.stdout)
+        XCTAssertTrue(summary.stdout.contains("core.admin_unit"), summary.stdout)
     }
 
     func testASecondRunWhileOneIsGoingExitsOneAtOnceAndChangesNothing() throws {

@@ -11,7 +11,6 @@ struct ModelBuilder {
     /// Builds and swaps in the model; returns its row count.
     func build(_ connection: PostgresConnection) throws -> Int {
         try connection.transaction { c in
-            try c.simpleExecute("SET LOCAL search_path = pg_catalog, public", name: "model search path")
             try c.simpleExecute("DROP TABLE IF EXISTS \(model.schema).\(staging)", name: "drop leftover of \(model.name)")
             let rows = try c.query(
                 "CREATE TABLE \(model.schema).\(staging) AS\n\(model.sql)", name: "build \(model.name)").affectedRows

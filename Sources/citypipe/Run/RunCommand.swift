@@ -3,6 +3,7 @@ import Foundation
 import Ingest
 import Manifest
 import Postgres
+import Transform
 import Warehouse
 
 /// `citypipe run [PIPELINE]`: the nightly run that cron starts.
@@ -28,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Directory of connector manifests.")
     var connectors: String = "Connectors"
+
+    @Option(name: .long, help: "Directory of SQL models (for transform steps).")
+    var models: String = "Pipelines/models"
 
     @Flag(name: .long, help: "Print a summary table at the end, also when standard output is not a terminal.")
     var summary = false
@@ -64,7 +68,9 @@ struct RunCommand: AsyncParsableCommand {
                 Console.error("run \(definition.name): \(holder); this one exits without doing anything")
                 throw ExitCode.failure
             }
-            try Warehouse.migrateSchema(control)
+            // Schema and reference data (reloaded when a new build ships a changed file): the nightly run keeps
+            // both current after an upgrade.
+            _ = try Warehouse.migrate(control)
             runID = try RunLedger.start(
                 control, pipeline: definition.name, kind: .run,
                 arguments: JSONB(ManifestCatalog.jsonArray(definition.feeds)))
@@ -92,11 +98,15 @@ struct RunCommand: AsyncParsableCommand {
             case .ingest(let feeds):
                 let limit = min(step.concurrency ?? definition.concurrency, definition.concurrency)
                 stepResults = await Self.ingest(feeds.compactMap { manifests[$0] }, limit: limit, step: step.name, runID: runID, loader: loader)
-            case .transform:
-                let reason = "the transform stage is not part of this citypipe build yet"
-                log.event("step.failed", level: "error", [("run_id", runID), ("step", step.name), ("error", reason)],
-                          human: "\(step.name): FAILED: \(reason)")
-                stepResults = [FeedLoadResult(feed: "transform", step: step.name, report: nil, error: reason, seconds: 0)]
+            case .transform(let models):
+                do {
+                    let stage = try ModelStage(directory: self.models, select: models, concurrency: definition.concurrency)
+                    stepResults = await Self.onDispatch { stage.run(runID: runID, conninfo: conninfo, step: step.name, log: log) }
+                } catch {
+                    log.event("step.failed", level: "error", [("run_id", runID), ("step", step.name), ("error", String(describing: error))],
+                              human: "\(step.name): FAILED: \(error)")
+                    stepResults = [FeedLoadResult(feed: "transform", step: step.name, report: nil, error: String(describing: error), seconds: 0)]
+                }
             }
             results += stepResults
             if step.onFailure == .stop && stepResults.contains(where: { !$0.succeeded }) { stopping = true }
@@ -121,8 +131,15 @@ struct RunCommand: AsyncParsableCommand {
         }
         if !failed.isEmpty {
             for result in failed { Console.error("run #\(runID): \(result.feed) failed: \(result.error ?? "")") }
-            Console.error("run #\(runID) of \(definition.name): \(failed.count) of \(results.count) feeds failed: \(failed.map(\.feed).joined(separator: ", "))")
+            Console.error("run #\(runID) of \(definition.name): \(failed.count) of \(results.count) feeds and models failed: \(failed.map(\.feed).joined(separator: ", "))")
             throw ExitCode(2)
+        }
+    }
+
+    /// Runs blocking work (libpq, Dispatch workers) off Swift's cooperative pool.
+    static func onDispatch<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: body()) }
         }
     }
 

@@ -1,0 +1,27 @@
+-- description: The spine every place joins to: each administrative unit of the country after the 1 July 2025 reform (wards, communes and special zones, no districts), its province, a folded name key for matching free text, how many pre-2025 units merged into it, and for the province's own wards the boundary (WGS 84) with its area.
+-- unique_key: ward_code
+-- indexes: province_code; name_key; USING gist (geom)
+SELECT
+    u.ward_code,
+    u.ward_name,
+    u.ward_type,
+    u.province_code,
+    u.province_name,
+    lower(translate(
+        replace(replace(u.ward_name, 'Đ', 'D'), 'đ', 'd'),
+        'ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ',
+        'AAAAAAAAAAAAAAAAAEEEEEEEEEEEIIIIIOOOOOOOOOOOOOOOOOUUUUUUUUUUUYYYYYaaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyy'
+    )) AS name_key,
+    coalesce(w.merged_from, 0) AS merged_from,
+    coalesce(w.partial_merges, 0) AS partial_merges,
+    b.geom,
+    round((ST_Area(b.geom::geography) / 1e6)::numeric, 2) AS area_km2
+FROM ref.admin_unit_2025 AS u
+LEFT JOIN (
+    SELECT new_code, count(*) AS merged_from, count(*) FILTER (WHERE merge_type = 'partial') AS partial_merges
+    FROM ref.admin_crosswalk_2025
+    WHERE level = 'ward'
+    GROUP BY new_code
+) AS w ON w.new_code = u.ward_code
+LEFT JOIN ref.ward_boundary_2025 AS b ON b.ward_code = u.ward_code
+ORDER BY u.ward_code

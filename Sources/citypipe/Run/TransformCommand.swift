@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Postgres
+import Transform
+import Warehouse
+
+/// `citypipe transform`: builds the SQL models of `Pipelines/models`.
+struct TransformCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transform",
+        abstract: "Build the SQL models of Pipelines/models (core.*, integrated.*) in dependency order.",
+        discussion: """
+            Independent models build side by side; each is swapped in atomically, and a model that fails keeps \
+            its previous table while the models that read it are skipped. (The normalisation and linkage stage \
+            that feeds core.* from staging is being built: see the open transform issue.)
+            Exit status: 0 every model built; 1 nothing ran (invalid models, no database); 2 some failed or were skipped.
+            """)
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Build only these models (schema.name) and what they read.")
+    var select: [String] = []
+
+    @Option(name: .long, help: "Directory of SQL models.")
+    var models: String = "Pipelines/models"
+
+    @Option(name: .long, help: "Models built at once.")
+    var concurrency: Int = 2
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let log = EventLog()
+        let conninfo: String
+        let connection: PostgresConnection
+        let runID: Int64
+        let stage: ModelStage
+        do {
+            stage = try ModelStage(directory: models, select: select, concurrency: concurrency)
+            conninfo = try database.target.conninfo(start: true)
+            connection = try PostgresConnection.connect(conninfo)
+            try Warehouse.migrateSchema(connection)
+            runID = try RunLedger.start(connection, pipeline: "transform", kind: .transform)
+        } catch {
+            Console.error("transform: \(error)")
+            throw ExitCode.failure
+        }
+        defer { connection.close() }
+        let results = stage.run(runID: runID, conninfo: conninfo, step: "transform", log: log)
+        let failed = results.filter { !$0.succeeded }
+        try? RunLedger.finish(
+            connection, runID: runID, outcome: failed.isEmpty ? .succeeded : (failed.count == results.count ? .failed : .partial),
+            error: failed.isEmpty ? nil : "failed or skipped: \(failed.map(\.feed).joined(separator: ", "))")
+        if !failed.isEmpty {
+            for result in failed { Console.error("transform: \(result.feed): \(result.error ?? "")") }
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// The models step, shared by `citypipe transform` and a pipeline's `transform` step.
+struct ModelStage {
+    let catalog: ModelCatalog
+    let selected: [SQLModel]
+    let concurrency: Int
+
+    init(directory: String, select: [String], concurrency: Int) throws {
+        let folder = URL(fileURLWithPath: directory, isDirectory: true)
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            throw CommandFailure("no models directory \(directory)")
+        }
+        catalog = try ModelCatalog(directory: folder, display: directory)
+        selected = try catalog.selection(select)
+        self.concurrency = max(1, min(16, concurrency))
+    }
+
+    /// Builds the selected models; one result per model (succeeded, failed or skipped).
+    func run(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
+        log.event("transform.started", [("run_id", runID), ("models", selected.count)], human: "transform: \(selected.count) models")
+        let runner = ModelRunner(catalog: catalog, concurrency: concurrency) { try PostgresConnection.connect(conninfo) }
+        do {
+            let outcomes = try runner.run(selected, runID: runID) { outcome in
+                let rows = outcome.rows.map { "\($0) rows" } ?? ""
+                log.event(
+                    "model.\(outcome.status.rawValue)", level: outcome.status == .succeeded ? "info" : "error",
+                    [("run_id", runID), ("model", outcome.model), ("rows", outcome.rows ?? 0), ("seconds", (outcome.seconds * 1000).rounded() / 1000),
+                     ("error", outcome.error ?? "")],
+                    human: "\(outcome.model): \(outcome.status.rawValue) \(rows) in \(String(format: "%.1f", outcome.seconds)) s\(outcome.error.map { " — \($0)" } ?? "")")
+            }
+            return outcomes.map {
+                FeedLoadResult(feed: $0.model, step: step, report: nil, error: $0.status == .succeeded ? nil : ($0.error ?? $0.status.rawValue), seconds: $0.seconds)
+            }
+        } catch {
+            return [FeedLoadResult(feed: "transform", step: step, report: nil, error: String(describing: error), seconds: 0)]
+        }
+    }
+}
