@@ -36,6 +36,10 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
     public var maxRejectRatio: Double
     /// What to do with fields the source sends that the manifest does not declare.
     public var schemaDrift: SchemaDrift
+    /// The declared field that dates a record (a date, a timestamp, or a year): the transform stage reads the
+    /// record's admin codes and phone numbers as of it. Nil: the incremental cursor field when it is a date or a
+    /// timestamp, else the day of the transform for snapshot feeds.
+    public var recordDate: String?
 
     /// Default for `concurrency`.
     public static let defaultConcurrency = 1
@@ -58,7 +62,8 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         concurrency: Int = ConnectorManifest.defaultConcurrency,
         retry: RetryPolicy = RetryPolicy(),
         maxRejectRatio: Double = ConnectorManifest.defaultMaxRejectRatio,
-        schemaDrift: SchemaDrift = .propagate
+        schemaDrift: SchemaDrift = .propagate,
+        recordDate: String? = nil
     ) {
         self.name = name
         self.description = description
@@ -75,6 +80,7 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         self.retry = retry
         self.maxRejectRatio = maxRejectRatio
         self.schemaDrift = schemaDrift
+        self.recordDate = recordDate
     }
 
     /// The declared field called `name`, if any.
@@ -91,6 +97,7 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         case concurrency, retry
         case maxRejectRatio = "max_reject_ratio"
         case schemaDrift = "schema_drift"
+        case recordDate = "record_date"
     }
 
     /// Decodes a manifest; omitted optional keys take their defaults, `fields` may be a
@@ -113,6 +120,7 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio)
             ?? Self.defaultMaxRejectRatio
         schemaDrift = try container.decodeIfPresent(SchemaDrift.self, forKey: .schemaDrift) ?? .propagate
+        recordDate = try container.decodeIfPresent(String.self, forKey: .recordDate)
     }
 
     /// Encodes every key, `fields` as a sequence (ordered in any encoder).
@@ -133,6 +141,7 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         try container.encode(retry, forKey: .retry)
         try container.encode(maxRejectRatio, forKey: .maxRejectRatio)
         try container.encode(schemaDrift, forKey: .schemaDrift)
+        try container.encodeIfPresent(recordDate, forKey: .recordDate)
     }
 }
 

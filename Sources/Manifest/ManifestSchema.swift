@@ -96,6 +96,7 @@ enum ManifestSchema {
         ("retry", .object(retry)),
         ("max_reject_ratio", .number(0...1, exclusiveLowerBound: false)),
         ("schema_drift", .string(.oneOf(SchemaDrift.allCases.map(\.rawValue), noun: "schema drift policy"))),
+        ("record_date", .string(.identifier)),
     ], required: ["name", "kind", "request", "primary_key", "fields"])
 
     static let request = ObjectShape([

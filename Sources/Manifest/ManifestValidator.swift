@@ -63,6 +63,7 @@ private struct CrossChecks {
         checkRecordsFitKind()
         checkFieldPaths()
         checkPrimaryKey()
+        checkRecordDate()
         checkIncremental()
         checkPagination()
         checkValues(root, at: .root)
@@ -168,6 +169,20 @@ private struct CrossChecks {
                 report(item.mark, path,
                        "primary key field '\(name)' is not declared in 'fields'\(Suggestion.hint(for: name, in: fieldNames))")
             }
+        }
+    }
+
+    /// `record_date` names a declared date, timestamptz or integer (year) field.
+    mutating func checkRecordDate() {
+        guard let name = text(at: "record_date"), SchemaWalker.isIdentifier(name) else { return }
+        guard let field = fields.first(where: { $0.name == name }) else {
+            report(locator.mark(for: "record_date"), "record_date",
+                   "record_date '\(name)' is not declared in 'fields'\(Suggestion.hint(for: name, in: fieldNames))")
+            return
+        }
+        if let type = field.typeText, !["date", "timestamptz", "integer", "bigint"].contains(type) {
+            report(locator.mark(for: "record_date"), "record_date",
+                   "record_date '\(name)' has type \(type): it must be a date, a timestamptz, or an integer year")
         }
     }
 

@@ -66,7 +66,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return text
     }
 
-    /// Replaces `"quoted"` values and the value lists of `(columns)=(values)` with `…`.
+    /// Replaces `"quoted"` values, the value lists of `(columns)=(values)` and the row of `Failing row contains (…)`
+    /// with `…`.
     static func redactValues(_ text: String) -> String {
         var output = ""
         var iterator = text.makeIterator()
@@ -78,7 +79,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
                 previous = "\""
                 continue
             }
-            if character == "(" && previous == "=" {
+            if character == "(" && (previous == "=" || output.hasSuffix("contains ")) {
                 output += "(…)"
                 var depth = 1
                 while depth > 0, let next = iterator.next() {

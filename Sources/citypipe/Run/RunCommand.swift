@@ -100,7 +100,10 @@ struct RunCommand: AsyncParsableCommand {
                 stepResults = await Self.ingest(feeds.compactMap { manifests[$0] }, limit: limit, step: step.name, runID: runID, loader: loader)
             case .transform(let models):
                 do {
-                    let stage = try ModelStage(directory: self.models, select: models, concurrency: definition.concurrency)
+                    let stage = try ModelStage(
+                        directory: self.models, select: models, concurrency: definition.concurrency,
+                        normalize: try ManifestCatalog(directory: connectors).manifests(named: []),
+                        workers: ProcessInfo.processInfo.activeProcessorCount)
                     stepResults = await Self.onDispatch { stage.run(runID: runID, conninfo: conninfo, step: step.name, log: log) }
                 } catch {
                     log.event("step.failed", level: "error", [("run_id", runID), ("step", step.name), ("error", String(describing: error))],

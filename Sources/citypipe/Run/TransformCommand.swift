@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Ingest
+import Manifest
 import Postgres
 import Transform
 import Warehouse
@@ -25,6 +27,18 @@ struct TransformCommand: ParsableCommand {
     @Option(name: .long, help: "Models built at once.")
     var concurrency: Int = 2
 
+    @Option(name: .long, help: "Dispatch workers normalising each batch of staged rows (default: the CPU count).")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .long, help: "Normalise every staged row again, not only those staged since the watermark.")
+    var full = false
+
+    @Flag(name: .customLong("models-only"), help: "Only build the SQL models.")
+    var modelsOnly = false
+
+    @Option(name: .long, help: "Directory of connector manifests (their semantics decide the normalisers).")
+    var connectors: String = "Connectors"
+
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
@@ -34,7 +48,9 @@ struct TransformCommand: ParsableCommand {
         let runID: Int64
         let stage: ModelStage
         do {
-            stage = try ModelStage(directory: models, select: select, concurrency: concurrency)
+            stage = try ModelStage(
+                directory: models, select: select, concurrency: concurrency,
+                normalize: modelsOnly ? [] : try ManifestCatalog(directory: connectors).manifests(named: []), workers: workers, full: full)
             conninfo = try database.target.conninfo(start: true)
             connection = try PostgresConnection.connect(conninfo)
             try Warehouse.migrateSchema(connection)
@@ -56,13 +72,20 @@ struct TransformCommand: ParsableCommand {
     }
 }
 
-/// The models step, shared by `citypipe transform` and a pipeline's `transform` step.
+/// The transform step, shared by `citypipe transform` and a pipeline's `transform` step: each feed's staged
+/// rows normalised into `core.clean_FEED`, then the SQL models.
 struct ModelStage {
     let catalog: ModelCatalog
     let selected: [SQLModel]
     let concurrency: Int
+    let plans: [FeedNormalization]
+    let workers: Int
+    let full: Bool
 
-    init(directory: String, select: [String], concurrency: Int) throws {
+    init(directory: String, select: [String], concurrency: Int, normalize manifests: [ConnectorManifest] = [], workers: Int = 2, full: Bool = false) throws {
+        plans = manifests.map(FeedNormalization.init(manifest:)).filter(\.hasSemantics)
+        self.workers = max(1, workers)
+        self.full = full
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         guard FileManager.default.fileExists(atPath: folder.path) else {
             throw CommandFailure("no models directory \(directory)")
@@ -74,6 +97,40 @@ struct ModelStage {
 
     /// Builds the selected models; one result per model (succeeded, failed or skipped).
     func run(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
+        var results = normalizeFeeds(runID: runID, conninfo: conninfo, step: step, log: log)
+        results += buildModels(runID: runID, conninfo: conninfo, step: step, log: log)
+        return results
+    }
+
+    /// Each feed with semantics, one after the other (each uses `workers` Dispatch workers).
+    private func normalizeFeeds(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
+        guard !plans.isEmpty else { return [] }
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection.connect(conninfo)
+        } catch {
+            return [FeedLoadResult(feed: "normalize", step: step, report: nil, error: String(describing: error), seconds: 0)]
+        }
+        defer { connection.close() }
+        return plans.map { plan in
+            let started = Date()
+            do {
+                let report = try NormalizeStage(plan: plan, workers: workers).run(connection, runID: runID, full: full)
+                log.event(
+                    "normalize.succeeded",
+                    [("run_id", runID), ("feed", plan.feed), ("rows_read", report.rowsRead), ("rows_written", report.rowsWritten),
+                     ("rejects", report.rejects), ("seconds", (report.seconds * 1000).rounded() / 1000)],
+                    human: "\(plan.table): \(report.rowsRead) staged rows read, \(report.rowsWritten) written, \(report.rejects) values rejected in \(String(format: "%.1f", report.seconds)) s")
+                return FeedLoadResult(feed: plan.table, step: step, report: nil, error: nil, seconds: report.seconds)
+            } catch {
+                log.event("normalize.failed", level: "error", [("run_id", runID), ("feed", plan.feed), ("error", String(describing: error))],
+                          human: "\(plan.table): FAILED: \(error)")
+                return FeedLoadResult(feed: plan.table, step: step, report: nil, error: String(describing: error), seconds: Date().timeIntervalSince(started))
+            }
+        }
+    }
+
+    private func buildModels(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
         log.event("transform.started", [("run_id", runID), ("models", selected.count)], human: "transform: \(selected.count) models")
         let runner = ModelRunner(catalog: catalog, concurrency: concurrency) { try PostgresConnection.connect(conninfo) }
         do {

@@ -1,0 +1,104 @@
+import Manifest
+import Normalize
+
+/// What the transform stage does with one feed, read from its manifest: every declared field goes to
+/// `core.clean_FEED` under the same name; a text field with a `semantic` goes through that normaliser (its
+/// value becomes the normal form, a failure becomes null plus a quality flag and a reject), and some semantics
+/// add a derived column beside it:
+///
+/// | semantic | column | derived |
+/// |---|---|---|
+/// | `vn_person_name` | canonical name | `FIELD_key`: the diacritics-folded match key |
+/// | `vn_admin_unit` | post-2025 ward code | `FIELD_old`: the pre-2025 code when the record gave an old unit |
+/// | `vn_tax_code` | canonical code (branches `0100233488-001`) | `FIELD_parent`: the parent enterprise's code |
+/// | `vn_citizen_id`, `vn_phone`, `legacy_text`, `vn2000_point` | normal form | — |
+/// | `date_dmy`, `date_iso` | `date` | — |
+/// | `timestamp` | `timestamptz` | — |
+///
+/// Fields the ingest stage already typed (date, timestamptz, numbers) are copied as they are. A primary-key field
+/// keeps its staged value (the record's identity) and gets its normal form in `FIELD_norm` instead. Admin units
+/// and phones are read as of the record's date: the manifest's `record_date` (a year means its 31 December),
+/// else the incremental cursor field when it is a date or timestamp, else — for a snapshot, which describes
+/// the present — the day of the transform.
+public struct FeedNormalization: Sendable {
+    /// One output column.
+    public struct Column: Sendable, Equatable {
+        public let name: String
+        public let sqlType: String
+    }
+
+    /// How one input field is treated.
+    struct Field: Sendable {
+        let name: String
+        let stagingType: String
+        let semantic: Semantic?
+        let isKey: Bool
+    }
+
+    /// Where a record's as-of date comes from.
+    enum RecordDate: Sendable, Equatable {
+        /// A date or timestamptz field.
+        case field(String)
+        /// An integer field holding a year: its 31 December.
+        case year(String)
+        /// The day the transform runs.
+        case today
+        case none
+
+        var column: String? {
+            switch self {
+            case .field(let name), .year(let name): return name
+            case .today, .none: return nil
+            }
+        }
+    }
+
+    public let feed: String
+    public let primaryKey: [String]
+    let fields: [Field]
+    /// What dates the record (for admin-unit eras and phone prefixes).
+    let recordDate: RecordDate
+
+    /// Bumped when a normaliser's output changes, so that rows already clean are normalised again.
+    public static let version = "1"
+
+    public init(manifest: ConnectorManifest) {
+        feed = manifest.name
+        primaryKey = manifest.primaryKey
+        fields = manifest.fields.map { field in
+            let semantic = field.type == .text ? field.semantic.flatMap(Semantic.init(rawValue:)) : nil
+            return Field(name: field.name, stagingType: field.type.rawValue, semantic: semantic, isKey: manifest.primaryKey.contains(field.name))
+        }
+        let named = (manifest.recordDate ?? manifest.incremental?.cursorField).flatMap { name in manifest.fields.first { $0.name == name } }
+        if let field = named, field.type == .date || field.type == .timestamptz {
+            recordDate = .field(field.name)
+        } else if let field = named, manifest.recordDate != nil, field.type == .integer || field.type == .bigint {
+            recordDate = .year(field.name)
+        } else {
+            recordDate = manifest.incremental == nil ? .today : .none
+        }
+    }
+
+    /// Whether the feed has anything to normalise (a field with a semantic).
+    public var hasSemantics: Bool { fields.contains { $0.semantic != nil } }
+
+    /// The table the feed's clean rows go to.
+    public var table: String { "core.clean_\(feed)" }
+
+    /// The columns of `core.clean_FEED` before the bookkeeping ones, in order.
+    public var columns: [Column] {
+        fields.flatMap { field -> [Column] in
+            guard let semantic = field.semantic else { return [Column(name: field.name, sqlType: field.stagingType)] }
+            let kept = field.isKey ? [Column(name: field.name, sqlType: field.stagingType)] : []
+            let name = field.isKey ? "\(field.name)_norm" : field.name
+            switch semantic {
+            case .vnPersonName: return kept + [Column(name: name, sqlType: "text"), Column(name: "\(field.name)_key", sqlType: "text")]
+            case .vnAdminUnit: return kept + [Column(name: name, sqlType: "text"), Column(name: "\(field.name)_old", sqlType: "text")]
+            case .vnTaxCode: return kept + [Column(name: name, sqlType: "text"), Column(name: "\(field.name)_parent", sqlType: "text")]
+            case .dateDMY, .dateISO: return kept + [Column(name: name, sqlType: "date")]
+            case .timestamp: return kept + [Column(name: name, sqlType: "timestamptz")]
+            default: return kept + [Column(name: name, sqlType: "text")]
+            }
+        }
+    }
+}
