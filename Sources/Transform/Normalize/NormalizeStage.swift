@@ -67,6 +67,7 @@ public final class NormalizeStage: Sendable {
                 """
                 CREATE TEMP TABLE cp_clean (\((plan.columns.map { "\($0.name) \($0.sqlType)" } + ["_quality text[]", "_hash text", "_deleted_at timestamptz"]).joined(separator: ", "))) ON COMMIT DROP;
                 CREATE TEMP TABLE cp_clean_rejects (key_hash text, field text, reason text) ON COMMIT DROP;
+                CREATE TEMP TABLE cp_clean_seen (key_hash text) ON COMMIT DROP;
                 """, name: "create transform tables")
             var read = 0
             var rejects = 0
@@ -124,9 +125,15 @@ public final class NormalizeStage: Sendable {
             }
         }
         var rejects = 0
+        let hashes = batch.map { NormalizeStage.keyHash(Array($0.prefix(keyWidth))) }
+        _ = try c.copyIn("COPY cp_clean_seen FROM STDIN", name: "copy transform keys") { writer in
+            for hash in hashes {
+                try writer.append(hash)
+                try writer.endRow()
+            }
+        }
         _ = try c.copyIn("COPY cp_clean_rejects FROM STDIN", name: "copy transform rejects") { writer in
-            for (row, output) in zip(batch, outputs) where !output.failures.isEmpty {
-                let keyHash = NormalizeStage.keyHash(Array(row.prefix(keyWidth)))
+            for (keyHash, output) in zip(hashes, outputs) where !output.failures.isEmpty {
                 for failure in output.failures {
                     try writer.append(keyHash)
                     try writer.append(failure.field)
@@ -176,14 +183,14 @@ public final class NormalizeStage: Sendable {
         }
     }
 
-    /// MERGE of the batch tables into `core.clean_FEED`; rejects replace the earlier ones of the same records.
+    /// MERGE of the batch tables into `core.clean_FEED`; the rejects of the records read replace their earlier ones.
     private func merge(_ c: PostgresConnection, runID: Int64) throws -> Int {
         let key = plan.primaryKey
         let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at"]
         try c.query(
             """
             DELETE FROM citypipe.rejects WHERE feed = $1 AND stage = 'transform'
-              AND record_key_hash IN (SELECT DISTINCT key_hash FROM cp_clean_rejects)
+              AND record_key_hash IN (SELECT DISTINCT key_hash FROM cp_clean_seen)
             """, [plan.feed], name: "replace transform rejects")
         try c.query(
             """
