@@ -1,0 +1,16 @@
+-- description: Social and health insurance participation, one row per insurance number and month: the person it links to (see core.person_link), the employer's tax code and enterprise, the scheme.
+-- unique_key: insurance_code, period
+-- indexes: person_id, period; employer_tax_code, period
+SELECT
+    i.insurance_code,
+    i.period,
+    l.person_id,
+    l.rule AS link_rule,
+    i.employer_tax_code,
+    coalesce(e.tax_code, parent.tax_code) AS enterprise_tax_code,
+    i.scheme
+FROM core.clean_insurance AS i
+LEFT JOIN {{ ref('core.person_link') }} AS l ON l.feed = 'insurance' AND l.record_key = i.insurance_code || '|' || i.period::text
+LEFT JOIN {{ ref('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code
+LEFT JOIN {{ ref('core.enterprise') }} AS parent ON e.tax_code IS NULL AND parent.tax_code = i.employer_tax_code_parent
+WHERE i._deleted_at IS NULL

@@ -1,0 +1,19 @@
+-- description: Job-seeker registrations (TIMVIEC) and unemployment-benefit claims (TCTN), one row per file: the person it links to, the post-2025 ward of residence (the code given, else the ward name resolved), occupation, dates, status, monthly benefit (VND).
+-- unique_key: claim_id
+-- indexes: person_id; ward_code, claim_date
+SELECT
+    c.claim_id,
+    c.kind,
+    l.person_id,
+    l.rule AS link_rule,
+    coalesce(c.ward_code, c.ward_name) AS ward_code,
+    c.occupation_code,
+    c.occupation,
+    c.claim_date,
+    c.status,
+    c.monthly_benefit,
+    c.benefit_months,
+    coalesce(c._quality, '{}') AS quality
+FROM core.clean_labour AS c
+LEFT JOIN {{ ref('core.person_link') }} AS l ON l.feed = 'labour' AND l.record_key = c.claim_id
+WHERE c._deleted_at IS NULL

@@ -1,0 +1,21 @@
+-- description: One row per person of the national population register (person_id: the normalised CCCD or CMND) (as staged and normalised): the 12-digit CCCD, or the legacy 9-digit CMND where only that is known; the canonical name and its diacritics-folded match key; birth date; sex (1 male, 2 female); current ward as a post-2025 code (from the register's ward code, else resolved from the address text), and where that came from; phone in E.164; data-quality flags.
+-- unique_key: person_id
+-- indexes: cccd; cmnd; name_key, birth_date; ward_code
+SELECT DISTINCT ON (coalesce(p.citizen_id_norm, p.citizen_id))
+    coalesce(p.citizen_id_norm, p.citizen_id)                           AS person_id,
+    CASE WHEN length(p.citizen_id_norm) = 12 THEN p.citizen_id_norm END AS cccd,
+    CASE WHEN length(p.citizen_id_norm) = 9 THEN p.citizen_id_norm END  AS cmnd,
+    p.full_name,
+    p.full_name_key                                                     AS name_key,
+    p.birth_date,
+    p.sex,
+    coalesce(p.ward_code, p.address)                                    AS ward_code,
+    CASE WHEN p.ward_code IS NOT NULL THEN 'ward_code'
+         WHEN p.address IS NOT NULL THEN 'address' END                  AS ward_source,
+    p.phone,
+    p.updated_at,
+    coalesce(p._quality, '{}')                                          AS quality
+FROM core.clean_population AS p
+WHERE p._deleted_at IS NULL
+-- The register's duplicates (the same ID written two ways) are one person: the latest record wins.
+ORDER BY coalesce(p.citizen_id_norm, p.citizen_id), p.updated_at DESC NULLS LAST, p.citizen_id

@@ -1,0 +1,59 @@
+-- description: Links of the records of insurance, labour and health feeds (and enterprises' legal representatives) to core.person, one row per record: by CCCD (confidence 1.0), by legacy CMND (0.98), else by name match key + birth date + ward when exactly one person fits (0.95) or name key + birth date alone when exactly one person in the province fits (0.9). Several candidates: not linked, rule 'ambiguous' with their number; none: rule 'unmatched'.
+-- unique_key: feed, record_key
+-- indexes: person_id; rule
+WITH records AS (
+    SELECT 'insurance'::text AS feed, i.insurance_code || '|' || i.period::text AS record_key,
+           i.citizen_id AS id_number, NULL::text AS name_key, NULL::date AS birth_date, NULL::text AS ward_code
+    FROM core.clean_insurance AS i WHERE i._deleted_at IS NULL
+    UNION ALL
+    SELECT 'labour', l.claim_id, l.citizen_id, l.full_name_key, NULL::date, l.ward_code
+    FROM core.clean_labour AS l WHERE l._deleted_at IS NULL
+    UNION ALL
+    SELECT 'health_encounters', h.claim_id, h.citizen_id, h.full_name_key, h.birth_date, h.ward_code
+    FROM core.clean_health_encounters AS h WHERE h._deleted_at IS NULL
+    UNION ALL
+    SELECT 'business', coalesce(b.tax_code_norm, b.tax_code), b.legal_rep_citizen_id, NULL, NULL::date, NULL
+    FROM core.clean_business AS b WHERE b._deleted_at IS NULL
+),
+by_id AS (
+    SELECT r.feed, r.record_key, p.person_id,
+           CASE WHEN length(r.id_number) = 12 THEN 'cccd' ELSE 'cmnd' END AS rule
+    FROM records AS r
+    JOIN {{ ref('core.person') }} AS p ON p.person_id = r.id_number
+),
+fuzzy_candidates AS (
+    SELECT r.feed, r.record_key, p.person_id, (p.ward_code = r.ward_code) AS same_ward
+    FROM records AS r
+    JOIN {{ ref('core.person') }} AS p ON p.name_key = r.name_key AND p.birth_date = r.birth_date
+    WHERE r.name_key IS NOT NULL AND r.birth_date IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM by_id AS b WHERE b.feed = r.feed AND b.record_key = r.record_key)
+),
+fuzzy AS (
+    SELECT feed, record_key,
+           count(*) FILTER (WHERE same_ward) AS in_ward,
+           count(*) AS in_province,
+           min(person_id) FILTER (WHERE same_ward) AS ward_person,
+           min(person_id) AS province_person
+    FROM fuzzy_candidates
+    GROUP BY feed, record_key
+)
+SELECT
+    r.feed,
+    r.record_key,
+    coalesce(b.person_id,
+             CASE WHEN f.in_ward = 1 THEN f.ward_person
+                  WHEN f.in_ward = 0 AND f.in_province = 1 THEN f.province_person END) AS person_id,
+    CASE WHEN b.person_id IS NOT NULL THEN b.rule
+         WHEN f.in_ward = 1 THEN 'name_key+birth_date+ward'
+         WHEN f.in_ward = 0 AND f.in_province = 1 THEN 'name_key+birth_date'
+         WHEN f.in_province > 1 THEN 'ambiguous'
+         ELSE 'unmatched' END AS rule,
+    CASE WHEN b.rule = 'cccd' THEN 1.0
+         WHEN b.rule = 'cmnd' THEN 0.98
+         WHEN f.in_ward = 1 THEN 0.95
+         WHEN f.in_ward = 0 AND f.in_province = 1 THEN 0.9
+         ELSE 0 END::numeric(3, 2) AS confidence,
+    coalesce(f.in_province, CASE WHEN b.person_id IS NOT NULL THEN 1 ELSE 0 END) AS candidates
+FROM records AS r
+LEFT JOIN by_id AS b USING (feed, record_key)
+LEFT JOIN fuzzy AS f USING (feed, record_key)

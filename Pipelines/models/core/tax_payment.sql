@@ -1,0 +1,16 @@
+-- description: Tax payments (finance feed), one row per payment document: the payer's tax code, its enterprise (a branch pays with its own 13-digit code), tax type, period, amount (VND), date paid.
+-- unique_key: document_no
+-- indexes: enterprise_tax_code, paid_on
+SELECT
+    t.document_no,
+    t.tax_code,
+    coalesce(e.tax_code, parent.tax_code) AS enterprise_tax_code,
+    t.tax_type,
+    t.sub_item,
+    t.tax_period,
+    t.amount,
+    t.paid_on
+FROM core.clean_finance AS t
+LEFT JOIN {{ ref('core.enterprise') }} AS e ON e.tax_code = t.tax_code
+LEFT JOIN {{ ref('core.enterprise') }} AS parent ON e.tax_code IS NULL AND parent.tax_code = t.tax_code_parent
+WHERE t._deleted_at IS NULL

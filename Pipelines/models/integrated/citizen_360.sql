@@ -1,0 +1,44 @@
+-- description: PERSONAL DATA (Decree 13/2023/NĐ-CP; grant to officers only). One row per person: identity, ward, insurance status in the latest period (scheme, employer), last health encounter, labour claims.
+-- unique_key: person_id
+-- indexes: ward_code
+WITH period AS (SELECT max(period) AS period FROM {{ ref('core.insurance_coverage') }}),
+coverage AS (
+    SELECT DISTINCT ON (c.person_id) c.person_id, c.scheme, c.enterprise_tax_code
+    FROM {{ ref('core.insurance_coverage') }} AS c JOIN period AS p ON c.period = p.period
+    WHERE c.person_id IS NOT NULL
+    ORDER BY c.person_id, (c.scheme = 'BB') DESC, c.enterprise_tax_code NULLS LAST
+),
+last_visit AS (
+    SELECT DISTINCT ON (person_id) person_id, discharged_at, diagnosis_icd10, facility_code
+    FROM {{ ref('core.health_encounter') }} WHERE person_id IS NOT NULL
+    ORDER BY person_id, discharged_at DESC, claim_id
+),
+claims AS (
+    SELECT person_id, count(*) AS labour_claims, max(claim_date) AS last_claim_date,
+           (array_agg(status ORDER BY claim_date DESC, claim_id))[1] AS last_claim_status
+    FROM {{ ref('core.labour_claim') }} WHERE person_id IS NOT NULL GROUP BY person_id
+)
+SELECT
+    p.person_id,
+    p.cccd,
+    p.cmnd,
+    p.full_name,
+    p.birth_date,
+    p.sex,
+    p.ward_code,
+    p.phone,
+    c.person_id IS NOT NULL AS insured,
+    c.scheme AS insurance_scheme,
+    c.enterprise_tax_code AS employer_tax_code,
+    e.name AS employer_name,
+    v.discharged_at AS last_encounter_at,
+    v.diagnosis_icd10 AS last_encounter_diagnosis,
+    v.facility_code AS last_encounter_facility,
+    coalesce(l.labour_claims, 0) AS labour_claims,
+    l.last_claim_date,
+    l.last_claim_status
+FROM {{ ref('core.person') }} AS p
+LEFT JOIN coverage AS c USING (person_id)
+LEFT JOIN {{ ref('core.enterprise') }} AS e ON e.tax_code = c.enterprise_tax_code
+LEFT JOIN last_visit AS v USING (person_id)
+LEFT JOIN claims AS l USING (person_id)

@@ -1,0 +1,37 @@
+-- description: Data quality per feed and field, in long form (feed, field, metric, detail, value): rows staged; rejects by stage and reason code (ingest: could not be typed; transform: could not be normalised); link rates to core.person by rule; the share of records with a resolved post-2025 ward.
+-- unique_key: feed, field, metric, detail
+WITH staged AS (
+    SELECT 'population' AS feed, count(*) AS n FROM core.clean_population WHERE _deleted_at IS NULL
+    UNION ALL SELECT 'business', count(*) FROM core.clean_business WHERE _deleted_at IS NULL
+    UNION ALL SELECT 'insurance', count(*) FROM core.clean_insurance WHERE _deleted_at IS NULL
+    UNION ALL SELECT 'labour', count(*) FROM core.clean_labour WHERE _deleted_at IS NULL
+    UNION ALL SELECT 'health_encounters', count(*) FROM core.clean_health_encounters WHERE _deleted_at IS NULL
+    UNION ALL SELECT 'schools', count(*) FROM core.clean_schools WHERE _deleted_at IS NULL
+    UNION ALL SELECT 'statistics', count(*) FROM core.clean_statistics WHERE _deleted_at IS NULL
+    UNION ALL SELECT 'finance', count(*) FROM core.clean_finance WHERE _deleted_at IS NULL
+),
+rejects AS (
+    SELECT feed, coalesce(field, '(record)') AS field, stage || ':' || split_part(reason, ':', 1) AS detail, count(*) AS n
+    FROM citypipe.rejects
+    WHERE stage = 'transform'
+       OR run_id = (SELECT max(r.run_id) FROM citypipe.rejects AS r WHERE r.feed = rejects.feed AND r.stage = 'ingest')
+    GROUP BY 1, 2, 3
+),
+links AS (
+    SELECT feed, rule, count(*) AS n, sum(count(*)) OVER (PARTITION BY feed) AS total FROM {{ ref('core.person_link') }} GROUP BY feed, rule
+),
+wards AS (
+    SELECT 'population' AS feed, count(ward_code)::numeric / nullif(count(*), 0) AS share FROM {{ ref('core.person') }}
+    UNION ALL SELECT 'business', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.enterprise') }}
+    UNION ALL SELECT 'labour', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.labour_claim') }}
+    UNION ALL SELECT 'health_encounters', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.health_encounter') }}
+    UNION ALL SELECT 'schools', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.school') }}
+    UNION ALL SELECT 'statistics', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.population_statistic') }}
+)
+SELECT feed, '(all)' AS field, 'rows' AS metric, '' AS detail, n::numeric AS value FROM staged
+UNION ALL
+SELECT feed, field, 'rejects', detail, n FROM rejects
+UNION ALL
+SELECT feed, 'person', 'link_rate', rule, round(n / total, 4) FROM links
+UNION ALL
+SELECT feed, 'ward_code', 'resolved_ward_share', '', round(share, 4) FROM wards
