@@ -109,8 +109,11 @@ extension TruthWriter {
             "insurance_paid",
         ])
         let rejects = try CSVFile(file("health_encounters_rejects.csv"), header: Self.rejectHeader)
+        // Whose each claim is, also where the claim carries no ID: the truth of record linkage.
+        let people = try CSVFile(file("health_encounters_people.csv"), header: ["claim_id", "person_citizen_id"])
         for k in 0..<health.count {
             let c = health.claim(k)
+            if c.malformation == nil { try people.row([c.claimID, c.trueCitizenID]) }
             let discharged = Timestamps.format(c.dischargedAt)
             if let m = c.malformation {
                 try rejects.row(["health_encounters", "discharged_at=" + discharged, c.trueClaimID, m.field, m.reason])
@@ -126,5 +129,6 @@ extension TruthWriter {
         }
         try rows.finish()
         try rejects.finish()
+        try people.finish()
     }
 }

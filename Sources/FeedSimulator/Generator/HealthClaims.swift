@@ -41,6 +41,8 @@ struct HealthClaim: Sendable {
     let person: Int
     /// SO_CCCD; nil when the facility did not record it (young children, 5 %).
     let citizenID: String?
+    /// The person's ID even when the claim omits it (for the linkage truth).
+    let trueCitizenID: String
     let name: String
     /// yyyyMMdd
     let birthDate: String
@@ -162,7 +164,8 @@ struct HealthClaimGenerator: Sendable {
         let birth = served.trueBirthDate.replacingOccurrences(of: "-", with: "")
         return HealthClaim(
             index: k, claimID: malformation == .missingClaimID ? "" : id, trueClaimID: id, person: person,
-            citizenID: age < 14 && rng.unit() < 0.3 ? nil : served.trueCitizenID, name: served.name,
+            citizenID: age < 14 && rng.unit() < 0.3 ? nil : served.trueCitizenID, trueCitizenID: served.trueCitizenID,
+            name: served.name,
             birthDate: birth, sex: served.sex, residence: residence,
             card: object + insurance.prefix(2) + insurance, icd10: diagnosis.0, diagnosis: diagnosis.1,
             encounterType: inpatient ? "03" : "01", admittedAt: admitted, dischargedAt: discharged, facility: facility,

@@ -64,6 +64,8 @@ struct RunCommand: AsyncParsableCommand {
         defer { control.close() }
         let runID: Int64
         do {
+            // The control tables must exist to take the lock and read who holds it (cheap when up to date).
+            try Warehouse.migrateSchema(control)
             if let holder = try RunLock.acquire(control, pipeline: definition.name) {
                 Console.error("run \(definition.name): \(holder); this one exits without doing anything")
                 throw ExitCode.failure

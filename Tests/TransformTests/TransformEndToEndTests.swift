@@ -1,0 +1,121 @@
+import Foundation
+import Postgres
+import TestSupport
+import Warehouse
+import XCTest
+
+/// The nightly pipeline (every feed, then the transform step) against the simulator, checked against its truth:
+/// people once each, links right, places right, the commune profile's population, and re-runs byte-identical.
+final class TransformEndToEndTests: DatabaseTestCase {
+    override var databasePrefix: String { "transform" }
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(SimulatorProcess.isAvailable, "this build has no citypipe simulate")
+        try super.setUpWithError()
+    }
+
+    static var root: URL { BuiltBinary.connectors.deletingLastPathComponent() }
+
+    func citypipe(_ arguments: [String], _ simulator: SimulatorProcess) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = BuiltBinary.citypipe
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.root
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(simulator.exports) { _, new in new }
+        environment["DATABASE_URL"] = database.url
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    func count(_ sql: String) throws -> Int {
+        try connection.query(sql)[0].decode(Int.self, at: 0)
+    }
+
+    func ratio(_ sql: String) throws -> Double {
+        try connection.query(sql)[0].decode(Double.self, at: 0)
+    }
+
+    /// One checksum per table of core and integrated.
+    func checksums() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try connection.query(
+            "SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE schemaname IN ('core', 'integrated') ORDER BY 1") {
+            let table = try row.decode(String.self, "t")
+            let columns = try connection.query(
+                "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS c FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attname NOT IN ('_run_id', '_normalized_at')",
+                [table])[0].decode(String.self, "c")
+            result[table] = try connection.query(
+                "SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS h FROM (SELECT \(columns) FROM \(table)) AS x"
+            )[0].decode(String.self, "h")
+        }
+        return result
+    }
+
+    func testTheNightlyPipelineBuildsTheIntegratedTablesTrueToTheSource() throws {
+        let simulator = try SimulatorProcess(seed: 21, scale: 0.01)
+        defer { simulator.stop() }
+        let run = try citypipe(["run", "nightly", "--summary"], simulator)
+        XCTAssertEqual(run.status, 0, run.output)
+        let truth = simulator.truth
+        try TruthFiles.load(
+            truth.appendingPathComponent("population_clean.csv"), into: "truth_person",
+            columns: "citizen_id text, full_name text, birth_date date, sex text, phone text, ward_code text, updated_at timestamptz", connection)
+        try TruthFiles.load(
+            truth.appendingPathComponent("health_encounters_people.csv"), into: "truth_health_person",
+            columns: "claim_id text, person_citizen_id text", connection)
+
+        // Every person once (a person whose register record could not be typed is missing from staging too).
+        let people = try count("SELECT count(*) FROM core.person")
+        XCTAssertEqual(try count("SELECT count(DISTINCT person_id) FROM core.person"), people)
+        let staged = try count("SELECT count(*) FROM staging.population WHERE _deleted_at IS NULL")
+        XCTAssertEqual(people, staged)
+        XCTAssertEqual(
+            try count("SELECT count(*) FROM core.person AS p JOIN truth_person AS t ON t.citizen_id = p.person_id"), people,
+            "every person is a person of the truth")
+        // Wards: the register's ward, post-2025, equals the truth's for everyone resolved; the rest are flagged.
+        XCTAssertEqual(
+            try count("SELECT count(*) FROM core.person AS p JOIN truth_person AS t ON t.citizen_id = p.person_id WHERE p.ward_code IS DISTINCT FROM t.ward_code"), 0)
+
+        // CCCD/CMND links are all correct; fuzzy links precise and complete enough.
+        XCTAssertEqual(try count("""
+            SELECT count(*) FROM core.person_link AS l JOIN truth_health_person AS t ON t.claim_id = l.record_key
+            WHERE l.feed = 'health_encounters' AND l.rule IN ('cccd', 'cmnd') AND l.person_id <> t.person_citizen_id
+            """), 0)
+        let fuzzy = "FROM core.person_link AS l JOIN truth_health_person AS t ON t.claim_id = l.record_key JOIN core.clean_health_encounters AS h ON h.claim_id = l.record_key WHERE l.feed = 'health_encounters' AND h.citizen_id IS NULL"
+        let linked = try count("SELECT count(*) \(fuzzy) AND l.person_id IS NOT NULL")
+        XCTAssertGreaterThan(linked, 20, "claims without an ID exist and are linked")
+        let precision = try ratio("SELECT (count(*) FILTER (WHERE l.person_id = t.person_citizen_id))::float8 / nullif(count(*) FILTER (WHERE l.person_id IS NOT NULL), 0) \(fuzzy)")
+        let recall = try ratio("SELECT (count(*) FILTER (WHERE l.person_id = t.person_citizen_id))::float8 / nullif(count(*) FILTER (WHERE t.person_citizen_id IN (SELECT person_id FROM core.person)), 0) \(fuzzy)")
+        print("fuzzy health links: \(linked) linked, precision \(precision), recall \(recall)")
+        XCTAssertGreaterThanOrEqual(precision, 0.99)
+        XCTAssertGreaterThanOrEqual(recall, 0.95)
+        XCTAssertEqual(try count("SELECT count(*) FROM core.person_link WHERE rule = 'ambiguous' AND person_id IS NOT NULL"), 0,
+                       "ambiguous candidates are never linked")
+
+        // The commune profile's population per ward is the truth's.
+        XCTAssertEqual(try count("SELECT count(*) FROM integrated.commune_profile"), 99)
+        XCTAssertEqual(try count("""
+            SELECT count(*) FROM integrated.commune_profile AS c
+            LEFT JOIN (SELECT t.ward_code, count(*) AS n FROM truth_person AS t JOIN core.person AS p ON p.person_id = t.citizen_id GROUP BY 1) AS t USING (ward_code)
+            WHERE c.population <> coalesce(t.n, 0)
+            """), 0)
+        XCTAssertEqual(try count("SELECT sum(population)::int FROM integrated.commune_profile"), people)
+
+        // Transform again over the same staged data: every table byte-identical.
+        let before = try checksums()
+        XCTAssertGreaterThanOrEqual(before.count, 20)
+        let again = try citypipe(["transform"], simulator)
+        XCTAssertEqual(again.status, 0, again.output)
+        XCTAssertEqual(try checksums(), before)
+        let full = try citypipe(["transform", "--full"], simulator)
+        XCTAssertEqual(full.status, 0, full.output)
+        XCTAssertEqual(try checksums(), before, "a full re-normalisation changes nothing either")
+    }
+}
