@@ -56,9 +56,29 @@ public struct StatusReport: Codable, Sendable {
         public var error: String?
     }
 
+    /// The transform stage's watermark of one feed.
+    public struct Watermark: Codable, Sendable {
+        public var feed: String
+        public var watermark: Date
+        public var runID: Int64?
+    }
+
+    /// The last build of one SQL model.
+    public struct ModelBuild: Codable, Sendable {
+        public var model: String
+        public var status: String
+        public var runID: Int64
+        public var startedAt: Date
+        public var seconds: Double?
+        public var rows: Int64?
+        public var error: String?
+    }
+
     public var generatedAt: Date
     public var feeds: [Feed]
     public var runs: [Run]
+    public var watermarks: [Watermark]
+    public var models: [ModelBuild]
 
     /// Reads the report: `feeds` (the connector manifests) plus any feed the control tables know.
     public static func gather(_ connection: PostgresConnection, feeds named: [String], runs limit: Int = 10) throws(PostgresError) -> StatusReport {
@@ -98,7 +118,26 @@ public struct StatusReport: Codable, Sendable {
                 startedAt: try row.decode(Date.self, "started_at"), seconds: try row.decode(Double?.self, "seconds"),
                 error: try row.decode(String?.self, "error"))
         }
-        return StatusReport(generatedAt: now, feeds: feeds, runs: runs)
+        let watermarks = try connection.query(
+            "SELECT feed, watermark, last_run_id FROM citypipe.transform_state ORDER BY feed", name: "transform watermarks"
+        ).map { row throws(PostgresError) in
+            Watermark(feed: try row.decode(String.self, "feed"), watermark: try row.decode(Date.self, "watermark"),
+                      runID: try row.decode(Int64?.self, "last_run_id"))
+        }
+        let models = try connection.query(
+            """
+            SELECT DISTINCT ON (model) model, status, run_id, started_at,
+                   extract(epoch FROM (finished_at - started_at))::float8 AS seconds, rows_built, error
+            FROM citypipe.model_runs ORDER BY model, started_at DESC, model_run_id DESC
+            """, name: "last model builds"
+        ).map { row throws(PostgresError) in
+            ModelBuild(
+                model: try row.decode(String.self, "model"), status: try row.decode(String.self, "status"),
+                runID: try row.decode(Int64.self, "run_id"), startedAt: try row.decode(Date.self, "started_at"),
+                seconds: try row.decode(Double?.self, "seconds"), rows: try row.decode(Int64?.self, "rows_built"),
+                error: try row.decode(String?.self, "error"))
+        }
+        return StatusReport(generatedAt: now, feeds: feeds, runs: runs, watermarks: watermarks, models: models)
     }
 
     private static func lastLoad(_ connection: PostgresConnection, feed: String) throws(PostgresError) -> Load? {

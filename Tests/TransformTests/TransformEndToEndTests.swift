@@ -4,6 +4,10 @@ import TestSupport
 import Warehouse
 import XCTest
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The nightly pipeline (every feed, then the transform step) against the simulator, checked against its truth:
 /// people once each, links right, places right, the commune profile's population, and re-runs byte-identical.
 final class TransformEndToEndTests: DatabaseTestCase {
@@ -117,5 +121,36 @@ final class TransformEndToEndTests: DatabaseTestCase {
         let full = try citypipe(["transform", "--full"], simulator)
         XCTAssertEqual(full.status, 0, full.output)
         XCTAssertEqual(try checksums(), before, "a full re-normalisation changes nothing either")
+
+        // Start over, kill -9 the transform half-way, run it again: the same tables as the uninterrupted run.
+        try connection.simpleExecute("""
+            DELETE FROM citypipe.transform_state;
+            DO $$ DECLARE t text; BEGIN
+                FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'core' AND tablename LIKE 'clean\\_%' LOOP
+                    EXECUTE format('DROP TABLE core.%I', t);
+                END LOOP;
+            END $$
+            """)
+        let victim = Process()
+        victim.executableURL = BuiltBinary.citypipe
+        victim.arguments = ["transform"]
+        victim.currentDirectoryURL = Self.root
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = database.url
+        victim.environment = environment
+        victim.standardOutput = FileHandle.nullDevice
+        victim.standardError = FileHandle.nullDevice
+        try victim.run()
+        var waited = 0
+        while try count("SELECT count(*) FROM citypipe.transform_state") < 3 && waited < 600 {
+            Thread.sleep(forTimeInterval: 0.01)
+            waited += 1
+        }
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        XCTAssertLessThan(try count("SELECT count(*) FROM citypipe.transform_state"), 8, "killed before the last feed")
+        let restarted = try citypipe(["transform"], simulator)
+        XCTAssertEqual(restarted.status, 0, restarted.output)
+        XCTAssertEqual(try checksums(), before, "killed and restarted ends as the uninterrupted run")
     }
 }

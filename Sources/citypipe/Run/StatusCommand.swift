@@ -74,6 +74,18 @@ struct StatusText {
         }
         var parts = ["Feeds (as of \(StatusText.time(report.generatedAt)) ICT)", TextTable(rows: feedRows, rightAligned: [3, 5, 6]).text]
         if !notes.isEmpty { parts += [""] + notes }
+        if !report.models.isEmpty || !report.watermarks.isEmpty {
+            var modelRows = [["model", "status", "run", "built", "duration", "rows", "error"]]
+            for model in report.models {
+                modelRows.append([
+                    model.model, model.status, String(model.runID), StatusText.time(model.startedAt),
+                    model.seconds.map(StatusText.duration) ?? "-", model.rows.map(String.init) ?? "-",
+                    model.error.map { String($0.prefix(60)) } ?? "",
+                ])
+            }
+            let marks = report.watermarks.map { "\($0.feed) \(StatusText.time($0.watermark))" }.joined(separator: ", ")
+            parts += ["", "Transform (watermarks: \(marks.isEmpty ? "none yet" : marks))", TextTable(rows: modelRows, rightAligned: [2, 5]).text]
+        }
         parts += ["", "Last runs", TextTable(rows: runRows, rightAligned: [0]).text]
         return parts.joined(separator: "\n")
     }
