@@ -4,7 +4,7 @@ CITYPIPE := .build/debug/citypipe
 # The test suite's own embedded cluster (a folder the postgres user can enter when run as root).
 export CITYPIPE_TEST_HOME ?= /tmp/citypipe-test-$(shell id -u)
 
-.PHONY: all bootstrap build test demo bench-copy bench-ingest clean
+.PHONY: all bootstrap build test demo bench-copy bench-ingest bench-transform clean
 
 all: build
 
@@ -28,6 +28,9 @@ bench-copy: bootstrap
 bench-ingest:
 	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
 	Benchmarks/ingest/run.sh
+
+bench-transform: bootstrap
+	Benchmarks/transform/run.sh
 
 clean:
 	-$(CITYPIPE) db down
