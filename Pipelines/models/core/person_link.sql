@@ -15,45 +15,37 @@ WITH records AS (
     SELECT 'business', coalesce(b.tax_code_norm, b.tax_code), b.legal_rep_citizen_id, NULL, NULL::date, NULL
     FROM core.clean_business AS b WHERE b._deleted_at IS NULL
 ),
-by_id AS (
-    SELECT r.feed, r.record_key, p.person_id,
-           CASE WHEN length(r.id_number) = 12 THEN 'cccd' ELSE 'cmnd' END AS rule
+resolved AS (
+    SELECT r.*, p.person_id AS id_person
     FROM records AS r
-    JOIN {{ ref('core.person') }} AS p ON p.person_id = r.id_number
-),
-fuzzy_candidates AS (
-    SELECT r.feed, r.record_key, p.person_id, (p.ward_code = r.ward_code) AS same_ward
-    FROM records AS r
-    JOIN {{ ref('core.person') }} AS p ON p.name_key = r.name_key AND p.birth_date = r.birth_date
-    WHERE r.name_key IS NOT NULL AND r.birth_date IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM by_id AS b WHERE b.feed = r.feed AND b.record_key = r.record_key)
+    LEFT JOIN {{ ref('core.person') }} AS p ON p.person_id = r.id_number
 ),
 fuzzy AS (
-    SELECT feed, record_key,
-           count(*) FILTER (WHERE same_ward) AS in_ward,
+    SELECT r.feed, r.record_key,
+           count(*) FILTER (WHERE p.ward_code = r.ward_code) AS in_ward,
            count(*) AS in_province,
-           min(person_id) FILTER (WHERE same_ward) AS ward_person,
-           min(person_id) AS province_person
-    FROM fuzzy_candidates
-    GROUP BY feed, record_key
+           min(p.person_id) FILTER (WHERE p.ward_code = r.ward_code) AS ward_person,
+           min(p.person_id) AS province_person
+    FROM resolved AS r
+    JOIN {{ ref('core.person') }} AS p ON p.name_key = r.name_key AND p.birth_date = r.birth_date
+    WHERE r.id_person IS NULL AND r.name_key IS NOT NULL AND r.birth_date IS NOT NULL
+    GROUP BY r.feed, r.record_key
 )
 SELECT
     r.feed,
     r.record_key,
-    coalesce(b.person_id,
+    coalesce(r.id_person,
              CASE WHEN f.in_ward = 1 THEN f.ward_person
                   WHEN f.in_ward = 0 AND f.in_province = 1 THEN f.province_person END) AS person_id,
-    CASE WHEN b.person_id IS NOT NULL THEN b.rule
+    CASE WHEN r.id_person IS NOT NULL THEN CASE WHEN length(r.id_number) = 12 THEN 'cccd' ELSE 'cmnd' END
          WHEN f.in_ward = 1 THEN 'name_key+birth_date+ward'
          WHEN f.in_ward = 0 AND f.in_province = 1 THEN 'name_key+birth_date'
          WHEN f.in_province > 1 THEN 'ambiguous'
          ELSE 'unmatched' END AS rule,
-    CASE WHEN b.rule = 'cccd' THEN 1.0
-         WHEN b.rule = 'cmnd' THEN 0.98
+    CASE WHEN r.id_person IS NOT NULL THEN CASE WHEN length(r.id_number) = 12 THEN 1.0 ELSE 0.98 END
          WHEN f.in_ward = 1 THEN 0.95
          WHEN f.in_ward = 0 AND f.in_province = 1 THEN 0.9
          ELSE 0 END::numeric(3, 2) AS confidence,
-    coalesce(f.in_province, CASE WHEN b.person_id IS NOT NULL THEN 1 ELSE 0 END) AS candidates
-FROM records AS r
-LEFT JOIN by_id AS b USING (feed, record_key)
+    coalesce(f.in_province, CASE WHEN r.id_person IS NOT NULL THEN 1 ELSE 0 END) AS candidates
+FROM resolved AS r
 LEFT JOIN fuzzy AS f USING (feed, record_key)

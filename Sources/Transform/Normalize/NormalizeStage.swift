@@ -187,10 +187,12 @@ public final class NormalizeStage: Sendable {
     private func merge(_ c: PostgresConnection, runID: Int64) throws -> Int {
         let key = plan.primaryKey
         let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at"]
+        // The batch tables have no statistics yet: without them the planner guesses one row and loops.
+        try c.simpleExecute("ANALYZE cp_clean; ANALYZE cp_clean_seen; ANALYZE cp_clean_rejects", name: "analyze transform tables")
         try c.query(
             """
-            DELETE FROM citypipe.rejects WHERE feed = $1 AND stage = 'transform'
-              AND record_key_hash IN (SELECT DISTINCT key_hash FROM cp_clean_seen)
+            DELETE FROM citypipe.rejects AS r USING (SELECT DISTINCT key_hash FROM cp_clean_seen) AS s
+            WHERE r.feed = $1 AND r.stage = 'transform' AND r.record_key_hash = s.key_hash
             """, [plan.feed], name: "replace transform rejects")
         try c.query(
             """
