@@ -143,6 +143,10 @@ public final class ConnectorRunner: Sendable {
             let extractor = try JSONRecordExtractor(
                 recordsPath: runner.manifest.records.path?.text ?? RecordSelector.defaultPath(for: runner.manifest.kind).text,
                 nextPath: planner.nextPath)
+            // Pages the direct reader can read exactly go from bytes to columns; the others through Foundation.
+            let direct = DirectJSONPageReader(
+                recordsPath: runner.manifest.records.path?.text ?? RecordSelector.defaultPath(for: runner.manifest.kind).text,
+                nextPath: planner.nextPath, sourcePaths: typer.bindings.map(\.sourcePath))
             let limit = runner.pageLimit
             var staging: Task<Void, any Error>? = nil
             do {
@@ -150,21 +154,32 @@ public final class ConnectorRunner: Sendable {
                     let first = position + 1
                     let (page, link) = try await fetcher.fetch(request(current), onUnauthorized: onUnauthorized) { head, body in
                         let bytes = try await body.collect(upTo: limit)
+                        let link = head.headers.first(name: "Link")
+                        if let direct,
+                            let page = try? bytes.withUnsafeBytes({ try direct.read($0, firstNumber: first) })
+                        {
+                            return (FetchedPage.projected(page, bytes), link)
+                        }
                         do {
-                            return (try extractor.extract(page: Data(bytes), firstNumber: first), head.headers.first(name: "Link"))
+                            return (FetchedPage.decoded(try extractor.extract(page: Data(bytes), firstNumber: first)), link)
                         } catch {
                             throw DamagedPage(reason: String(describing: error))
                         }
                     }
-                    position += page.records.count
+                    position += page.count
                     url = planner.nextURL(
                         afterPage: index,
-                        outcome: .init(records: page.records.count, cursorToken: page.next, nextURL: page.next, linkHeader: link))
+                        outcome: .init(records: page.count, cursorToken: page.next, nextURL: page.next, linkHeader: link))
                     index += 1
                     try await staging?.value
-                    let events = page.records.map(DecodeEvent.record)
                     let reached = position
-                    staging = Task { try await self.stage(events, trackPosition: false, reached: reached) }
+                    switch page {
+                    case .decoded(let decoded):
+                        let events = decoded.records.map(DecodeEvent.record)
+                        staging = Task { try await self.stage(events, trackPosition: false, reached: reached) }
+                    case .projected(let projected, let bytes):
+                        staging = Task { try await self.stage(projected, bytes: bytes, extractor: extractor, reached: reached) }
+                    }
                 }
                 try await staging?.value
             } catch {
@@ -254,8 +269,35 @@ public final class ConnectorRunner: Sendable {
                 }
             }
             if trackPosition, case .record(let last)? = events.last { position = max(position, last.number) }
-            try await db.run { [load, staged, rejects] _ in try load.value.append(staged, rejects: rejects) }
-            progress?(reached ?? position, fetcher.statistics.bytes)
+            try await append(staged, rejects, reached: reached ?? position)
+        }
+
+        /// Types the records of a page read by `DirectJSONPageReader` and appends them (with the rejects) to the
+        /// load; a reject's raw text is rebuilt from the record's bytes.
+        func stage(_ page: ProjectedPage, bytes: [UInt8], extractor: JSONRecordExtractor, reached: Int) async throws {
+            guard !page.records.isEmpty else { return }
+            var staged: [StagedRecord] = []
+            var rejects: [RejectedRecord] = []
+            staged.reserveCapacity(page.records.count)
+            for record in page.records {
+                let raw = {
+                    let json = Data(bytes[record.bytes])
+                    return Session.rawText(extractor.fields(ofRecord: json).map { ($0.path, $0.value) })
+                }
+                switch typer.type(position: record.number, values: record.values, extra: record.extra, raw: raw) {
+                case .staged(let row):
+                    if let index = cursorIndex, let value = row.values[index] { advanceCursor(value) }
+                    staged.append(row)
+                case .rejected(let reject):
+                    rejects.append(reject)
+                }
+            }
+            try await append(staged, rejects, reached: reached)
+        }
+
+        private func append(_ staged: [StagedRecord], _ rejects: [RejectedRecord], reached: Int) async throws {
+            try await db.run { [load] _ in try load.value.append(staged, rejects: rejects) }
+            progress?(reached, fetcher.statistics.bytes)
         }
 
         private func advanceCursor(_ value: String) {
@@ -298,6 +340,26 @@ public final class ConnectorRunner: Sendable {
         default:
             throw StagingError.invalidSchema(
                 feed: manifest.name, reason: "kind \(manifest.kind.rawValue) is not supported by this citypipe yet")
+        }
+    }
+}
+
+/// A REST page as read: through Foundation, or by the direct reader (with its bytes, for rejects' raw text).
+enum FetchedPage: Sendable {
+    case decoded(JSONPage)
+    case projected(ProjectedPage, [UInt8])
+
+    var count: Int {
+        switch self {
+        case .decoded(let page): page.records.count
+        case .projected(let page, _): page.records.count
+        }
+    }
+
+    var next: String? {
+        switch self {
+        case .decoded(let page): page.next
+        case .projected(let page, _): page.next
         }
     }
 }
