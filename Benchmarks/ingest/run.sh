@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scales=("$@"); ((${#scales[@]})) || scales=(0.1 1)
-swift build -c release --product citypipe >/dev/null
+# One Swift build at a time on a shared machine: every build takes the same lock.
+flock -o /tmp/citypipe-swift-build.lock swift build -c release --product citypipe >/dev/null
 bin=$PWD/.build/release/citypipe
 export CITYPIPE_HOME=${CITYPIPE_HOME:-/tmp/citypipe-bench-$(id -u)}
 "$bin" db up >/dev/null && "$bin" db migrate >/dev/null

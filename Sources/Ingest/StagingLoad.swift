@@ -11,6 +11,13 @@ import Postgres
 /// (a feed without a cursor) marks staged records that the source no longer sends as deleted (`_deleted_at`).
 /// Over `maxRejectRatio`, nothing is merged: the rejects and a failed `feed_runs` row are committed, staging
 /// stays as it was, and `commit` throws `StagingError.rejectRatioExceeded`.
+///
+/// A first load (the staging table has no row when the load starts) takes a faster way with the same outcome:
+/// each batch is COPYed straight into the staging table, still inside the load's transaction, except the records
+/// whose key may already have been sent in this load (a fixed-size filter of keys, `KeyFilter`), which go
+/// through the temporary table and the MERGE as above, so that no key is inserted twice and the last record of
+/// a key wins. The MERGE of 1.4 M rows cost 8.5 s of server time against 2.9 s for `psql \copy` of the same
+/// rows; see BENCHMARKS.md.
 public final class StagingLoad {
     /// Whether the load is the whole source (deletions detectable) or a slice of it.
     public enum Mode: String, Sendable {
@@ -39,6 +46,10 @@ public final class StagingLoad {
 
     private let connection: PostgresConnection
     private let presentColumns: [String]
+    /// True when the staging table had no row at the start (and has every column): batches go straight into it.
+    private let firstLoad: Bool
+    private var keyFilter = KeyFilter(log2Bits: 6)
+    private let keyColumns: [Int]
     private var received = 0
     private var rejected = 0
     private var open = true
@@ -56,6 +67,7 @@ public final class StagingLoad {
         self.runID = runID
         self.mode = mode
         self.maxRejectRatio = maxRejectRatio
+        self.keyColumns = schema.primaryKey.compactMap { key in schema.columns.firstIndex { $0.name == key } }
         guard (try? connection.tryAdvisoryLock(named: StagingLoad.lockName(schema.feed))) == true else {
             throw .busy(feed: schema.feed)
         }
@@ -78,12 +90,17 @@ public final class StagingLoad {
             ).first?.decode(Int64.self, "feed_run_id") ?? 0
             try connection.simpleExecute("BEGIN", name: "begin load")
             presentColumns = try StagingTable.prepare(schema, connection)
+            let empty = try connection.query(
+                "SELECT NOT EXISTS (SELECT 1 FROM \(schema.table)) AS empty", name: "is staging empty"
+            ).first?.decode(Bool.self, "empty") ?? false
+            firstLoad = empty && presentColumns.count == schema.columns.count
+            if firstLoad { keyFilter = KeyFilter() }
             let keyColumns = schema.primaryKey.indices.map { "k\($0) text" }.joined(separator: ", ")
             try connection.simpleExecute(
                 """
                 CREATE TEMP TABLE \(loadTable) (
                     \(schema.columns.map { "\($0.name) \($0.sqlType)" }.joined(separator: ", ")),
-                    _extra jsonb, _position bigint NOT NULL
+                    _extra jsonb, _hash text NOT NULL, _position bigint NOT NULL
                 ) ON COMMIT DROP;
                 CREATE TEMP TABLE \(rejectTable) (
                     position bigint, record_key_hash text, field text, reason text NOT NULL, raw text, \(keyColumns)
@@ -108,16 +125,49 @@ public final class StagingLoad {
         for record in records where record.values.count != width {
             throw .recordShape(feed: schema.feed, position: record.position, expected: width, found: record.values.count)
         }
+        // A first load sends the records whose key is certainly new straight to staging, the others to the MERGE.
+        var direct: [Int] = []
+        var merged: [Int] = []
+        if firstLoad {
+            direct.reserveCapacity(records.count)
+            for (index, record) in records.enumerated() {
+                if keyFilter.insert(RowHash.key(keyColumns.map { record.values[$0] })) {
+                    merged.append(index)
+                } else {
+                    direct.append(index)
+                }
+            }
+        } else {
+            merged = Array(records.indices)
+        }
         try database {
-            if !records.isEmpty {
-                let names = schema.columns.map(\.name) + ["_extra", "_position"]
+            if !direct.isEmpty {
+                let names = schema.columns.map(\.name) + ["_extra", "_hash", "_run_id"]
+                try connection.copyIn(
+                    "COPY \(schema.table) (\(names.joined(separator: ", "))) FROM STDIN", columns: names,
+                    name: "copy \(schema.feed) batch into staging"
+                ) { writer in
+                    for index in direct {
+                        let record = records[index]
+                        for value in record.values { try writer.append(value) }
+                        try writer.append(record.extra)
+                        try writer.append(RowHash.of(record.values, extra: record.extra))
+                        try writer.append(Int(runID))
+                        try writer.endRow()
+                    }
+                }
+            }
+            if !merged.isEmpty {
+                let names = schema.columns.map(\.name) + ["_extra", "_hash", "_position"]
                 try connection.copyIn(
                     "COPY \(loadTable) (\(names.joined(separator: ", "))) FROM STDIN", columns: names,
                     name: "copy \(schema.feed) batch"
                 ) { writer in
-                    for record in records {
+                    for index in merged {
+                        let record = records[index]
                         for value in record.values { try writer.append(value) }
                         try writer.append(record.extra)
+                        try writer.append(RowHash.of(record.values, extra: record.extra))
                         try writer.append(record.position)
                         try writer.endRow()
                     }
@@ -182,6 +232,10 @@ public final class StagingLoad {
             if received > 0 && Double(rejected) / Double(received) > maxRejectRatio {
                 let error = StagingError.rejectRatioExceeded(
                     feed: schema.feed, rejected: rejected, total: received, limit: maxRejectRatio)
+                if firstLoad {
+                    // The rows sent straight to staging go: it had none before this load.
+                    try connection.query("DELETE FROM \(schema.table)", name: "undo first load")
+                }
                 try finishFeedRun(status: "failed", staged: 0, unchanged: 0, deleted: 0, cursor: nil, bytesIn: bytesIn,
                     requests: requests, retries: retries, error: error.description)
                 try connection.simpleExecute("COMMIT", name: "commit rejects")
@@ -260,7 +314,9 @@ public final class StagingLoad {
             "SELECT count(*) AS n FROM (SELECT DISTINCT \(key.joined(separator: ", ")) FROM \(loadTable)) AS d",
             name: "count distinct keys"
         ).first?.decode(Int.self, "n") ?? 0
-        let hash = "md5(ROW(\((all.map { "n.\($0)" } + ["n._extra"]).joined(separator: ", ")))::text)"
+        // Rows staged before hashes were computed by the client carry md5(ROW(…)): still recognised.
+        let legacyHash = "md5(ROW(\((all.map { "n.\($0)" } + ["n._extra"]).joined(separator: ", ")))::text)"
+        let hash = "n._hash"
         let merged = try connection.query(
             """
             MERGE INTO \(schema.table) AS s
@@ -269,13 +325,19 @@ public final class StagingLoad {
                 FROM \(loadTable) ORDER BY \(key.joined(separator: ", ")), _position DESC
             ) AS n
             ON \(key.map { "s.\($0) = n.\($0)" }.joined(separator: " AND "))
-            WHEN MATCHED AND s._hash = \(hash) AND s._deleted_at IS NULL THEN DO NOTHING
+            WHEN MATCHED AND (s._hash = n._hash OR s._hash = \(legacyHash)) AND s._deleted_at IS NULL THEN DO NOTHING
             WHEN MATCHED THEN UPDATE SET
                 \((presentColumns.map { "\($0) = n.\($0)" } + ["_extra = \(extra)", "_hash = \(hash)", "_run_id = $1", "_loaded_at = now()", "_deleted_at = NULL"]).joined(separator: ",\n        "))
             WHEN NOT MATCHED THEN INSERT (\((presentColumns + ["_extra", "_hash", "_run_id"]).joined(separator: ", ")))
                 VALUES (\((presentColumns.map { "n.\($0)" } + [extra, hash, "$1"]).joined(separator: ", ")))
             """, [runID], name: "merge \(schema.feed)"
         ).affectedRows
+        if firstLoad {
+            // Every staged row came from this load: each key is staged once, none is unchanged or gone.
+            let rows = try connection.query("SELECT count(*) AS n FROM \(schema.table)", name: "count first load")
+                .first?.decode(Int.self, "n") ?? 0
+            return (rows, 0, 0)
+        }
         var deleted = 0
         if mode == .snapshot {
             let rejectedKey = key.enumerated().map { "r.k\($0.offset) = s.\($0.element)::text" }.joined(separator: " AND ")
