@@ -48,8 +48,10 @@ public final class StagingLoad {
     private let presentColumns: [String]
     /// True when the staging table had no row at the start (and has every column): batches go straight into it.
     private let firstLoad: Bool
-    private var keyFilter = KeyFilter(log2Bits: 6)
-    private let keyColumns: [Int]
+    /// True when this load created the table without its primary key (added at commit, before the MERGE).
+    private let keyLater: Bool
+    /// Encodes appended batches (and holds the first load's key filter) until `takeEncoder()` hands it out.
+    private var encoder: StagingBatchEncoder
     private var received = 0
     private var rejected = 0
     private var open = true
@@ -67,7 +69,6 @@ public final class StagingLoad {
         self.runID = runID
         self.mode = mode
         self.maxRejectRatio = maxRejectRatio
-        self.keyColumns = schema.primaryKey.compactMap { key in schema.columns.firstIndex { $0.name == key } }
         guard (try? connection.tryAdvisoryLock(named: StagingLoad.lockName(schema.feed))) == true else {
             throw .busy(feed: schema.feed)
         }
@@ -89,12 +90,14 @@ public final class StagingLoad {
                 """, [runID, schema.feed, window.from, window.to, cursor], name: "start feed run"
             ).first?.decode(Int64.self, "feed_run_id") ?? 0
             try connection.simpleExecute("BEGIN", name: "begin load")
-            presentColumns = try StagingTable.prepare(schema, connection)
-            let empty = try connection.query(
+            let table = try StagingTable.prepare(schema, connection, keyLater: true)
+            presentColumns = table.present
+            keyLater = table.created
+            let empty = try table.created || connection.query(
                 "SELECT NOT EXISTS (SELECT 1 FROM \(schema.table)) AS empty", name: "is staging empty"
             ).first?.decode(Bool.self, "empty") ?? false
             firstLoad = empty && presentColumns.count == schema.columns.count
-            if firstLoad { keyFilter = KeyFilter() }
+            encoder = StagingBatchEncoder(schema: schema, runID: runID, firstLoad: firstLoad)
             let keyColumns = schema.primaryKey.indices.map { "k\($0) text" }.joined(separator: ", ")
             try connection.simpleExecute(
                 """
@@ -121,82 +124,46 @@ public final class StagingLoad {
     /// Adds a batch of typed records and of rejected ones.
     public func append(_ records: [StagedRecord], rejects: [RejectedRecord] = []) throws(StagingError) {
         guard open else { throw .finished(feed: schema.feed) }
-        let width = schema.columns.count
-        for record in records where record.values.count != width {
-            throw .recordShape(feed: schema.feed, position: record.position, expected: width, found: record.values.count)
-        }
-        // A first load sends the records whose key is certainly new straight to staging, the others to the MERGE.
-        var direct: [Int] = []
-        var merged: [Int] = []
-        if firstLoad {
-            direct.reserveCapacity(records.count)
-            for (index, record) in records.enumerated() {
-                if keyFilter.insert(RowHash.key(keyColumns.map { record.values[$0] })) {
-                    merged.append(index)
-                } else {
-                    direct.append(index)
-                }
-            }
-        } else {
-            merged = Array(records.indices)
-        }
+        let batch = try encoder.encode(records, rejects: rejects)
+        try append(batch)
+    }
+
+    /// Hands out this load's encoder, to encode batches on another thread (in feed order) for `append(_:)`; the
+    /// load keeps one that sends every record through the MERGE (always correct, only slower).
+    public func takeEncoder() -> StagingBatchEncoder {
+        let taken = encoder
+        encoder = StagingBatchEncoder(schema: schema, runID: runID, firstLoad: false)
+        return taken
+    }
+
+    /// Adds a batch encoded by this load's encoder.
+    public func append(_ batch: EncodedBatch) throws(StagingError) {
+        guard open else { throw .finished(feed: schema.feed) }
         try database {
-            if !direct.isEmpty {
+            if !batch.direct.isEmpty {
                 let names = schema.columns.map(\.name) + ["_extra", "_hash", "_run_id"]
                 try connection.copyIn(
                     "COPY \(schema.table) (\(names.joined(separator: ", "))) FROM STDIN", columns: names,
                     name: "copy \(schema.feed) batch into staging"
-                ) { writer in
-                    for index in direct {
-                        let record = records[index]
-                        for value in record.values { try writer.append(value) }
-                        try writer.append(record.extra)
-                        try writer.append(RowHash.of(record.values, extra: record.extra))
-                        try writer.append(Int(runID))
-                        try writer.endRow()
-                    }
-                }
+                ) { writer in try batch.direct.withUnsafeBytes { try writer.appendRaw($0) } }
             }
-            if !merged.isEmpty {
+            if !batch.merged.isEmpty {
                 let names = schema.columns.map(\.name) + ["_extra", "_hash", "_position"]
                 try connection.copyIn(
                     "COPY \(loadTable) (\(names.joined(separator: ", "))) FROM STDIN", columns: names,
                     name: "copy \(schema.feed) batch"
-                ) { writer in
-                    for index in merged {
-                        let record = records[index]
-                        for value in record.values { try writer.append(value) }
-                        try writer.append(record.extra)
-                        try writer.append(RowHash.of(record.values, extra: record.extra))
-                        try writer.append(record.position)
-                        try writer.endRow()
-                    }
-                }
+                ) { writer in try batch.merged.withUnsafeBytes { try writer.appendRaw($0) } }
             }
-            if !rejects.isEmpty {
+            if !batch.rejects.isEmpty {
                 let keys = schema.primaryKey.indices.map { "k\($0)" }
                 let names = ["position", "record_key_hash", "field", "reason", "raw"] + keys
                 try connection.copyIn(
                     "COPY \(rejectTable) (\(names.joined(separator: ", "))) FROM STDIN", name: "copy \(schema.feed) rejects"
-                ) { writer in
-                    for reject in rejects {
-                        try writer.append(reject.position)
-                        try writer.append(reject.keyHash)
-                        try writer.append(reject.field)
-                        try writer.append(reject.reason)
-                        // A NUL byte cannot be stored in text: keep the rest of the raw record.
-                        try writer.append(reject.raw?.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}"))
-                        for index in keys.indices {
-                            let key = reject.key ?? []
-                            try writer.append(index < key.count ? key[index] : nil)
-                        }
-                        try writer.endRow()
-                    }
-                }
+                ) { writer in try batch.rejects.withUnsafeBytes { try writer.appendRaw($0) } }
             }
         }
-        received += records.count + rejects.count
-        rejected += rejects.count
+        received += batch.records
+        rejected += batch.rejected
     }
 
     /// Marks the start of one source document (a file, a window): `rewindDocument` takes the load back here.
@@ -236,12 +203,14 @@ public final class StagingLoad {
                     // The rows sent straight to staging go: it had none before this load.
                     try connection.query("DELETE FROM \(schema.table)", name: "undo first load")
                 }
+                if keyLater { try StagingTable.addPrimaryKey(schema, connection) }
                 try finishFeedRun(status: "failed", staged: 0, unchanged: 0, deleted: 0, cursor: nil, bytesIn: bytesIn,
                     requests: requests, retries: retries, error: error.description)
                 try connection.simpleExecute("COMMIT", name: "commit rejects")
                 StagingLoad.release(connection, schema.feed)
                 throw error
             }
+            if keyLater { try StagingTable.addPrimaryKey(schema, connection) }
             let (staged, unchanged, deleted) = try merge()
             if let cursor {
                 try connection.query(

@@ -18,6 +18,9 @@ extension StagingLoadTests {
         XCTAssertEqual(report.rowsRejected, 1)
         XCTAssertEqual(try staged(), ["A": "a3", "B": "b2", "C": "c", "D": "d"])
         XCTAssertEqual(try int("SELECT count(*) FROM staging.people WHERE _run_id = $1 AND _hash LIKE 'v2:%'", [runID]), 4)
+        XCTAssertEqual(
+            try int("SELECT count(*) FROM pg_index WHERE indrelid = 'staging.people'::regclass AND indisprimary"), 1,
+            "the table created by the load gets its primary key before the load commits")
     }
 
     func testAFirstLoadAndTheMergeHashRowsAlike() throws {
@@ -58,8 +61,17 @@ extension StagingLoadTests {
         }
         XCTAssertThrowsError(try load([person(1, "A", "a"), person(5, "E", "e")], rejects: rejects, cursor: "c1", ratio: 0.2))
         XCTAssertEqual(try staged(), [:])
+        XCTAssertEqual(try int("SELECT count(*) FROM pg_index WHERE indrelid = 'staging.people'::regclass AND indisprimary"), 1)
         XCTAssertEqual(try int("SELECT count(*) FROM citypipe.rejects WHERE feed = 'people'"), 3)
         XCTAssertEqual(try int("SELECT count(*) FROM citypipe.feed_state WHERE feed = 'people'"), 0)
+    }
+
+    func testAnEmptyTableThatExistsIsLoadedStraightToo() throws {
+        _ = try load([person(1, "A", "a")])
+        try connection.query("DELETE FROM staging.people")
+        let report = try load([person(1, "A", "a2"), person(2, "B", "b"), person(3, "A", "a3")])
+        XCTAssertEqual(report.rowsStaged, 2)
+        XCTAssertEqual(try staged(), ["A": "a3", "B": "b"])
     }
 
     func testAFirstLoadCutOffBeforeCommitStagesNothing() throws {

@@ -61,14 +61,20 @@ public final class ConnectorRunner: Sendable {
         let session = Session(
             runner: self, db: db, load: load, typer: typer, fetcher: fetcher, auth: auth, progress: progress)
         do {
-            for window in IncrementalPlan(manifest: manifest, storedCursor: stored, now: now()).windows() {
-                let planner = PagePlanner(request: manifest.request, pagination: manifest.pagination, windowParameters: window)
-                if manifest.kind.isJSON {
-                    try await session.loadPages(planner)
-                } else if let files = LocalFiles.matching(manifest.request.url) {
-                    for file in files { try await session.loadFile(file) }
-                } else {
-                    try await session.loadStream(url: planner.firstURL())
+            let windows = IncrementalPlan(manifest: manifest, storedCursor: stored, now: now()).windows()
+            if manifest.kind.isJSON {
+                // One pipeline over every window's pages: no pause between windows.
+                try await session.loadPages(windows.map {
+                    PagePlanner(request: manifest.request, pagination: manifest.pagination, windowParameters: $0)
+                })
+            } else {
+                for window in windows {
+                    let planner = PagePlanner(request: manifest.request, pagination: manifest.pagination, windowParameters: window)
+                    if let files = LocalFiles.matching(manifest.request.url) {
+                        for file in files { try await session.loadFile(file) }
+                    } else {
+                        try await session.loadStream(url: planner.firstURL())
+                    }
                 }
             }
             let cursorField = manifest.incremental?.cursorField
@@ -135,10 +141,13 @@ public final class ConnectorRunner: Sendable {
             return { await auth.invalidate() }
         }
 
-        /// REST pages: each page is read whole and decoded; while it is typed and staged, the next page is
-        /// already being fetched (the two overlap, the stagings stay in order).
-        func loadPages(_ planner: PagePlanner) async throws {
-            var url: String? = planner.firstURL()
+        /// REST pages of one or more windows, in three overlapping steps: as soon as a page is decoded (its next
+        /// cursor known), the next page (or the next window's first) is requested and decoded in the background
+        /// while this one is typed; while the server takes in one page (its COPY), the next is fetched, decoded
+        /// and typed. Stagings stay in order.
+        func loadPages(_ planners: [PagePlanner]) async throws {
+            guard let planner = planners.first else { return }
+            var window = 0
             var index = 0
             let extractor = try JSONRecordExtractor(
                 recordsPath: runner.manifest.records.path?.text ?? RecordSelector.defaultPath(for: runner.manifest.kind).text,
@@ -148,11 +157,12 @@ public final class ConnectorRunner: Sendable {
                 recordsPath: runner.manifest.records.path?.text ?? RecordSelector.defaultPath(for: runner.manifest.kind).text,
                 nextPath: planner.nextPath, sourcePaths: typer.bindings.map(\.sourcePath))
             let limit = runner.pageLimit
-            var staging: Task<Void, any Error>? = nil
-            do {
-                while let current = url {
-                    let first = position + 1
-                    let (page, link) = try await fetcher.fetch(request(current), onUnauthorized: onUnauthorized) { head, body in
+            let fetcher = self.fetcher
+            let onUnauthorized = self.onUnauthorized
+            @Sendable func fetchPage(_ url: String, first: Int) -> Task<(FetchedPage, String?), any Error> {
+                let request = request(url)
+                return Task {
+                    try await fetcher.fetch(request, onUnauthorized: onUnauthorized) { head, body in
                         let bytes = try await body.collect(upTo: limit)
                         let link = head.headers.first(name: "Link")
                         if let direct,
@@ -166,24 +176,63 @@ public final class ConnectorRunner: Sendable {
                             throw DamagedPage(reason: String(describing: error))
                         }
                     }
+                }
+            }
+            // Batches are encoded (hashed, routed, escaped) off the connection's thread, in feed order.
+            let encoder = WorkerOwned(try await db.run { [load] _ in load.value.takeEncoder() })
+            var fetching: Task<(FetchedPage, String?), any Error>? = fetchPage(planner.firstURL(), first: position + 1)
+            var encoding: Task<EncodedBatch?, any Error>? = nil
+            var staging: Task<Void, any Error>? = nil
+            do {
+                while let current = fetching {
+                    let (page, link) = try await current.value
+                    fetching = nil
                     position += page.count
-                    url = planner.nextURL(
+                    let url = planners[window].nextURL(
                         afterPage: index,
                         outcome: .init(records: page.count, cursorToken: page.next, nextURL: page.next, linkHeader: link))
                     index += 1
-                    try await staging?.value
-                    let reached = position
-                    switch page {
-                    case .decoded(let decoded):
-                        let events = decoded.records.map(DecodeEvent.record)
-                        staging = Task { try await self.stage(events, trackPosition: false, reached: reached) }
-                    case .projected(let projected, let bytes):
-                        staging = Task { try await self.stage(projected, bytes: bytes, extractor: extractor, reached: reached) }
+                    if url == nil, window + 1 < planners.count {
+                        window += 1
+                        index = 0
+                        fetching = fetchPage(planners[window].firstURL(), first: position + 1)
+                    } else if let url {
+                        fetching = fetchPage(url, first: position + 1)
                     }
+                    // Typing this page runs beside the encoding of the previous one; encodings (and the cursor)
+                    // follow feed order, and so do the stagings.
+                    let previousEncoding = encoding
+                    let thisEncoding = Task { () async throws -> EncodedBatch? in
+                        let batch =
+                            switch page {
+                            case .decoded(let decoded): self.typed(decoded.records.map(DecodeEvent.record))
+                            case .projected(let projected, let bytes): self.typed(projected, bytes: bytes, extractor: extractor)
+                            }
+                        _ = try await previousEncoding?.value
+                        self.advanceCursor(batch.latest)
+                        guard !batch.staged.isEmpty || !batch.rejects.isEmpty else { return nil }
+                        return try encoder.value.encode(batch.staged, rejects: batch.rejects)
+                    }
+                    encoding = thisEncoding
+                    let previousStaging = staging
+                    let reached = position
+                    staging = Task {
+                        let encoded = try await thisEncoding.value
+                        try await previousStaging?.value
+                        guard let encoded else { return }
+                        try await self.db.run { [load = self.load] _ in try load.value.append(encoded) }
+                        self.progress?(reached, self.fetcher.statistics.bytes)
+                    }
+                    // At most two pages ahead of the database.
+                    try await previousStaging?.value
                 }
                 try await staging?.value
             } catch {
-                // The connection may still be in use by the last staging: let it finish before giving up.
+                // Nothing may outlive the load: the next page's request is cancelled, and the connection may still
+                // be in use by the last staging, which is let finish before giving up.
+                fetching?.cancel()
+                _ = try? await fetching?.value
+                _ = try? await encoding?.value
                 _ = try? await staging?.value
                 throw error
             }
@@ -244,9 +293,26 @@ public final class ConnectorRunner: Sendable {
         }
 
         /// Types decoded records and appends them (with the rejects) to the load.
-        /// `reached`: the position to report as progress when the caller tracks positions itself.
-        func stage(_ events: [DecodeEvent], trackPosition: Bool = true, reached: Int? = nil) async throws {
+        func stage(_ events: [DecodeEvent]) async throws {
             guard !events.isEmpty else { return }
+            let batch = typed(events)
+            advanceCursor(batch.latest)
+            if case .record(let last)? = events.last { position = max(position, last.number) }
+            try await append(batch.staged, batch.rejects, reached: position)
+        }
+
+        /// Typed records and rejects, ready to append.
+        struct Batch: Sendable {
+            var staged: [StagedRecord] = []
+            var rejects: [RejectedRecord] = []
+            /// The latest cursor value among the staged records.
+            var latest: String? = nil
+        }
+
+        /// Types decoded records (safe to run beside another page's typing).
+        func typed(_ events: [DecodeEvent]) -> Batch {
+            let projection = FieldProjection(sourcePaths: self.projection.sourcePaths)
+            var latest: String? = nil
             var staged: [StagedRecord] = []
             var rejects: [RejectedRecord] = []
             staged.reserveCapacity(events.count)
@@ -258,7 +324,7 @@ public final class ConnectorRunner: Sendable {
                     let raw = { Session.rawText(record.fields.map { ($0.path, $0.value) }) }
                     switch typer.type(position: record.number, values: values, extra: extra, raw: raw) {
                     case .staged(let row):
-                        if let index = cursorIndex, let value = row.values[index] { advanceCursor(value) }
+                        if let index = cursorIndex, let value = row.values[index] { latest = Session.later(latest, value) }
                         staged.append(row)
                     case .rejected(let reject):
                         rejects.append(reject)
@@ -268,14 +334,13 @@ public final class ConnectorRunner: Sendable {
                         RejectedRecord(position: error.record, field: error.field, reason: "\(error.reason.rawValue): \(error.message)", raw: nil))
                 }
             }
-            if trackPosition, case .record(let last)? = events.last { position = max(position, last.number) }
-            try await append(staged, rejects, reached: reached ?? position)
+            return Batch(staged: staged, rejects: rejects, latest: latest)
         }
 
-        /// Types the records of a page read by `DirectJSONPageReader` and appends them (with the rejects) to the
-        /// load; a reject's raw text is rebuilt from the record's bytes.
-        func stage(_ page: ProjectedPage, bytes: [UInt8], extractor: JSONRecordExtractor, reached: Int) async throws {
-            guard !page.records.isEmpty else { return }
+        /// Types the records of a page read by `DirectJSONPageReader` (safe to run beside another page's typing); a
+        /// reject's raw text is rebuilt from the record's bytes.
+        func typed(_ page: ProjectedPage, bytes: [UInt8], extractor: JSONRecordExtractor) -> Batch {
+            var latest: String? = nil
             var staged: [StagedRecord] = []
             var rejects: [RejectedRecord] = []
             staged.reserveCapacity(page.records.count)
@@ -286,13 +351,13 @@ public final class ConnectorRunner: Sendable {
                 }
                 switch typer.type(position: record.number, values: record.values, extra: record.extra, raw: raw) {
                 case .staged(let row):
-                    if let index = cursorIndex, let value = row.values[index] { advanceCursor(value) }
+                    if let index = cursorIndex, let value = row.values[index] { latest = Session.later(latest, value) }
                     staged.append(row)
                 case .rejected(let reject):
                     rejects.append(reject)
                 }
             }
-            try await append(staged, rejects, reached: reached)
+            return Batch(staged: staged, rejects: rejects, latest: latest)
         }
 
         private func append(_ staged: [StagedRecord], _ rejects: [RejectedRecord], reached: Int) async throws {
@@ -300,7 +365,14 @@ public final class ConnectorRunner: Sendable {
             progress?(reached, fetcher.statistics.bytes)
         }
 
-        private func advanceCursor(_ value: String) {
+        static func later(_ current: String?, _ value: String) -> String {
+            guard let current else { return value }
+            return IncrementalPlan.isAfter(value, current) ? value : current
+        }
+
+        /// Moves the feed's cursor to `value` when it is later (call in feed order).
+        func advanceCursor(_ value: String?) {
+            guard let value else { return }
             guard let current = cursor.value else {
                 cursor.value = value
                 return
