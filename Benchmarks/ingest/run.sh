@@ -29,8 +29,9 @@ for scale in "${scales[@]}"; do
   read -r ours rss <"$work/time"
   rows=$(psql "$url" -AtX -c "SELECT count(*) FROM staging.population")
   kill $sim; wait $sim 2>/dev/null || true
-  # The same rows, as CSV, for the reference tools.
-  psql "$url" -qX -c "\\copy (SELECT citizen_id, full_name, birth_date, sex, phone, ward_code, address, updated_at FROM staging.population) TO '$work/pop.csv' CSV HEADER"
+  # The same rows, as CSV, for the reference tools, sorted by key: the reference tools' best case (inserting
+  # into the primary key in key order), and the order earlier runs exported them in (the MERGE wrote them so).
+  psql "$url" -qX -c "\\copy (SELECT citizen_id, full_name, birth_date, sex, phone, ward_code, address, updated_at FROM staging.population ORDER BY citizen_id) TO '$work/pop.csv' CSV HEADER"
   chmod 644 "$work/pop.csv"
   cols="citizen_id text, full_name text, birth_date date, sex text, phone text, ward_code text, address text, updated_at timestamptz"
   psql "$url" -qX -c "DROP TABLE IF EXISTS bench_psql; CREATE TABLE bench_psql ($cols, PRIMARY KEY (citizen_id)); CHECKPOINT"
