@@ -21,6 +21,8 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -
 echo "| scale | rows | citypipe ingest s | rows/s | peak RSS MB | psql \\copy s | rows/s | pgloader s | rows/s | citypipe / psql | citypipe / pgloader |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for scale in "${scales[@]}"; do
+  # The last scale's output must be gone before the wait below reads it (the shell opens it after forking).
+  rm -f "$work/sim.out"
   "$bin" simulate --port 0 --seed 7 --scale "$scale" --prerender >"$work/sim.out" 2>"$work/sim.err" & sim=$!
   for _ in $(seq 1 600); do grep -q '^# serving' "$work/sim.out" 2>/dev/null && break; sleep 0.1; done
   eval "$(grep '^export ' "$work/sim.out")"
