@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scales=("$@"); ((${#scales[@]})) || scales=(0.1 1)
-swift build -c release --product citypipe >/dev/null
+# One Swift build at a time on a shared machine: every build takes the same lock.
+flock -o /tmp/citypipe-swift-build.lock swift build -c release --product citypipe >/dev/null
 bin=$PWD/.build/release/citypipe
 export CITYPIPE_HOME=${CITYPIPE_HOME:-/tmp/citypipe-bench-$(id -u)}
 "$bin" db up >/dev/null && "$bin" db migrate >/dev/null
@@ -20,6 +21,8 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -
 echo "| scale | rows | citypipe ingest s | rows/s | peak RSS MB | psql \\copy s | rows/s | pgloader s | rows/s | citypipe / psql | citypipe / pgloader |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for scale in "${scales[@]}"; do
+  # The last scale's output must be gone before the wait below reads it (the shell opens it after forking).
+  rm -f "$work/sim.out"
   "$bin" simulate --port 0 --seed 7 --scale "$scale" --prerender >"$work/sim.out" 2>"$work/sim.err" & sim=$!
   for _ in $(seq 1 600); do grep -q '^# serving' "$work/sim.out" 2>/dev/null && break; sleep 0.1; done
   eval "$(grep '^export ' "$work/sim.out")"
@@ -28,8 +31,9 @@ for scale in "${scales[@]}"; do
   read -r ours rss <"$work/time"
   rows=$(psql "$url" -AtX -c "SELECT count(*) FROM staging.population")
   kill $sim; wait $sim 2>/dev/null || true
-  # The same rows, as CSV, for the reference tools.
-  psql "$url" -qX -c "\\copy (SELECT citizen_id, full_name, birth_date, sex, phone, ward_code, address, updated_at FROM staging.population) TO '$work/pop.csv' CSV HEADER"
+  # The same rows, as CSV, for the reference tools, sorted by key: the reference tools' best case (inserting
+  # into the primary key in key order), and the order earlier runs exported them in (the MERGE wrote them so).
+  psql "$url" -qX -c "\\copy (SELECT citizen_id, full_name, birth_date, sex, phone, ward_code, address, updated_at FROM staging.population ORDER BY citizen_id) TO '$work/pop.csv' CSV HEADER"
   chmod 644 "$work/pop.csv"
   cols="citizen_id text, full_name text, birth_date date, sex text, phone text, ward_code text, address text, updated_at timestamptz"
   psql "$url" -qX -c "DROP TABLE IF EXISTS bench_psql; CREATE TABLE bench_psql ($cols, PRIMARY KEY (citizen_id)); CHECKPOINT"

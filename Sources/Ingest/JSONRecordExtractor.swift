@@ -89,6 +89,16 @@ public struct JSONRecordExtractor: Sendable {
         return JSONPage(records: records, next: nextPath.flatMap { cursorText($0.resolve(in: root)) })
     }
 
+    /// One record's JSON text flattened as `extract` flattens each record (for a reject's raw text when the
+    /// page was read by `DirectJSONPageReader`); empty when it is not JSON.
+    public func fields(ofRecord json: Data) -> [(path: String, value: String?)] {
+        guard let item = try? JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed]) else { return [] }
+        var paths: [String] = []
+        var values: [String?] = []
+        flatten(item, prefix: "", into: &paths, &values)
+        return zip(paths, values).map { (path: $0.0, value: $0.1) }
+    }
+
     /// The `url` of the `link` entry whose `relation` is `relation` (FHIR Bundle paging), if any.
     public static func nextLink(in page: Data, relation: String = "next") -> String? {
         guard let root = try? JSONSerialization.jsonObject(with: page) as? [String: Any],

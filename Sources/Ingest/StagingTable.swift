@@ -10,8 +10,12 @@ enum StagingTable {
     ]
 
     /// Makes the table match `schema`; returns the schema columns that the table has (the others, under
-    /// `ignore`, are folded into `_extra`).
-    static func prepare(_ schema: StagingSchema, _ connection: PostgresConnection) throws -> [String] {
+    /// `ignore`, are folded into `_extra`), and whether it was created now. A table created now has no primary
+    /// key yet when `keyLater` is set: the load adds it (`addPrimaryKey`) once its rows are in, in the same
+    /// transaction (one sort instead of an index insertion per row).
+    static func prepare(_ schema: StagingSchema, _ connection: PostgresConnection, keyLater: Bool = false) throws
+        -> (present: [String], created: Bool)
+    {
         let existing = try connection.query(
             """
             SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
@@ -20,8 +24,8 @@ enum StagingTable {
             ORDER BY a.attnum
             """, [schema.table], name: "read staging columns")
         if existing.isEmpty {
-            try create(schema, connection)
-            return schema.columns.map(\.name)
+            try create(schema, connection, withPrimaryKey: !keyLater)
+            return (schema.columns.map(\.name), true)
         }
         var types: [String: String] = [:]
         for row in existing { types[try row.decode(String.self, "name")] = try row.decode(String.self, "type") }
@@ -63,10 +67,10 @@ enum StagingTable {
                     reason: "column \(column.name) is new in the manifest and schema_drift is fail; set it to propagate to add it")
             }
         }
-        return present
+        return (present, false)
     }
 
-    static func create(_ schema: StagingSchema, _ connection: PostgresConnection) throws {
+    static func create(_ schema: StagingSchema, _ connection: PostgresConnection, withPrimaryKey: Bool = true) throws {
         let columns = schema.columns.map { column in
             "    \(column.name) \(column.sqlType)\(schema.primaryKey.contains(column.name) ? " NOT NULL" : "")"
         }
@@ -78,10 +82,18 @@ enum StagingTable {
                 _run_id     bigint      NOT NULL,
                 _loaded_at  timestamptz NOT NULL DEFAULT now(),
                 _hash       text        NOT NULL,
-                _deleted_at timestamptz,
-                PRIMARY KEY (\(schema.primaryKey.joined(separator: ", ")))
+                _deleted_at timestamptz\(withPrimaryKey ? ",\n    PRIMARY KEY (\(schema.primaryKey.joined(separator: ", ")))" : "")
             );
             COMMENT ON TABLE \(schema.table) IS 'Staged records of feed \(schema.feed), as the source sent them (typed per manifest).';
             """, name: "create staging table")
+    }
+
+    /// Adds the primary key that `create(withPrimaryKey: false)` left out (fails if a key is repeated).
+    static func addPrimaryKey(_ schema: StagingSchema, _ connection: PostgresConnection) throws {
+        try connection.simpleExecute(
+            """
+            SET LOCAL maintenance_work_mem = '256MB';
+            ALTER TABLE \(schema.table) ADD PRIMARY KEY (\(schema.primaryKey.joined(separator: ", ")));
+            """, name: "add staging primary key")
     }
 }

@@ -13,7 +13,7 @@ enum ValueTyper {
 
     static func type(_ raw: String?, as sqlType: String, format: String? = nil) -> Outcome {
         guard let raw else { return .value(nil) }
-        if raw.utf8.contains(0) { return .invalid("holds a NUL byte") }
+        if holdsNUL(raw) { return .invalid("holds a NUL byte") }
         if sqlType == "text" { return .value(raw) }
         let text = Whitespace.trimmed(raw)
         if text.isEmpty { return .value(nil) }
@@ -57,6 +57,15 @@ enum ValueTyper {
         default:
             return .value(text)
         }
+    }
+
+    /// Whether `text` holds a NUL byte (memchr over its UTF-8 where it is contiguous).
+    @inline(__always)
+    static func holdsNUL(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, 0, bytes.count) != nil
+        } ?? text.utf8.contains(0)
     }
 
     /// Rewrites a date in a declared layout as ISO, or nil when it does not fit the layout.

@@ -46,14 +46,14 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// `yyyy-mm-dd`.
     public var description: String {
-        var s = ""
-        s.reserveCapacity(10)
-        appendPadded(year, 4, &s)
-        s.append("-")
-        appendPadded(month, 2, &s)
-        s.append("-")
-        appendPadded(day, 2, &s)
-        return s
+        // Written byte by byte: this runs once per date column per staged record.
+        String(unsafeUninitializedCapacity: 48) { out in
+            var i = writePadded(year, 4, out, 0)
+            out[i] = UInt8(ascii: "-")
+            i = writePadded(month, 2, out, i + 1)
+            out[i] = UInt8(ascii: "-")
+            return writePadded(day, 2, out, i + 1)
+        }
     }
 
     public static func < (a: CivilDate, b: CivilDate) -> Bool {
@@ -74,6 +74,32 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// 1 July 2025, the day the 2025 administrative reform took effect.
     public static let reform2025 = CivilDate(daysSince1970: 20_270)
+}
+
+/// Writes `n` padded with zeros to `width` digits at `at` (as `appendPadded` would), returns the next index.
+/// `out` must have room for 20 more bytes.
+@inline(__always)
+func writePadded(_ n: Int, _ width: Int, _ out: UnsafeMutableBufferPointer<UInt8>, _ at: Int) -> Int {
+    var limit = 1
+    for _ in 0..<width { limit &*= 10 }
+    guard n >= 0, n < limit else {
+        var s = ""
+        appendPadded(n, width, &s)
+        var i = at
+        for byte in s.utf8 {
+            out[i] = byte
+            i += 1
+        }
+        return i
+    }
+    var value = n
+    var k = at + width - 1
+    while k >= at {
+        out[k] = UInt8(ascii: "0") &+ UInt8(value % 10)
+        value /= 10
+        k -= 1
+    }
+    return at + width
 }
 
 @inline(__always)

@@ -27,21 +27,40 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         var days = Int(local / 86_400)
         var secs = Int(local % 86_400)
         if secs < 0 { secs += 86_400; days -= 1 }
-        var s = CivilDate(daysSince1970: days).description
-        s.append("T")
-        appendPadded(secs / 3600, 2, &s)
-        s.append(":")
-        appendPadded(secs / 60 % 60, 2, &s)
-        s.append(":")
-        appendPadded(secs % 60, 2, &s)
-        if !fraction.isEmpty { s.append("."); s.append(fraction) }
-        if offsetSeconds == 0 { s.append("Z"); return s }
-        s.append(offsetSeconds < 0 ? "-" : "+")
-        let o = abs(offsetSeconds) / 60
-        appendPadded(o / 60, 2, &s)
-        s.append(":")
-        appendPadded(o % 60, 2, &s)
-        return s
+        let date = CivilDate(daysSince1970: days)
+        let fraction = self.fraction
+        let offset = offsetSeconds
+        // Written byte by byte: this runs once per timestamp column per staged record.
+        return String(unsafeUninitializedCapacity: 80 + fraction.utf8.count) { out in
+            var i = writePadded(date.year, 4, out, 0)
+            out[i] = UInt8(ascii: "-")
+            i = writePadded(date.month, 2, out, i + 1)
+            out[i] = UInt8(ascii: "-")
+            i = writePadded(date.day, 2, out, i + 1)
+            out[i] = UInt8(ascii: "T")
+            i = writePadded(secs / 3600, 2, out, i + 1)
+            out[i] = UInt8(ascii: ":")
+            i = writePadded(secs / 60 % 60, 2, out, i + 1)
+            out[i] = UInt8(ascii: ":")
+            i = writePadded(secs % 60, 2, out, i + 1)
+            if !fraction.isEmpty {
+                out[i] = UInt8(ascii: ".")
+                i += 1
+                for byte in fraction.utf8 {
+                    out[i] = byte
+                    i += 1
+                }
+            }
+            if offset == 0 {
+                out[i] = UInt8(ascii: "Z")
+                return i + 1
+            }
+            out[i] = offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
+            let o = abs(offset) / 60
+            i = writePadded(o / 60, 2, out, i + 1)
+            out[i] = UInt8(ascii: ":")
+            return writePadded(o % 60, 2, out, i + 1)
+        }
     }
 }
 

@@ -19,6 +19,8 @@ public final class CopyInWriter {
     public private(set) var bytesSent = 0
 
     private var buffer: [UInt8] = []
+    /// Set for a writer that encodes into memory only (`inMemory`): nothing is sent, everything is kept.
+    private var keepsAll = false
     private var column = 0
     private let send: ([UInt8]) throws(PostgresError) -> Void
     private let statement: String
@@ -29,6 +31,18 @@ public final class CopyInWriter {
         self.send = send
         buffer.reserveCapacity(CopyInWriter.bufferSize + 64 * 1024)
     }
+
+    /// A writer that encodes rows into memory instead of sending them, so that a batch can be encoded on another
+    /// thread than the connection's; `encoded()` gives the bytes, which a running COPY takes with `appendRaw`.
+    public static func inMemory(columnNames: [String] = [], capacity: Int = 0) -> CopyInWriter {
+        let writer = CopyInWriter(columnNames: columnNames, statement: "(in memory)", send: { _ in })
+        writer.keepsAll = true
+        writer.buffer.reserveCapacity(capacity)
+        return writer
+    }
+
+    /// What an `inMemory` writer has encoded (complete rows and any row begun).
+    public func encoded() -> [UInt8] { buffer }
 
     /// Appends one text value to the current row; nil is SQL NULL.
     public func append(_ value: String?) throws(PostgresError) {
@@ -102,7 +116,7 @@ public final class CopyInWriter {
 
     /// Sends whatever is buffered.
     public func flush() throws(PostgresError) {
-        guard !buffer.isEmpty else { return }
+        guard !buffer.isEmpty, !keepsAll else { return }
         try send(buffer)
         bytesSent += buffer.count
         buffer.removeAll(keepingCapacity: true)
@@ -114,7 +128,7 @@ public final class CopyInWriter {
     }
 
     private func flushIfFull() throws(PostgresError) {
-        if buffer.count >= CopyInWriter.bufferSize { try flush() }
+        if !keepsAll && buffer.count >= CopyInWriter.bufferSize { try flush() }
     }
 
     private func nulByteError() -> PostgresError {

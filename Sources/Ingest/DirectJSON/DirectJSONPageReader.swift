@@ -1,0 +1,361 @@
+import Foundation
+
+/// One record of a REST page read straight into the manifest's columns.
+struct ProjectedRecord: Sendable {
+    /// 1-based record number within the feed.
+    let number: Int
+    /// The values in binding order (nil where the record lacks the path or holds `null`), as the general path
+    /// gives them: strings as is, numbers and booleans as their JSON text, empty objects and arrays as `{}`/`[]`.
+    let values: [String?]
+    /// The fields no binding names, as (flattened path, value), in the general path's (sorted) order.
+    let extra: [(String, String?)]
+    /// Where the record's bytes are in its page (to rebuild its raw text for a reject).
+    let bytes: Range<Int>
+}
+
+/// A REST page read by `DirectJSONPageReader`.
+struct ProjectedPage: Sendable {
+    let records: [ProjectedRecord]
+    /// The next cursor or next URL found at the next path, as text (nil at the last page).
+    let next: String?
+}
+
+/// Reads a REST page from its bytes straight to the manifest's declared source paths, without building
+/// Foundation objects or flattening whole records: what `JSONRecordExtractor` followed by `FieldProjection`
+/// gives, for the pages it can read exactly.
+///
+/// It reads strict JSON whose record keys are plain ASCII (no escapes, no `.`, `[`, `]`, not empty, not
+/// repeated) and whose records are objects in an array (or one object) at the records path. Anything else (and
+/// anything the general path might read differently: integers beyond 18 digits, `-0`, lone surrogates, a
+/// missing or `null` records value, a non-text cursor) throws `DirectJSONFallback`, and the caller reads the
+/// page with `JSONRecordExtractor` instead, which decides.
+struct DirectJSONPageReader: Sendable {
+    private let recordSteps: [Step]
+    private let nextSteps: [Step]?
+    private let automaton: JSONPathAutomaton
+    private let width: Int
+
+    enum Step: Sendable, Equatable {
+        case key([UInt8])
+        case index(Int)
+    }
+
+    /// Nil when the paths are outside what it reads (a source path that is not ASCII, an unparseable path).
+    init?(recordsPath: String, nextPath: String?, sourcePaths: [String]) {
+        guard let records = JSONPath(recordsPath), let automaton = JSONPathAutomaton(sourcePaths: sourcePaths) else {
+            return nil
+        }
+        func steps(_ path: JSONPath) -> [Step] {
+            path.steps.map {
+                switch $0 {
+                case .key(let key): .key(Array(key.utf8))
+                case .index(let n): .index(n)
+                }
+            }
+        }
+        recordSteps = steps(records)
+        if let nextPath {
+            guard let next = JSONPath(nextPath) else { return nil }
+            nextSteps = steps(next)
+            if nextSteps == recordSteps { return nil }
+        } else {
+            nextSteps = nil
+        }
+        self.automaton = automaton
+        self.width = sourcePaths.count
+    }
+
+    /// Reads one page; records are numbered from `firstNumber`.
+    func read(_ page: UnsafeRawBufferPointer, firstNumber: Int) throws(DirectJSONFallback) -> ProjectedPage {
+        let bytes = page.bindMemory(to: UInt8.self)
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { throw DirectJSONFallback(reason: "empty page") }
+        guard UTF8Validator.firstInvalidOffset(bytes) == nil else { throw DirectJSONFallback(reason: "invalid UTF-8") }
+        var parse = PageParse(
+            cursor: JSONByteCursor(base: base, count: bytes.count), automaton: automaton, width: width,
+            recordSteps: recordSteps, nextSteps: nextSteps, number: firstNumber)
+        try parse.navigate(depth: 0, onRecords: true, onNext: nextSteps != nil)
+        guard parse.cursor.peek() == nil else { throw DirectJSONFallback(reason: "bytes after the document") }
+        guard parse.recordsFound else { throw DirectJSONFallback(reason: "no records value") }
+        return ProjectedPage(records: parse.records, next: parse.next)
+    }
+}
+
+/// The state of reading one page.
+private struct PageParse {
+    var cursor: JSONByteCursor
+    let automaton: JSONPathAutomaton
+    let width: Int
+    let recordSteps: [DirectJSONPageReader.Step]
+    let nextSteps: [DirectJSONPageReader.Step]?
+    var number: Int
+
+    var records: [ProjectedRecord] = []
+    var recordsFound = false
+    var next: String? = nil
+
+    // Per record.
+    private var values: [String?] = []
+    private var seen: [Bool] = []
+    private var extras: [(segments: [Segment], value: String?)] = []
+    private var segments: [Segment] = []
+    /// Keys of the objects being read (for repeated keys), innermost last.
+    private var keys: [(start: Int, count: Int)] = []
+
+    /// A step of the flattened path: a key (its bytes in the page) or an array index (`count` < 0).
+    struct Segment {
+        let start: Int
+        let count: Int
+    }
+
+    init(
+        cursor: JSONByteCursor, automaton: JSONPathAutomaton, width: Int, recordSteps: [DirectJSONPageReader.Step],
+        nextSteps: [DirectJSONPageReader.Step]?, number: Int
+    ) {
+        self.cursor = cursor
+        self.automaton = automaton
+        self.width = width
+        self.recordSteps = recordSteps
+        self.nextSteps = nextSteps
+        self.number = number
+        self.seen = [Bool](repeating: false, count: width)
+    }
+
+    // MARK: - Down to the records and the next cursor
+
+    mutating func navigate(depth: Int, onRecords: Bool, onNext: Bool) throws(DirectJSONFallback) {
+        guard depth < JSONByteCursor.maxDepth else { throw DirectJSONFallback(reason: "nested too deeply") }
+        if onRecords && depth == recordSteps.count {
+            try readRecords()
+            return
+        }
+        if onNext, let nextSteps, depth == nextSteps.count {
+            next = try readCursorText()
+            return
+        }
+        guard let b = cursor.peek() else { throw DirectJSONFallback(reason: "document ends before a value") }
+        switch b {
+        case UInt8(ascii: "{"):
+            cursor.i += 1
+            if cursor.consume(UInt8(ascii: "}")) { return }
+            var recordsKeySeen = false
+            var nextKeySeen = false
+            repeat {
+                guard cursor.peek() == JSONByteCursor.quote else { throw DirectJSONFallback(reason: "expected a key") }
+                let key = try cursor.readPlainKey()
+                try cursor.expect(UInt8(ascii: ":"))
+                let r = onRecords && depth < recordSteps.count && isKey(recordSteps[depth], key)
+                let n = onNext && depth < (nextSteps?.count ?? 0) && isKey(nextSteps?[depth], key)
+                if r {
+                    if recordsKeySeen { throw DirectJSONFallback(reason: "repeated key on the records path") }
+                    recordsKeySeen = true
+                }
+                if n {
+                    if nextKeySeen { throw DirectJSONFallback(reason: "repeated key on the next path") }
+                    nextKeySeen = true
+                }
+                if r || n {
+                    try navigate(depth: depth + 1, onRecords: r, onNext: n)
+                } else {
+                    try cursor.skipValue(depth: depth + 1)
+                }
+            } while try cursor.next(closing: UInt8(ascii: "}"))
+        case UInt8(ascii: "["):
+            cursor.i += 1
+            if cursor.consume(UInt8(ascii: "]")) { return }
+            var index = 0
+            repeat {
+                let r = onRecords && depth < recordSteps.count && recordSteps[depth] == .index(index)
+                let n = onNext && depth < (nextSteps?.count ?? 0) && nextSteps?[depth] == .index(index)
+                if r || n {
+                    try navigate(depth: depth + 1, onRecords: r, onNext: n)
+                } else {
+                    try cursor.skipValue(depth: depth + 1)
+                }
+                index += 1
+            } while try cursor.next(closing: UInt8(ascii: "]"))
+        default:
+            try cursor.skipValue(depth: depth)
+        }
+    }
+
+    private func isKey(_ step: DirectJSONPageReader.Step?, _ key: (start: Int, count: Int)) -> Bool {
+        guard case .key(let wanted)? = step, wanted.count == key.count else { return false }
+        for k in 0..<key.count where cursor.base[key.start + k] != wanted[k] { return false }
+        return true
+    }
+
+    /// The cursor token or next URL: a string (empty means none) or an integer; `null` is none.
+    private mutating func readCursorText() throws(DirectJSONFallback) -> String? {
+        guard let b = cursor.peek() else { throw DirectJSONFallback(reason: "document ends before a value") }
+        switch b {
+        case JSONByteCursor.quote:
+            let text = try cursor.readString()
+            return text.isEmpty ? nil : text
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return try cursor.readNumber()
+        case UInt8(ascii: "n"):
+            return try cursor.readLiteral()
+        default:
+            throw DirectJSONFallback(reason: "cursor that is not a string or a number")
+        }
+    }
+
+    // MARK: - Records
+
+    private mutating func readRecords() throws(DirectJSONFallback) {
+        guard !recordsFound else { throw DirectJSONFallback(reason: "records found twice") }
+        recordsFound = true
+        switch cursor.peek() {
+        case UInt8(ascii: "[")?:
+            cursor.i += 1
+            if cursor.consume(UInt8(ascii: "]")) { return }
+            repeat {
+                guard cursor.peek() == UInt8(ascii: "{") else { throw DirectJSONFallback(reason: "a record that is not an object") }
+                try readRecord()
+            } while try cursor.next(closing: UInt8(ascii: "]"))
+        case UInt8(ascii: "{")?:
+            try readRecord()
+        default:
+            throw DirectJSONFallback(reason: "records value that is not an array or an object")
+        }
+    }
+
+    private mutating func readRecord() throws(DirectJSONFallback) {
+        let start = cursor.i
+        values = [String?](repeating: nil, count: width)
+        for k in seen.indices { seen[k] = false }
+        extras.removeAll(keepingCapacity: true)
+        segments.removeAll(keepingCapacity: true)
+        try readValue(state: JSONPathAutomaton.root, depth: 1)
+        var extra: [(String, String?)] = []
+        if !extras.isEmpty {
+            if extras.count > 1 {
+                let base = cursor.base
+                extras.sort { PageParse.precedes($0.segments, $1.segments, base) }
+            }
+            extra = extras.map { (pathText($0.segments), $0.value) }
+        }
+        records.append(ProjectedRecord(number: number, values: values, extra: extra, bytes: start..<cursor.i))
+        number += 1
+    }
+
+    private mutating func readValue(state: Int32, depth: Int) throws(DirectJSONFallback) {
+        guard depth < JSONByteCursor.maxDepth else { throw DirectJSONFallback(reason: "nested too deeply") }
+        guard let b = cursor.peek() else { throw DirectJSONFallback(reason: "document ends before a value") }
+        switch b {
+        case JSONByteCursor.quote:
+            let value = try cursor.readString()
+            try leaf(state, value)
+        case UInt8(ascii: "{"):
+            cursor.i += 1
+            if cursor.consume(UInt8(ascii: "}")) {
+                try leaf(state, "{}")
+                return
+            }
+            let keyBase = keys.count
+            repeat {
+                guard cursor.peek() == JSONByteCursor.quote else { throw DirectJSONFallback(reason: "expected a key") }
+                let key = try cursor.readPlainKey()
+                try checkRecordKey(key, from: keyBase)
+                keys.append(key)
+                var s = state
+                if !segments.isEmpty { s = automaton.advance(s, UInt8(ascii: ".")) }
+                s = automaton.advance(s, UnsafeBufferPointer(start: cursor.base + key.start, count: key.count))
+                try cursor.expect(UInt8(ascii: ":"))
+                segments.append(Segment(start: key.start, count: key.count))
+                try readValue(state: s, depth: depth + 1)
+                segments.removeLast()
+            } while try cursor.next(closing: UInt8(ascii: "}"))
+            keys.removeSubrange(keyBase...)
+        case UInt8(ascii: "["):
+            cursor.i += 1
+            if cursor.consume(UInt8(ascii: "]")) {
+                try leaf(state, "[]")
+                return
+            }
+            var index = 0
+            repeat {
+                let s = state < 0 ? state : advance(state, index: index)
+                segments.append(Segment(start: index, count: -1))
+                try readValue(state: s, depth: depth + 1)
+                segments.removeLast()
+                index += 1
+            } while try cursor.next(closing: UInt8(ascii: "]"))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let value = try cursor.readNumber()
+            try leaf(state, value)
+        default:
+            let value = try cursor.readLiteral()
+            try leaf(state, value)
+        }
+    }
+
+    /// A record key must be non-empty, free of path syntax, and not repeated in its object.
+    private func checkRecordKey(_ key: (start: Int, count: Int), from keyBase: Int) throws(DirectJSONFallback) {
+        guard key.count > 0 else { throw DirectJSONFallback(reason: "empty key") }
+        let base = cursor.base
+        for k in key.start..<(key.start + key.count) {
+            let b = base[k]
+            if b == UInt8(ascii: ".") || b == UInt8(ascii: "[") || b == UInt8(ascii: "]") {
+                throw DirectJSONFallback(reason: "key with path syntax")
+            }
+        }
+        for other in keys[keyBase...] where other.count == key.count {
+            if memcmp(base + other.start, base + key.start, key.count) == 0 {
+                throw DirectJSONFallback(reason: "repeated key")
+            }
+        }
+    }
+
+    private func advance(_ state: Int32, index: Int) -> Int32 {
+        var s = automaton.advance(state, UInt8(ascii: "["))
+        for byte in String(index).utf8 { s = automaton.advance(s, byte) }
+        return automaton.advance(s, UInt8(ascii: "]"))
+    }
+
+    private mutating func leaf(_ state: Int32, _ value: String?) throws(DirectJSONFallback) {
+        if state >= 0 {
+            let columns = automaton.columns[Int(state)]
+            if !columns.isEmpty {
+                for column in columns {
+                    if seen[column] { throw DirectJSONFallback(reason: "a declared path twice in a record") }
+                    seen[column] = true
+                    values[column] = value
+                }
+                return
+            }
+        }
+        extras.append((segments, value))
+    }
+
+    /// The flattened path of `segments`: `a.b[0].c`.
+    private func pathText(_ segments: [Segment]) -> String {
+        var bytes: [UInt8] = []
+        for segment in segments {
+            if segment.count < 0 {
+                bytes.append(UInt8(ascii: "["))
+                bytes.append(contentsOf: String(segment.start).utf8)
+                bytes.append(UInt8(ascii: "]"))
+            } else {
+                if !bytes.isEmpty { bytes.append(UInt8(ascii: ".")) }
+                bytes.append(contentsOf: UnsafeBufferPointer(start: cursor.base + segment.start, count: segment.count))
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The general path's order: keys of one object sorted (ASCII: byte order), array elements in order.
+    private static func precedes(_ a: [Segment], _ b: [Segment], _ base: UnsafePointer<UInt8>) -> Bool {
+        for (x, y) in zip(a, b) {
+            if x.count < 0 || y.count < 0 {
+                if x.start != y.start { return x.start < y.start }
+                continue
+            }
+            let common = min(x.count, y.count)
+            let order = memcmp(base + x.start, base + y.start, common)
+            if order != 0 { return order < 0 }
+            if x.count != y.count { return x.count < y.count }
+        }
+        return a.count < b.count
+    }
+}
