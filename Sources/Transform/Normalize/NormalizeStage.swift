@@ -50,12 +50,13 @@ public final class NormalizeStage: Sendable {
             guard try c.tryAdvisoryTransactionLock(named: "citypipe:transform:\(plan.feed)") else {
                 throw TransformError.busy(feed: plan.feed)
             }
+            // The clean table exists even before the feed's first load, so that the models reading it build.
+            try prepareTable(c)
             guard try c.query("SELECT to_regclass($1) IS NOT NULL AS present", ["staging.\(plan.feed)"]).first?
                 .decode(Bool.self, "present") == true
             else {
                 return Report(feed: plan.feed, rowsRead: 0, rowsWritten: 0, rejects: 0, seconds: 0)
             }
-            try prepareTable(c)
             let watermark = full ? nil : try c.query(
                 "SELECT watermark FROM citypipe.transform_state WHERE feed = $1", [plan.feed]
             ).first?.decode(Date?.self, "watermark")
