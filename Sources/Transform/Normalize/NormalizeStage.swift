@@ -23,6 +23,9 @@ public final class NormalizeStage: Sendable {
         public let rowsWritten: Int
         public let rejects: Int
         public let seconds: Double
+        /// Of `seconds`, the time spent normalising on the Dispatch workers (the rest is PostgreSQL: reading,
+        /// writing, merging).
+        public let normalizeSeconds: Double
     }
 
     public let plan: FeedNormalization
@@ -55,7 +58,7 @@ public final class NormalizeStage: Sendable {
             guard try c.query("SELECT to_regclass($1) IS NOT NULL AS present", ["staging.\(plan.feed)"]).first?
                 .decode(Bool.self, "present") == true
             else {
-                return Report(feed: plan.feed, rowsRead: 0, rowsWritten: 0, rejects: 0, seconds: 0)
+                return Report(feed: plan.feed, rowsRead: 0, rowsWritten: 0, rejects: 0, seconds: 0, normalizeSeconds: 0)
             }
             let watermark = full ? nil : try c.query(
                 "SELECT watermark FROM citypipe.transform_state WHERE feed = $1", [plan.feed]
@@ -72,6 +75,7 @@ public final class NormalizeStage: Sendable {
                 """, name: "create transform tables")
             var read = 0
             var rejects = 0
+            var cpu = 0.0
             var after: [String?]? = nil
             while true {
                 var batch: [[String?]] = []
@@ -79,7 +83,9 @@ public final class NormalizeStage: Sendable {
                 _ = try c.copyOutRows(readQuery(since: watermark, after: after), name: "read \(plan.feed) batch") { batch.append($0) }
                 guard !batch.isEmpty else { break }
                 read += batch.count
+                let mark = Date()
                 let outputs = normalize(batch, with: normalizer)
+                cpu += Date().timeIntervalSince(mark)
                 rejects += try write(batch, outputs, c)
                 if batch.count < batchSize { break }
                 after = Array(batch[batch.count - 1].prefix(plan.primaryKey.count))
@@ -90,7 +96,9 @@ public final class NormalizeStage: Sendable {
                 INSERT INTO citypipe.transform_state (feed, watermark, last_run_id, updated_at) VALUES ($1, $2, $3, now())
                 ON CONFLICT (feed) DO UPDATE SET watermark = EXCLUDED.watermark, last_run_id = EXCLUDED.last_run_id, updated_at = now()
                 """, [plan.feed, next, runID], name: "move transform watermark")
-            return Report(feed: plan.feed, rowsRead: read, rowsWritten: written, rejects: rejects, seconds: Date().timeIntervalSince(started))
+            return Report(
+                feed: plan.feed, rowsRead: read, rowsWritten: written, rejects: rejects, seconds: Date().timeIntervalSince(started),
+                normalizeSeconds: cpu)
         }
     }
 
