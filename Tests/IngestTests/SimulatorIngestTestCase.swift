@@ -14,20 +14,7 @@ class SimulatorIngestTestCase: DatabaseTestCase {
     }
 
     func ingest(_ feeds: [String], _ simulator: SimulatorProcess) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = BuiltBinary.citypipe
-        process.arguments = ["ingest"] + feeds + ["--connectors", BuiltBinary.connectors.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(simulator.exports) { _, new in new }
-        environment["DATABASE_URL"] = database.url
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try simulator.citypipe(["ingest"] + feeds + ["--connectors", BuiltBinary.connectors.path], databaseURL: database.url)
     }
 
     func count(_ sql: String) throws -> Int {

@@ -56,6 +56,26 @@ public final class SimulatorProcess: @unchecked Sendable {
         return help.contains("\n  simulate ")
     }
 
+    /// Runs `citypipe ARGUMENTS` pointed at this simulator (its exports) and at `databaseURL`; returns the exit
+    /// status and standard output and error together.
+    public func citypipe(_ arguments: [String], databaseURL: String, directory: URL? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = BuiltBinary.citypipe
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(exports) { _, new in new }
+        environment["DATABASE_URL"] = databaseURL
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     /// Stops the simulator and removes its truth folder.
     public func stop() {
         if process.isRunning {

@@ -21,21 +21,7 @@ final class TransformEndToEndTests: DatabaseTestCase {
     static var root: URL { BuiltBinary.connectors.deletingLastPathComponent() }
 
     func citypipe(_ arguments: [String], _ simulator: SimulatorProcess) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = BuiltBinary.citypipe
-        process.arguments = arguments
-        process.currentDirectoryURL = Self.root
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(simulator.exports) { _, new in new }
-        environment["DATABASE_URL"] = database.url
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try simulator.citypipe(arguments, databaseURL: database.url, directory: Self.root)
     }
 
     func count(_ sql: String) throws -> Int {
