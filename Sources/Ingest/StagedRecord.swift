@@ -1,3 +1,5 @@
+import Warehouse
+
 /// One typed record ready for staging: a text value per schema column (in COPY text form, already checked
 /// against the column's type), the fields the manifest does not declare as a JSON object, and its position in
 /// the feed (1-based, for rejects and diagnostics).
@@ -33,24 +35,8 @@ public struct RejectedRecord: Sendable, Equatable {
         self.key = key
     }
 
-    /// A stable reference to the record's key for messages and `citypipe.rejects.record_key_hash` (FNV-1a 64,
-    /// hex): it lets an operator find the same record again, it is not a pseudonym.
+    /// The record's key as `citypipe.rejects.record_key_hash` (`RecordKeyHash`).
     public var keyHash: String? {
-        guard let key else { return nil }
-        return RejectedRecord.hash(key)
-    }
-
-    static func hash(_ values: [String?]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for value in values {
-            for byte in (value ?? "\u{0}NULL").utf8 {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
-            hash ^= 0x1f
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        key.map(RecordKeyHash.of)
     }
 }

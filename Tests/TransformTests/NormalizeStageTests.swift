@@ -113,6 +113,8 @@ final class NormalizeStageTests: DatabaseTestCase {
             XCTAssertNil(try reject.decode(String?.self, "raw"))
             XCTAssertFalse(try reject.decode(String.self, "reason").contains("0100233487"), "no value in the reason")
             XCTAssertFalse(try reject.decode(String.self, "record_key_hash").contains("027090000003"))
+            XCTAssertEqual(try reject.decode(String.self, "record_key_hash"), RecordKeyHash.of(["027090000003"]),
+                           "the same key hash as the ingest stage gives the record")
         }
         XCTAssertNil(try clean("027090000004").decode(String?.self, "flags"), "nulls are not failures")
     }

@@ -90,15 +90,28 @@ public struct FeedNormalization: Sendable {
         fields.flatMap { field -> [Column] in
             guard let semantic = field.semantic else { return [Column(name: field.name, sqlType: field.stagingType)] }
             let kept = field.isKey ? [Column(name: field.name, sqlType: field.stagingType)] : []
-            let name = field.isKey ? "\(field.name)_norm" : field.name
-            switch semantic {
-            case .vnPersonName: return kept + [Column(name: name, sqlType: "text"), Column(name: "\(field.name)_key", sqlType: "text")]
-            case .vnAdminUnit: return kept + [Column(name: name, sqlType: "text"), Column(name: "\(field.name)_old", sqlType: "text")]
-            case .vnTaxCode: return kept + [Column(name: name, sqlType: "text"), Column(name: "\(field.name)_parent", sqlType: "text")]
-            case .dateDMY, .dateISO: return kept + [Column(name: name, sqlType: "date")]
-            case .timestamp: return kept + [Column(name: name, sqlType: "timestamptz")]
-            default: return kept + [Column(name: name, sqlType: "text")]
-            }
+            let normal = Column(name: field.isKey ? "\(field.name)_norm" : field.name, sqlType: FeedNormalization.sqlType(of: semantic))
+            let derived = FeedNormalization.derivedSuffix(of: semantic).map { [Column(name: field.name + $0, sqlType: "text")] } ?? []
+            return kept + [normal] + derived
+        }
+    }
+
+    /// The column type of a semantic's normal form.
+    static func sqlType(of semantic: Semantic) -> String {
+        switch semantic {
+        case .dateDMY, .dateISO: return "date"
+        case .timestamp: return "timestamptz"
+        default: return "text"
+        }
+    }
+
+    /// The suffix of the column that holds a normaliser's key beside the value, for the semantics that have one.
+    static func derivedSuffix(of semantic: Semantic) -> String? {
+        switch semantic {
+        case .vnPersonName: return "_key"
+        case .vnAdminUnit: return "_old"
+        case .vnTaxCode: return "_parent"
+        default: return nil
         }
     }
 }

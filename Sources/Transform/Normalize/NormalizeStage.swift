@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Normalize
 import Postgres
+import Warehouse
 
 /// The first half of the transform stage: the rows of `staging.FEED` staged since the feed's watermark are read
 /// in key order, batch by batch (`COPY … TO STDOUT`), normalised on Dispatch workers
@@ -134,7 +135,7 @@ public final class NormalizeStage: Sendable {
             }
         }
         var rejects = 0
-        let hashes = batch.map { NormalizeStage.keyHash(Array($0.prefix(keyWidth))) }
+        let hashes = batch.map { RecordKeyHash.of(Array($0.prefix(keyWidth))) }
         _ = try c.copyIn("COPY cp_clean_seen FROM STDIN", name: "copy transform keys") { writer in
             for hash in hashes {
                 try writer.append(hash)
@@ -218,16 +219,6 @@ public final class NormalizeStage: Sendable {
             WHEN NOT MATCHED THEN INSERT (\((columns + ["_normalized_by", "_run_id", "_normalized_at"]).joined(separator: ", ")))
                 VALUES (\((columns.map { "n.\($0)" } + ["$2", "$1", "now()"]).joined(separator: ", ")))
             """, [runID, FeedNormalization.version], name: "merge \(plan.table)").affectedRows
-    }
-
-    /// The hash that names a record in rejects (the key's values never appear there).
-    static func keyHash(_ key: [String?]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.map({ $0 ?? "\u{0}" }).joined(separator: "\u{1F}").utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return String(hash, radix: 16)
     }
 
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }

@@ -36,7 +36,7 @@ struct RecordNormalizer: Sendable {
                 continue
             }
             if field.isKey { output.values.append(raw) }
-            let derived = Self.hasDerivedColumn(semantic)
+            let derived = FeedNormalization.derivedSuffix(of: semantic) != nil
             guard let raw, !raw.isEmpty else {
                 output.values.append(nil)
                 if derived { output.values.append(nil) }
@@ -68,9 +68,5 @@ struct RecordNormalizer: Sendable {
             guard let value, let year = Int(value) else { return nil }
             return CivilDate(year: year, month: 12, day: 31)
         }
-    }
-
-    static func hasDerivedColumn(_ semantic: Semantic) -> Bool {
-        semantic == .vnPersonName || semantic == .vnAdminUnit || semantic == .vnTaxCode
     }
 }

@@ -70,9 +70,9 @@ struct RunCommand: AsyncParsableCommand {
                 Console.error("run \(definition.name): \(holder); this one exits without doing anything")
                 throw ExitCode.failure
             }
-            // Schema and reference data (reloaded when a new build ships a changed file): the nightly run keeps
-            // both current after an upgrade.
-            _ = try Warehouse.migrate(control)
+            // Reference data (reloaded when a new build ships a changed file): the nightly run keeps it current
+            // after an upgrade; the schema was migrated above.
+            _ = try ReferenceLoader().load(control)
             runID = try RunLedger.start(
                 control, pipeline: definition.name, kind: .run,
                 arguments: JSONB(ManifestCatalog.jsonArray(definition.feeds)))
@@ -102,7 +102,7 @@ struct RunCommand: AsyncParsableCommand {
                 stepResults = await Self.ingest(feeds.compactMap { manifests[$0] }, limit: limit, step: step.name, runID: runID, loader: loader)
             case .transform(let models):
                 do {
-                    let stage = try ModelStage(
+                    let stage = try TransformStage(
                         directory: self.models, select: models, concurrency: definition.concurrency,
                         normalize: try ManifestCatalog(directory: connectors).manifests(named: []),
                         workers: ProcessInfo.processInfo.activeProcessorCount)

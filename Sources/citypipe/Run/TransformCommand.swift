@@ -46,9 +46,9 @@ struct TransformCommand: ParsableCommand {
         let conninfo: String
         let connection: PostgresConnection
         let runID: Int64
-        let stage: ModelStage
+        let stage: TransformStage
         do {
-            stage = try ModelStage(
+            stage = try TransformStage(
                 directory: models, select: select, concurrency: concurrency,
                 normalize: modelsOnly ? [] : try ManifestCatalog(directory: connectors).manifests(named: []), workers: workers, full: full)
             conninfo = try database.target.conninfo(start: true)
@@ -74,7 +74,7 @@ struct TransformCommand: ParsableCommand {
 
 /// The transform step, shared by `citypipe transform` and a pipeline's `transform` step: each feed's staged
 /// rows normalised into `core.clean_FEED`, then the SQL models.
-struct ModelStage {
+struct TransformStage {
     let catalog: ModelCatalog
     let selected: [SQLModel]
     let concurrency: Int
