@@ -40,6 +40,9 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
     /// record's admin codes and phone numbers as of it. Nil: the incremental cursor field when it is a date or a
     /// timestamp, else the day of the transform for snapshot feeds.
     public var recordDate: String?
+    /// How the transform stage places records in a post-2025 ward (`place`); nil: every `vn_admin_unit` field, no
+    /// province.
+    public var place: PlaceSpec?
 
     /// Default for `concurrency`.
     public static let defaultConcurrency = 1
@@ -63,8 +66,10 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         retry: RetryPolicy = RetryPolicy(),
         maxRejectRatio: Double = ConnectorManifest.defaultMaxRejectRatio,
         schemaDrift: SchemaDrift = .propagate,
-        recordDate: String? = nil
+        recordDate: String? = nil,
+        place: PlaceSpec? = nil
     ) {
+        self.place = place
         self.name = name
         self.description = description
         self.kind = kind
@@ -98,6 +103,7 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         case maxRejectRatio = "max_reject_ratio"
         case schemaDrift = "schema_drift"
         case recordDate = "record_date"
+        case place
     }
 
     /// Decodes a manifest; omitted optional keys take their defaults, `fields` may be a
@@ -121,6 +127,7 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
             ?? Self.defaultMaxRejectRatio
         schemaDrift = try container.decodeIfPresent(SchemaDrift.self, forKey: .schemaDrift) ?? .propagate
         recordDate = try container.decodeIfPresent(String.self, forKey: .recordDate)
+        place = try container.decodeIfPresent(PlaceSpec.self, forKey: .place)
     }
 
     /// Encodes every key, `fields` as a sequence (ordered in any encoder).
@@ -142,6 +149,7 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         try container.encode(maxRejectRatio, forKey: .maxRejectRatio)
         try container.encode(schemaDrift, forKey: .schemaDrift)
         try container.encodeIfPresent(recordDate, forKey: .recordDate)
+        try container.encodeIfPresent(place, forKey: .place)
     }
 }
 

@@ -97,7 +97,13 @@ enum ManifestSchema {
         ("max_reject_ratio", .number(0...1, exclusiveLowerBound: false)),
         ("schema_drift", .string(.oneOf(SchemaDrift.allCases.map(\.rawValue), noun: "schema drift policy"))),
         ("record_date", .string(.identifier)),
+        ("place", .object(place)),
     ], required: ["name", "kind", "request", "primary_key", "fields"])
+
+    static let place = ObjectShape([
+        ("province", .string(.nonEmpty)),
+        ("fields", .list(.string(.identifier), minCount: 1)),
+    ])
 
     static let request = ObjectShape([
         ("url", .string(.url)),

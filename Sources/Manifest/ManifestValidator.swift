@@ -64,6 +64,7 @@ private struct CrossChecks {
         checkFieldPaths()
         checkPrimaryKey()
         checkRecordDate()
+        checkPlace()
         checkIncremental()
         checkPagination()
         checkValues(root, at: .root)
@@ -183,6 +184,32 @@ private struct CrossChecks {
         if let type = field.typeText, !["date", "timestamptz", "integer", "bigint"].contains(type) {
             report(locator.mark(for: "record_date"), "record_date",
                    "record_date '\(name)' has type \(type): it must be a date, a timestamptz, or an integer year")
+        }
+    }
+
+    /// `place.province` is a 2-digit code; `place.fields` name declared text fields with the `vn_admin_unit`
+    /// semantic, each once.
+    mutating func checkPlace() {
+        if let province = text(at: "place.province"),
+           province.count != 2 || !province.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            report(locator.mark(for: "place.province"), "place.province",
+                   "'\(province)' is not a province code: two digits, the post-2025 GSO code (\"24\" for Bắc Ninh), quoted")
+        }
+        guard let sequence = locator.node(at: "place.fields")?.sequence else { return }
+        var seen: Set<String> = []
+        for (index, item) in sequence.enumerated() {
+            guard let name = item.scalar?.string, SchemaWalker.isIdentifier(name) else { continue }
+            let path = ManifestKeyPath("place.fields").appending(index: index)
+            guard let field = fields.first(where: { $0.name == name }) else {
+                report(item.mark, path,
+                       "place field '\(name)' is not declared in 'fields'\(Suggestion.hint(for: name, in: fieldNames))")
+                continue
+            }
+            if !seen.insert(name).inserted {
+                report(item.mark, path, "'\(name)' is listed twice in place.fields")
+            } else if field.semanticText != "vn_admin_unit" {
+                report(item.mark, path, "place field '\(name)' must have the semantic vn_admin_unit (a ward code, a unit name or an address)")
+            }
         }
     }
 

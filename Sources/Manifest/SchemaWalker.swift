@@ -13,6 +13,7 @@ struct SchemaWalker {
         let pathNode: Node?
         let typeText: String?
         let sridNode: Node?
+        let semanticText: String?
     }
 
     let file: String
@@ -187,7 +188,8 @@ struct SchemaWalker {
         let mapping = body.mapping
         declaredFields.append(DeclaredField(
             name: name, keyPath: path, mark: mark,
-            pathNode: mapping?["path"], typeText: mapping?["type"]?.scalar?.string, sridNode: mapping?["srid"]))
+            pathNode: mapping?["path"], typeText: mapping?["type"]?.scalar?.string, sridNode: mapping?["srid"],
+            semanticText: mapping?["semantic"]?.scalar?.string))
     }
 
     private mutating func checkFieldName(_ name: String, mark: Mark?, at path: ManifestKeyPath) {

@@ -52,6 +52,9 @@ public final class AdminUnitIndex: Sendable {
     /// Folded parent names (districts and provinces; provinces) of each era, aliases included.
     let oldParents: Set<String>
     let newParents: Set<String>
+    /// Post-2025 province code → the pre-2025 province codes merged into it (from the crosswalk's province rows;
+    /// a province the crosswalk does not list is its own predecessor).
+    let provinceSuccessors: [String: Set<String>]
     /// Common short forms of province names (folded, spaceless) → the folded name.
     static let provinceAliases: [String: String] = [
         "hcm": "hochiminh", "tphcm": "hochiminh", "saigon": "hochiminh", "hn": "hanoi", "thuathienhue": "hue",
@@ -152,6 +155,21 @@ public final class AdminUnitIndex: Sendable {
         self.repaired = repaired
         self.oldParents = oldParents
         self.newParents = newParents
+        var predecessors: [String: Set<String>] = [:]
+        for row in rows where row.level == "province" { predecessors[row.newCode, default: []].insert(row.oldCode) }
+        for u in new where predecessors[u.provinceCode] == nil { predecessors[u.provinceCode] = [u.provinceCode] }
+        self.provinceSuccessors = predecessors
+    }
+
+    /// Whether `code` is a post-2025 province code.
+    public func isProvince(_ code: String) -> Bool { provinceSuccessors[code] != nil }
+
+    /// The post-2025 province of a post-2025 ward code, nil for an unknown code.
+    public func province(ofWard code: String) -> String? { newByCode[code].map { new[$0].provinceCode } }
+
+    /// A scope of post-2025 provinces as the pre-2025 province codes that lie in it.
+    func predecessors(of provinces: Set<String>) -> Set<String> {
+        provinces.reduce(into: Set<String>()) { $0.formUnion(provinceSuccessors[$1] ?? [$1]) }
     }
 
     /// The alias-resolved folded key of a parent name.

@@ -36,6 +36,9 @@ public struct AdminUnitMatch: Sendable, Hashable {
 ///   contain it; parts naming nothing known (villages, streets) are ignored with a note.
 /// - Era: `asOf` before 2025-07-01 reads old units (then maps them through the crosswalk), on or after reads new
 ///   ones; without `asOf` both are tried and the answer is accepted only when both readings agree.
+/// - Scope: `within` (post-2025 province codes, e.g. ["24"] for Bắc Ninh) settles a name that several units share
+///   when exactly one of them lies in the scope (of the era read: old Bắc Ninh "27" and old Bắc Giang "24" for the
+///   new "24"), as a feed about one province means; the answer carries a note saying so.
 /// - Old units that went `partial`ly into several new ones come back with all candidate codes in `newCodes`
 ///   (never a guess); names that stay ambiguous after the parent parts fail with `.ambiguous` and the candidates.
 public struct AdminUnitResolver: Sendable {
@@ -46,7 +49,7 @@ public struct AdminUnitResolver: Sendable {
     public init(index: AdminUnitIndex) { self.index = index }
 
     /// Resolves one value.
-    public func resolve(_ input: String, asOf: CivilDate? = nil, parent: String? = nil)
+    public func resolve(_ input: String, asOf: CivilDate? = nil, parent: String? = nil, within: Set<String>? = nil)
         -> Result<AdminUnitMatch, NormalizationFailure>
     {
         var digits: [UInt8] = []
@@ -63,10 +66,10 @@ public struct AdminUnitResolver: Sendable {
         let eras: [AdminEra] = asOf.map { [AdminEra.of($0)] } ?? [.pre2025, .post2025]
         var results: [(AdminEra, Result<AdminUnitMatch, NormalizationFailure>)] = []
         for era in eras {
-            var r = resolveText(components, era: era)
+            var r = resolveText(components, era: era, within: within)
             if case .failure(let f) = r, f.code == .notFound, components.count == 1 {
                 let parts = components[0].splitAtPrefixes()
-                if parts.count > 1 { r = resolveText(parts, era: era) }
+                if parts.count > 1 { r = resolveText(parts, era: era, within: within) }
             }
             results.append((era, r))
         }
@@ -146,8 +149,11 @@ public struct AdminUnitResolver: Sendable {
             oldName: u.fullName, newCodes: codes, notes: notes)
     }
 
-    private func resolveText(_ components: [AdminComponent], era: AdminEra) -> Result<AdminUnitMatch, NormalizationFailure> {
+    private func resolveText(_ components: [AdminComponent], era: AdminEra, within: Set<String>?)
+        -> Result<AdminUnitMatch, NormalizationFailure>
+    {
         let units = era == .pre2025 ? index.old : index.new
+        let scope = within.map { era == .pre2025 ? index.predecessors(of: $0) : $0 }
         let byFold = era == .pre2025 ? index.oldByFold : index.newByFold
         let parents = era == .pre2025 ? index.oldParents : index.newParents
         var lastAmbiguous: NormalizationFailure? = nil
@@ -206,6 +212,15 @@ public struct AdminUnitResolver: Sendable {
             if candidates.isEmpty { continue }
             if ignored > 0 { notes.append("\(ignored) part(s) of the text not recognised as a district or province, ignored") }
             if ci > 0 { notes.append("\(ci) leading part(s) (street, village…) ignored") }
+            if candidates.count > 1, let scope {
+                let inside = candidates.filter { scope.contains(units[$0].provinceCode) }
+                if inside.count == 1 {
+                    notes.append("\(candidates.count) units of this name in the country, one in the feed's province")
+                    candidates = inside
+                } else if inside.count > 1 {
+                    candidates = inside
+                }
+            }
             if candidates.count > 1 {
                 let codes = candidates.map { units[$0].code }.sorted()
                 lastAmbiguous = .init(

@@ -40,6 +40,9 @@ public struct NormalizationContext: Sendable {
     public var vn2000Zone: VN2000Zone?
     /// Parent unit text (district, province) held in another column, for `vn_admin_unit`.
     public var adminParent: String?
+    /// Post-2025 province codes the record is about, for `vn_admin_unit`: a unit name several units share is read
+    /// as the one in these provinces when exactly one is.
+    public var adminScope: Set<String>?
     /// The legacy encoding when known (otherwise detected).
     public var legacyEncoding: LegacyEncoding?
     /// The administrative index; nil uses `AdminUnitIndex.shared`.
@@ -49,8 +52,9 @@ public struct NormalizationContext: Sendable {
     public init(
         asOf: CivilDate? = nil, birthDate: CivilDate? = nil, sex: Sex? = nil, twoDigitYears: TwoDigitYearRule? = nil,
         excel1904: Bool = false, vn2000Zone: VN2000Zone? = nil, adminParent: String? = nil,
-        legacyEncoding: LegacyEncoding? = nil, adminIndex: AdminUnitIndex? = nil
+        legacyEncoding: LegacyEncoding? = nil, adminIndex: AdminUnitIndex? = nil, adminScope: Set<String>? = nil
     ) {
+        self.adminScope = adminScope
         self.asOf = asOf
         self.birthDate = birthDate
         self.sex = sex
@@ -86,7 +90,8 @@ public func normalize(_ value: String, as semantic: Semantic, context: Normaliza
                 return .failure(.init(.referenceDataUnavailable, error.description))
             }
         }
-        let resolved = AdminUnitResolver(index: index).resolve(value, asOf: context.asOf, parent: context.adminParent)
+        let resolved = AdminUnitResolver(index: index).resolve(
+            value, asOf: context.asOf, parent: context.adminParent, within: context.adminScope)
         return resolved.flatMap { m in
             if let code = m.newCode { return .success(Normalized(value: code, key: m.oldCode, notes: m.notes)) }
             if m.newCodes.isEmpty {

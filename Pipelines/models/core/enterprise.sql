@@ -1,4 +1,4 @@
--- description: One row per registered enterprise or branch: canonical tax code, the parent enterprise's code (a branch's 10 first digits, which must be a registered enterprise to link), VSIC industry, capital (VND), status, whether it is active, the ward of its address (post-2025 code), and the legal representative's CCCD with the person it links to.
+-- description: One row per registered enterprise or branch: canonical tax code, the parent enterprise's code (a branch's 10 first digits, which must be a registered enterprise to link), VSIC industry, capital (VND), status, whether it is active, the ward of its address (post-2025 code, read from the address text as of today, unit names settled within the province), and the legal representative's CCCD with the person it links to.
 -- unique_key: tax_code
 -- indexes: parent_tax_code; ward_code; legal_rep_person_id
 SELECT
@@ -11,7 +11,7 @@ SELECT
     b.capital,
     b.status,
     b.status IN ('Đang hoạt động', 'Active', 'active')      AS active,
-    b.address                                               AS ward_code,
+    b._ward                                                 AS ward_code,
     b.legal_rep_citizen_id,
     rep.person_id                                           AS legal_rep_person_id,
     b.registered_on,

@@ -6,7 +6,7 @@ SELECT
     k.person_id,
     k.rule AS link_rule,
     k.confidence AS link_confidence,
-    h.ward_code,
+    h._ward AS ward_code,
     h.diagnosis_icd10,
     h.encounter_type,
     h.admitted_at,

@@ -1,4 +1,4 @@
--- description: Job-seeker registrations (TIMVIEC) and unemployment-benefit claims (TCTN), one row per file: the person it links to, the post-2025 ward of residence (the code given, else the ward name resolved), occupation, dates, status, monthly benefit (VND).
+-- description: Job-seeker registrations (TIMVIEC) and unemployment-benefit claims (TCTN), one row per file: the person it links to, the post-2025 ward of residence (the code given and the ward name read together, names settled within the province; null and flagged when ambiguous), occupation, dates, status, monthly benefit (VND).
 -- unique_key: claim_id
 -- indexes: person_id; ward_code, claim_date
 SELECT
@@ -6,7 +6,8 @@ SELECT
     c.kind,
     l.person_id,
     l.rule AS link_rule,
-    coalesce(c.ward_code, c.ward_name) AS ward_code,
+    c._ward AS ward_code,
+    c._ward_rule AS ward_source,
     c.occupation_code,
     c.occupation,
     c.claim_date,

@@ -1,4 +1,4 @@
--- description: One row per person of the national population register (person_id: the normalised CCCD or CMND) (as staged and normalised): the 12-digit CCCD, or the legacy 9-digit CMND where only that is known; the canonical name and its diacritics-folded match key; birth date; sex (1 male, 2 female); current ward as a post-2025 code (from the register's ward code, else resolved from the address text), and where that came from; phone in E.164; data-quality flags.
+-- description: One row per person of the national population register (person_id: the normalised CCCD or CMND) (as staged and normalised): the 12-digit CCCD, or the legacy 9-digit CMND where only that is known; the canonical name and its diacritics-folded match key; birth date; sex (1 male, 2 female); current ward as a post-2025 code (the record's place: the register's ward code, narrowed or replaced by the address text where needed) and the fields that decided it (ward_source); phone in E.164; data-quality flags.
 -- unique_key: person_id
 -- indexes: cccd; cmnd; name_key, birth_date; ward_code
 SELECT DISTINCT ON (coalesce(p.citizen_id_norm, p.citizen_id))
@@ -9,9 +9,8 @@ SELECT DISTINCT ON (coalesce(p.citizen_id_norm, p.citizen_id))
     p.full_name_key                                                     AS name_key,
     p.birth_date,
     p.sex,
-    coalesce(p.ward_code, p.address)                                    AS ward_code,
-    CASE WHEN p.ward_code IS NOT NULL THEN 'ward_code'
-         WHEN p.address IS NOT NULL THEN 'address' END                  AS ward_source,
+    p._ward                                                             AS ward_code,
+    p._ward_rule                                                        AS ward_source,
     p.phone,
     p.updated_at,
     coalesce(p._quality, '{}')                                          AS quality

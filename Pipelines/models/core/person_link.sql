@@ -6,10 +6,10 @@ WITH records AS (
            i.citizen_id AS id_number, NULL::text AS name_key, NULL::date AS birth_date, NULL::text AS ward_code
     FROM core.clean_insurance AS i WHERE i._deleted_at IS NULL
     UNION ALL
-    SELECT 'labour', l.claim_id, l.citizen_id, l.full_name_key, NULL::date, l.ward_code
+    SELECT 'labour', l.claim_id, l.citizen_id, l.full_name_key, NULL::date, l._ward
     FROM core.clean_labour AS l WHERE l._deleted_at IS NULL
     UNION ALL
-    SELECT 'health_encounters', h.claim_id, h.citizen_id, h.full_name_key, h.birth_date, h.ward_code
+    SELECT 'health_encounters', h.claim_id, h.citizen_id, h.full_name_key, h.birth_date, h._ward
     FROM core.clean_health_encounters AS h WHERE h._deleted_at IS NULL
     UNION ALL
     SELECT 'business', coalesce(b.tax_code_norm, b.tax_code), b.legal_rep_citizen_id, NULL, NULL::date, NULL

@@ -1,11 +1,11 @@
--- description: Population by commune and year from the statistics office, with the commune code as published (pre-2025 codes for 2020-2024) and the post-2025 ward it lies in now; a split commune (partial merge) has no single ward and is flagged.
+-- description: Population by commune and year from the statistics office, with the commune code as published (pre-2025 codes for 2020-2024) and the post-2025 ward it lies in now (code and name read together); a split commune (partial merge) that the name does not settle has no single ward and is flagged.
 -- unique_key: year, commune_code
 -- indexes: ward_code, year
 SELECT
     s.year,
     s.commune_code,
-    s.commune_code_norm AS ward_code,
-    s.commune_code_norm IS NULL AS ward_unresolved,
+    s._ward AS ward_code,
+    s._ward IS NULL AS ward_unresolved,
     s.unit_type,
     s.population,
     s.male,

@@ -1,4 +1,4 @@
--- description: Schools of the education sector's list, one row per school code: level, ownership, post-2025 ward (the code given, else the ward name resolved), pupils, teachers, classes, school year.
+-- description: Schools of the education sector's list, one row per school code: level, ownership, post-2025 ward (the code given and the ward name read together, names settled within the province; null and flagged when ambiguous), pupils, teachers, classes, school year.
 -- unique_key: school_code
 -- indexes: ward_code
 SELECT
@@ -6,7 +6,8 @@ SELECT
     s.name,
     s.level,
     s.ownership,
-    coalesce(s.ward_code, s.ward_name) AS ward_code,
+    s._ward AS ward_code,
+    s._ward_rule AS ward_source,
     s.pupils,
     s.teachers,
     s.classes,

@@ -15,6 +15,11 @@ import Normalize
 /// | `date_dmy`, `date_iso` | `date` | — |
 /// | `timestamp` | `timestamptz` | — |
 ///
+/// The `vn_admin_unit` fields together place the record (`PlaceResolver`, the manifest's `place`): `_ward` holds
+/// its post-2025 ward and `_ward_rule` the fields that decided it; a field that alone names several wards reads as
+/// the record's ward when that is one of them; a place left ambiguous, unresolved or in conflict is flagged in
+/// `_quality` (`_ward:ambiguous`…).
+///
 /// Fields the ingest stage already typed (date, timestamptz, numbers) are copied as they are. A primary-key field
 /// keeps its staged value (the record's identity) and gets its normal form in `FIELD_norm` instead. Admin units
 /// and phones are read as of the record's date: the manifest's `record_date` (a year means its 31 December),
@@ -58,17 +63,29 @@ public struct FeedNormalization: Sendable {
     let fields: [Field]
     /// What dates the record (for admin-unit eras and phone prefixes).
     let recordDate: RecordDate
+    /// Positions in `fields` of the admin-unit fields that place a record, most trusted first.
+    let placeFields: [Int]
+    /// The province the feed is about (post-2025 code), from the manifest's `place.province`.
+    public let province: String?
 
     /// Bumped when a normaliser's output changes, so that rows already clean are normalised again.
-    public static let version = "1"
+    public static let version = "2"
 
     public init(manifest: ConnectorManifest) {
         feed = manifest.name
         primaryKey = manifest.primaryKey
-        fields = manifest.fields.map { field in
+        let fields = manifest.fields.map { field in
             let semantic = field.type == .text ? field.semantic.flatMap(Semantic.init(rawValue:)) : nil
             return Field(name: field.name, stagingType: field.type.rawValue, semantic: semantic, isKey: manifest.primaryKey.contains(field.name))
         }
+        self.fields = fields
+        let admin = fields.indices.filter { fields[$0].semantic == .vnAdminUnit }
+        if let named = manifest.place?.fields {
+            placeFields = named.compactMap { name in admin.first { fields[$0].name == name } }
+        } else {
+            placeFields = admin
+        }
+        province = manifest.place?.province
         let named = (manifest.recordDate ?? manifest.incremental?.cursorField).flatMap { name in manifest.fields.first { $0.name == name } }
         if let field = named, field.type == .date || field.type == .timestamptz {
             recordDate = .field(field.name)
@@ -93,8 +110,18 @@ public struct FeedNormalization: Sendable {
             let normal = Column(name: field.isKey ? "\(field.name)_norm" : field.name, sqlType: FeedNormalization.sqlType(of: semantic))
             let derived = FeedNormalization.derivedSuffix(of: semantic).map { [Column(name: field.name + $0, sqlType: "text")] } ?? []
             return kept + [normal] + derived
-        }
+        } + (placeFields.isEmpty ? [] : [Column(name: "_ward", sqlType: "text"), Column(name: "_ward_rule", sqlType: "text")])
     }
+
+    /// What the clean rows depend on besides the staged data: the normalisers' version, the columns, the place's
+    /// fields and province. A watermark written under another signature does not hold.
+    public var signature: String {
+        let place = placeFields.map { fields[$0].name }.joined(separator: ",") + "@" + (province ?? "")
+        return "v\(FeedNormalization.version);" + columns.map { "\($0.name) \($0.sqlType)" }.joined(separator: ",") + ";" + place
+    }
+
+    /// Whether records have a place (`_ward`).
+    public var hasPlace: Bool { !placeFields.isEmpty }
 
     /// The column type of a semantic's normal form.
     static func sqlType(of semantic: Semantic) -> String {

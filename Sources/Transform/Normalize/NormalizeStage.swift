@@ -61,9 +61,10 @@ public final class NormalizeStage: Sendable {
             else {
                 return Report(feed: plan.feed, rowsRead: 0, rowsWritten: 0, rejects: 0, seconds: 0, normalizeSeconds: 0)
             }
-            let watermark = full ? nil : try c.query(
-                "SELECT watermark FROM citypipe.transform_state WHERE feed = $1", [plan.feed]
-            ).first?.decode(Date?.self, "watermark")
+            // A watermark holds only for the plan that wrote it: new normalisers or new columns read everything.
+            let state = try c.query("SELECT watermark, plan FROM citypipe.transform_state WHERE feed = $1", [plan.feed]).first
+            let current = try state?.decode(String?.self, "plan") == plan.signature
+            let watermark = full || !current ? nil : try state?.decode(Date?.self, "watermark")
             let next = try c.query(
                 """
                 SELECT least(now(), (SELECT min(started_at) FROM citypipe.feed_runs WHERE feed = $1 AND status = 'running')) AS w
@@ -94,9 +95,10 @@ public final class NormalizeStage: Sendable {
             let written = try merge(c, runID: runID)
             try c.query(
                 """
-                INSERT INTO citypipe.transform_state (feed, watermark, last_run_id, updated_at) VALUES ($1, $2, $3, now())
-                ON CONFLICT (feed) DO UPDATE SET watermark = EXCLUDED.watermark, last_run_id = EXCLUDED.last_run_id, updated_at = now()
-                """, [plan.feed, next, runID], name: "move transform watermark")
+                INSERT INTO citypipe.transform_state (feed, watermark, last_run_id, updated_at, plan) VALUES ($1, $2, $3, now(), $4)
+                ON CONFLICT (feed) DO UPDATE SET watermark = EXCLUDED.watermark, last_run_id = EXCLUDED.last_run_id,
+                    updated_at = now(), plan = EXCLUDED.plan
+                """, [plan.feed, next, runID, plan.signature], name: "move transform watermark")
             return Report(
                 feed: plan.feed, rowsRead: read, rowsWritten: written, rejects: rejects, seconds: Date().timeIntervalSince(started),
                 normalizeSeconds: cpu)

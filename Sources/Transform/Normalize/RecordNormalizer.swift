@@ -28,7 +28,14 @@ struct RecordNormalizer: Sendable {
         output.values.reserveCapacity(plan.columns.count)
         var context = NormalizationContext()
         context.adminIndex = index
+        context.adminScope = plan.province.map { [$0] }
         context.asOf = asOf(input.last ?? nil)
+        var place: PlaceResolver.Resolution? = nil
+        if let index, plan.hasPlace {
+            place = PlaceResolver(index: index, scope: context.adminScope).resolve(
+                names: plan.placeFields.map { plan.fields[$0].name },
+                values: plan.placeFields.map { $0 < input.count ? input[$0] : nil }, asOf: context.asOf)
+        }
         for (position, field) in plan.fields.enumerated() {
             let raw = position < input.count ? input[position] : nil
             guard let semantic = field.semantic else {
@@ -42,7 +49,13 @@ struct RecordNormalizer: Sendable {
                 if derived { output.values.append(nil) }
                 continue
             }
-            switch Normalize.normalize(raw, as: semantic, context: context) {
+            let result: NormalizationResult
+            if let place, let k = plan.placeFields.firstIndex(of: position), let read = place.fields[k] {
+                result = read
+            } else {
+                result = Normalize.normalize(raw, as: semantic, context: context)
+            }
+            switch result {
             case .success(let normal):
                 output.values.append(normal.value)
                 if derived { output.values.append(normal.key) }
@@ -51,6 +64,14 @@ struct RecordNormalizer: Sendable {
                 if derived { output.values.append(nil) }
                 output.quality.append("\(field.name):\(failure.code.rawValue)")
                 output.failures.append(Failure(field: field.name, code: failure.code.rawValue, reason: failure.reason))
+            }
+        }
+        if let place {
+            output.values.append(place.ward)
+            output.values.append(place.rule)
+            switch place.status {
+            case .resolved, .absent: break
+            case .conflict, .ambiguous, .unresolved: output.quality.append("_ward:\(place.status.rawValue)")
             }
         }
         return output
