@@ -2,17 +2,21 @@ import Foundation
 
 /// The truth of the feeds that advances do not change (labour, health_encounters…), written once at start-up: one
 /// `FEED.csv` of the rows a correct full load stages (manifest column names; dates ISO, timestamps ISO 8601 in
-/// +07:00, other values as served) and one `FEED_rejects.csv` of the records served malformed on purpose.
+/// +07:00, other values as served) and one `FEED_rejects.csv` of the records served malformed on purpose; and
+/// `places.csv` (feed, key, ward_code_2025): the post-2025 ward behind each loaded record that has a place (the key
+/// of statistics is `year|commune_code`).
 extension TruthWriter {
     static let staticRejectFiles = ["labour_rejects.csv", "health_encounters_rejects.csv", "schools_rejects.csv", "statistics_rejects.csv", "finance_rejects.csv"]
     static let rejectHeader = ["feed", "position", "key", "field", "reason"]
 
     func writeStaticFeeds(_ simulation: Simulation) throws {
-        try writeLabour(simulation.labour)
-        try writeHealth(simulation.health)
-        try writeSchools(simulation.schools)
-        try writeStatistics(simulation.statistics)
+        let places = try CSVFile(file("places.csv"), header: ["feed", "key", "ward_code_2025"])
+        try writeLabour(simulation.labour, places: places)
+        try writeHealth(simulation.health, places: places)
+        try writeSchools(simulation.schools, places: places)
+        try writeStatistics(simulation.statistics, places: places)
         try writeFinance(simulation.finance)
+        try places.finish()
     }
 
     func writeFinance(_ finance: FinanceGenerator) throws {
@@ -35,7 +39,7 @@ extension TruthWriter {
         try rejects.finish()
     }
 
-    func writeStatistics(_ statistics: StatisticsGenerator) throws {
+    func writeStatistics(_ statistics: StatisticsGenerator, places: CSVFile) throws {
         let rows = try CSVFile(file("statistics.csv"), header: [
             "year", "commune_code", "commune_name", "unit_type", "population", "male", "female", "households",
         ])
@@ -49,13 +53,14 @@ extension TruthWriter {
                 String(r.year), r.code, r.name, r.type, String(r.population), String(r.male), String(r.female),
                 String(r.households),
             ])
+            try places.row(["statistics", "\(r.year)|\(r.code)", r.ward2025])
         }
         try rows.finish()
         try rejects.finish()
     }
 
     /// Names as they arrive: as served from the UTF-8 export, NFC from the TCVN3 one (its decoder composes).
-    func writeSchools(_ schools: SchoolGenerator) throws {
+    func writeSchools(_ schools: SchoolGenerator, places: CSVFile) throws {
         let rows = try CSVFile(file("schools.csv"), header: [
             "school_code", "name", "level", "ownership", "ward_code", "ward_name", "pupils", "teachers", "classes",
             "school_year",
@@ -73,13 +78,14 @@ extension TruthWriter {
                     s.code, arrived(s.name), arrived(s.level), arrived(s.ownership), s.wardCode, arrived(s.wardName),
                     String(s.pupils), String(s.teachers), String(s.classes), SchoolGenerator.schoolYear,
                 ])
+                try places.row(["schools", s.code, s.ward2025])
             }
         }
         try rows.finish()
         try rejects.finish()
     }
 
-    func writeLabour(_ labour: LabourGenerator) throws {
+    func writeLabour(_ labour: LabourGenerator, places: CSVFile) throws {
         let rows = try CSVFile(file("labour.csv"), header: [
             "claim_id", "kind", "citizen_id", "full_name", "ward_code", "ward_name", "occupation_code", "occupation",
             "claim_date", "monthly_benefit", "benefit_months", "status", "updated_at",
@@ -97,12 +103,13 @@ extension TruthWriter {
                 r.occupationName, r.trueClaimDate, r.monthlyBenefit.map(String.init), r.benefitMonths.map(String.init),
                 r.status, updated,
             ])
+            try places.row(["labour", r.recordID, r.residence.ward2025])
         }
         try rows.finish()
         try rejects.finish()
     }
 
-    func writeHealth(_ health: HealthClaimGenerator) throws {
+    func writeHealth(_ health: HealthClaimGenerator, places: CSVFile) throws {
         let rows = try CSVFile(file("health_encounters.csv"), header: [
             "claim_id", "citizen_id", "full_name", "birth_date", "sex", "province_code", "ward_code", "insurance_card",
             "diagnosis_icd10", "encounter_type", "admitted_at", "discharged_at", "facility_code", "total_cost",
@@ -126,6 +133,7 @@ extension TruthWriter {
                 c.icd10, c.encounterType, Timestamps.format(c.admittedAt), discharged,
                 c.facility.code, String(c.totalCost), String(c.insurancePaid),
             ])
+            try places.row(["health_encounters", c.claimID, c.residence.ward2025])
         }
         try rows.finish()
         try rejects.finish()

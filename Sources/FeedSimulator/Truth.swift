@@ -85,7 +85,7 @@ struct TruthWriter {
         let business = try CSVFile(file("business.csv"), header: [
             "tax_code", "name", "vsic", "capital", "status", "legal_rep_citizen_id", "address", "registered_on",
         ])
-        let businessClean = try CSVFile(file("business_clean.csv"), header: ["tax_code", "tax_code_valid", "is_branch"])
+        let businessClean = try CSVFile(file("business_clean.csv"), header: ["tax_code", "tax_code_valid", "is_branch", "ward_code_2025"])
         var offset = 0
         for e in 0..<state.enterpriseCount where !state.isRemoved(e) {
             let x = simulation.enterprises.enterprise(e)
@@ -97,7 +97,7 @@ struct TruthWriter {
             try business.row([
                 x.taxCode, x.name, x.vsic, String(x.capital), x.status, x.representativeID, x.address, x.registeredOn,
             ])
-            try businessClean.row([x.trueTaxCode, x.validTaxCode ? "true" : "false", x.isBranch ? "true" : "false"])
+            try businessClean.row([x.trueTaxCode, x.validTaxCode ? "true" : "false", x.isBranch ? "true" : "false", x.ward2025])
         }
         try business.finish()
         try businessClean.finish()

@@ -21,6 +21,9 @@ public struct AdminUnitMatch: Sendable, Hashable {
     public let newCodes: [String]
     /// What was assumed or ignored (never the input text).
     public let notes: [String]
+    /// Parts of a text after the unit that name no district or province of the era read (0 for codes): a
+    /// three-level pre-2025 address read as post-2025 leaves its district and old province here.
+    public var unrecognizedParts: Int = 0
 
     /// The post-2025 ward code, nil when the old unit was split over several new ones.
     public var newCode: String? { newCodes.count == 1 ? newCodes[0] : nil }
@@ -158,6 +161,7 @@ public struct AdminUnitResolver: Sendable {
         let parents = era == .pre2025 ? index.oldParents : index.newParents
         var lastAmbiguous: NormalizationFailure? = nil
         var contradicted = false
+        var outOfScope = false
         for (ci, component) in components.enumerated() {
             let prefix = component.prefix
             if let (p, _) = prefix, !p.isCommuneLevel { continue }
@@ -190,6 +194,7 @@ public struct AdminUnitResolver: Sendable {
             if loose { notes.append("matched without diacritics (the written marks differ)") }
             if retyped { notes.append("unit type differs from the written one (the unit changed type)") }
             var ignored = 0
+            var recognized = 0
             for pc in components[(ci + 1)...] {
                 let pp = pc.prefix
                 if let (p, _) = pp, p.isCommuneLevel { ignored += 1; continue }
@@ -208,8 +213,15 @@ public struct AdminUnitResolver: Sendable {
                 }
                 if filtered.isEmpty { contradicted = true; candidates = []; break }
                 candidates = filtered
+                recognized += 1
             }
             if candidates.isEmpty { continue }
+            // A bare name (no district or province recognised) in a feed about a province: units elsewhere are
+            // not what it means.
+            if let scope, recognized == 0, !candidates.contains(where: { scope.contains(units[$0].provinceCode) }) {
+                outOfScope = true
+                continue
+            }
             if ignored > 0 { notes.append("\(ignored) part(s) of the text not recognised as a district or province, ignored") }
             if ci > 0 { notes.append("\(ci) leading part(s) (street, village…) ignored") }
             if candidates.count > 1, let scope {
@@ -228,24 +240,33 @@ public struct AdminUnitResolver: Sendable {
                 break
             }
             let i = candidates[0]
+            var match: AdminUnitMatch
             switch era {
             case .pre2025:
-                return .success(oldMatch(i, notes: notes))
+                match = oldMatch(i, notes: notes)
             case .post2025:
-                return .success(AdminUnitMatch(era: .post2025, oldCode: nil, oldName: nil, newCodes: [units[i].code], notes: notes))
+                match = AdminUnitMatch(era: .post2025, oldCode: nil, oldName: nil, newCodes: [units[i].code], notes: notes)
             }
+            match.unrecognizedParts = ignored
+            return .success(match)
         }
         if let lastAmbiguous { return .failure(lastAmbiguous) }
-        let when = era == .pre2025 ? "before" : "after"
-        if contradicted {
-            return .failure(.init(.notFound, "no unit of this name in the district/province given (\(when) 1 July 2025)"))
+        if outOfScope {
+            return .failure(.init(.notFound, "no unit of this name in the feed's province \(when(era)) 1 July 2025, and the text names no other province"))
         }
-        return .failure(.init(.notFound, "no commune, ward or townlet of this name \(when) 1 July 2025"))
+        if contradicted {
+            return .failure(.init(.notFound, "no unit of this name in the district/province given (\(when(era)) 1 July 2025)"))
+        }
+        return .failure(.init(.notFound, "no commune, ward or townlet of this name \(when(era)) 1 July 2025"))
     }
+
+    private func when(_ era: AdminEra) -> String { era == .pre2025 ? "before" : "after" }
 }
 
 extension AdminUnitMatch {
     func adding(note: String) -> AdminUnitMatch {
-        AdminUnitMatch(era: era, oldCode: oldCode, oldName: oldName, newCodes: newCodes, notes: notes + [note])
+        var match = AdminUnitMatch(era: era, oldCode: oldCode, oldName: oldName, newCodes: newCodes, notes: notes + [note])
+        match.unrecognizedParts = unrecognizedParts
+        return match
     }
 }

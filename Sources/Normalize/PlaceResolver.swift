@@ -7,9 +7,12 @@
 ///
 /// - an old code of a split commune plus an address naming one of its new wards → that ward;
 /// - a unit name shared across the country plus a code, or with `scope` (the feed's province), → the one there;
-/// - an address that names the new ward although the record predates the reform: a text field that names no
-///   unit of the record's era is read once more in the other era when the place is still open (text naming
-///   the split old unit itself says nothing about which part).
+/// - a field not brought up to date since the reform (a snapshot served today with an old code, or a three-level
+///   pre-2025 address), or an address that already names the new ward of a record that predates the reform: a
+///   field that names nothing in the record's era, or leaves parts of its text unrecognised there, is read in the
+///   other era, and that reading kept when it does better (the rule marks it: `ward_code@pre2025`); text naming
+///   the split old unit itself says nothing about which part, and does not narrow;
+/// - fields that conflict are read all in the other era once more, and that taken when they agree there.
 ///
 /// A later field whose set does not meet the place is a conflict: the first field's ward is kept and the
 /// resolution says `conflict`. Nothing is guessed: several wards left means `ambiguous`, with the candidates.
@@ -45,9 +48,15 @@ public struct PlaceResolver: Sendable {
 
     /// A field's reading: the wards it allows, or its failure.
     private enum Reading {
-        case wards([String], oldCode: String?, notes: [String], ambiguous: NormalizationFailure?)
+        /// `era`: set when read in the other era than the record's.
+        case wards([String], oldCode: String?, notes: [String], ambiguous: NormalizationFailure?, era: AdminEra?, unrecognized: Int)
         case failed(NormalizationFailure)
         case empty
+
+        var unrecognizedParts: Int {
+            if case .wards(_, _, _, _, _, let n) = self { return n }
+            return 0
+        }
     }
 
     public let index: AdminUnitIndex
@@ -62,57 +71,26 @@ public struct PlaceResolver: Sendable {
 
     /// Resolves one record's place from its fields (`names[i]` holds `values[i]`), as of `asOf`.
     public func resolve(names: [String], values: [String?], asOf: CivilDate?) -> Resolution {
-        let resolver = AdminUnitResolver(index: index)
-        let readings = values.map { value -> Reading in
-            guard let value, !value.isEmpty else { return .empty }
-            return reading(resolver.resolve(value, asOf: asOf, within: scope), asOf: asOf)
-        }
-        var place: [String]? = nil
-        var used: [String] = []
-        var conflict = false
-        for (name, reading) in zip(names, readings) {
-            guard case .wards(let wards, _, _, _) = reading else { continue }
-            guard let current = place else {
-                place = wards
-                used.append(name)
-                continue
+        let other = asOf.map { AdminEra.of($0) == .pre2025 ? CivilDate.reform2025 : CivilDate(daysSince1970: CivilDate.reform2025.daysSince1970 - 1) }
+        var readings = values.map { read($0, asOf: asOf, fallback: other) }
+        var combined = combine(names, readings)
+        // Fields that disagree may all be of the other era (a stale code and the old name beside it): read every
+        // field there, and take that when it agrees.
+        if combined.conflict, let other {
+            let again = values.map { read($0, asOf: other, fallback: nil) }
+            let retried = combine(names, again)
+            if !retried.conflict, retried.place?.count == 1 {
+                readings = again
+                combined = retried
             }
-            let common = current.filter(wards.contains)
-            if common.isEmpty {
-                conflict = true
-            } else if common.count < current.count {
-                place = common
-                used.append(name)
-            }
-        }
-        // Text that leaves the place open in the record's era, read in the other one (an address brought up to
-        // date before the record's code was, or the other way round).
-        if let current = place, current.count > 1, let asOf {
-            let other = AdminEra.of(asOf) == .pre2025 ? CivilDate.reform2025 : CivilDate(daysSince1970: CivilDate.reform2025.daysSince1970 - 1)
-            let era = AdminEra.of(other) == .pre2025 ? "pre2025" : "post2025"
-            var narrowed = current
-            for (k, name) in names.enumerated() {
-                // Only text that names no unit of the record's era: text naming the old unit says nothing new.
-                guard case .failed = readings[k], let value = values[k],
-                      value.utf8.contains(where: { $0 > 0x39 || $0 < 0x30 && $0 != 0x20 })
-                else { continue }
-                guard case .wards(let wards, _, _, _) = reading(resolver.resolve(value, asOf: other, within: scope), asOf: other)
-                else { continue }
-                let common = narrowed.filter(wards.contains)
-                if !common.isEmpty && common.count < narrowed.count {
-                    narrowed = common
-                    used.append("\(name)@\(era)")
-                }
-            }
-            place = narrowed
         }
         let status: Resolution.Status
         var ward: String? = nil
         var candidates: [String] = []
-        if let place {
+        if let place = combined.place {
             if place.count == 1 {
                 ward = place[0]
-                status = conflict ? .conflict : .resolved
+                status = combined.conflict ? .conflict : .resolved
             } else {
                 candidates = place
                 status = .ambiguous
@@ -126,7 +104,7 @@ public struct PlaceResolver: Sendable {
                 return nil
             case .failed(let failure):
                 return .failure(failure)
-            case .wards(let wards, let oldCode, let notes, let ambiguous):
+            case .wards(let wards, let oldCode, let notes, let ambiguous, _, _):
                 if wards.count == 1 { return .success(Normalized(value: wards[0], key: oldCode, notes: notes)) }
                 if let ward, wards.contains(ward) {
                     return .success(Normalized(value: ward, key: nil, notes: notes + ["one of \(wards.count) candidate wards, settled by the record's other place fields"]))
@@ -136,21 +114,69 @@ public struct PlaceResolver: Sendable {
             }
         }
         return Resolution(
-            ward: ward, status: status, rule: ward == nil ? nil : used.joined(separator: "+"), candidates: candidates,
-            fields: fields)
+            ward: ward, status: status, rule: ward == nil ? nil : combined.used.joined(separator: "+"),
+            candidates: candidates, fields: fields)
+    }
+
+    /// The first field's wards narrowed by each later field that meets them; a field that does not is a conflict.
+    private func combine(_ names: [String], _ readings: [Reading]) -> (place: [String]?, used: [String], conflict: Bool) {
+        var place: [String]? = nil
+        var used: [String] = []
+        var conflict = false
+        for (name, reading) in zip(names, readings) {
+            guard case .wards(let wards, _, _, _, let era, _) = reading else { continue }
+            let label = era.map { "\(name)@\($0 == .pre2025 ? "pre2025" : "post2025")" } ?? name
+            guard let current = place else {
+                place = wards
+                used.append(label)
+                continue
+            }
+            let common = current.filter(wards.contains)
+            if common.isEmpty {
+                conflict = true
+            } else if common.count < current.count {
+                place = common
+                used.append(label)
+            }
+        }
+        return (place, used, conflict)
+    }
+
+    /// One field read as of `asOf`; when that fails, or leaves parts of a text unrecognised, read as of `fallback`
+    /// (the other era) too, and that reading taken when it does better: a code or address not brought up to date
+    /// since the reform, or an address that already names the new ward.
+    private func read(_ value: String?, asOf: CivilDate?, fallback: CivilDate?) -> Reading {
+        guard let value, !value.isEmpty else { return .empty }
+        let resolver = AdminUnitResolver(index: index)
+        let first = reading(resolver.resolve(value, asOf: asOf, within: scope), asOf: asOf, era: nil)
+        guard let fallback else { return first }
+        var better = false
+        switch first {
+        case .failed(let failure): better = failure.code == .notFound || failure.code == .needsContext
+        case .wards: better = first.unrecognizedParts > 0
+        case .empty: return first
+        }
+        guard better else { return first }
+        let second = reading(resolver.resolve(value, asOf: fallback, within: scope), asOf: fallback, era: AdminEra.of(fallback))
+        guard case .wards = second else { return first }
+        if case .wards = first, second.unrecognizedParts >= first.unrecognizedParts { return first }
+        return second
     }
 
     /// One field's resolution as the post-2025 wards it allows (in the scope first).
-    private func reading(_ result: Result<AdminUnitMatch, NormalizationFailure>, asOf: CivilDate?) -> Reading {
+    private func reading(_ result: Result<AdminUnitMatch, NormalizationFailure>, asOf: CivilDate?, era: AdminEra?) -> Reading {
         switch result {
         case .success(let match):
             if match.newCodes.isEmpty {
                 return .failed(.init(.notFound, "the old unit has no successor in the crosswalk"))
             }
-            return .wards(scoped(match.newCodes), oldCode: match.oldCode, notes: match.notes, ambiguous: nil)
+            var notes = match.notes
+            if let era { notes.append("read as a \(era == .pre2025 ? "pre" : "post")-2025 unit, not of the record's era") }
+            return .wards(scoped(match.newCodes), oldCode: match.oldCode, notes: notes, ambiguous: nil, era: era,
+                          unrecognized: match.unrecognizedParts)
         case .failure(let failure) where failure.code == .ambiguous && !failure.candidates.isEmpty:
             let wards = newCodes(of: failure.candidates, asOf: asOf)
-            return wards.isEmpty ? .failed(failure) : .wards(scoped(wards), oldCode: nil, notes: [], ambiguous: failure)
+            return wards.isEmpty ? .failed(failure) : .wards(scoped(wards), oldCode: nil, notes: [], ambiguous: failure, era: era, unrecognized: 0)
         case .failure(let failure):
             return .failed(failure)
         }

@@ -105,7 +105,11 @@ final class NormalizeStageTests: DatabaseTestCase {
         XCTAssertNil(try third.decode(String?.self, "employer"))
         XCTAssertNil(try third.decode(String?.self, "ward_code"))
         XCTAssertEqual(try third.decode(String.self, "full_name"), "Lê Văn Cường", "the rest of the row is kept")
-        XCTAssertEqual(try third.decode(String.self, "flags"), "ward_code:not_found,employer:checksum")
+        XCTAssertEqual(try third.decode(String.self, "flags"), "ward_code:not_found,employer:checksum,_ward:unresolved",
+                       "the field's failure, and the record's place left unresolved")
+        XCTAssertNil(try third.decode(String?.self, "_ward"))
+        XCTAssertEqual(try first.decode(String.self, "_ward"), "09169", "the record's place: its ward code")
+        XCTAssertEqual(try first.decode(String.self, "_ward_rule"), "ward_code")
         let rejects = try connection.query(
             "SELECT field, reason, record_key_hash, raw FROM citypipe.rejects WHERE stage = 'transform' ORDER BY field")
         XCTAssertEqual(try rejects.map { try $0.decode(String.self, "field") }, ["employer", "ward_code"])

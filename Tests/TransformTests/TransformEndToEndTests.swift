@@ -78,6 +78,7 @@ final class TransformEndToEndTests: DatabaseTestCase {
                        "a person without a resolved ward is flagged")
         let placed = try count("SELECT count(*) FROM core.person WHERE ward_code IS NOT NULL")
         XCTAssertGreaterThanOrEqual(Double(placed) / Double(people), 0.999)
+        try checkPlaces(truth)
 
         // CCCD/CMND links are all correct; fuzzy links precise and complete enough.
         XCTAssertEqual(try count("""
@@ -145,5 +146,40 @@ final class TransformEndToEndTests: DatabaseTestCase {
         let restarted = try citypipe(["transform"], simulator)
         XCTAssertEqual(restarted.status, 0, restarted.output)
         XCTAssertEqual(try checksums(), before, "killed and restarted ends as the uninterrupted run")
+    }
+}
+
+extension TransformEndToEndTests {
+    /// Every feed with a place: each record's `_ward` equals the truth's post-2025 ward, or is null and flagged in
+    /// `_quality`; and nearly every record is placed (the simulated feeds name units of the province only, so a
+    /// unit name without its district or province is settled within it).
+    func checkPlaces(_ truth: URL) throws {
+        try TruthFiles.load(
+            truth.appendingPathComponent("places.csv"), into: "truth_place", columns: "feed text, key text, ward_code_2025 text", connection)
+        try TruthFiles.load(
+            truth.appendingPathComponent("business_clean.csv"), into: "truth_business_place",
+            columns: "tax_code text, tax_code_valid boolean, is_branch boolean, ward_code_2025 text", connection)
+        let feeds: [(feed: String, key: String, truth: String)] = [
+            ("population", "coalesce(c.citizen_id_norm, c.citizen_id)", "SELECT 'population' AS feed, citizen_id AS key, ward_code AS ward_code_2025 FROM truth_person"),
+            ("business", "tax_code", "SELECT 'business' AS feed, tax_code AS key, ward_code_2025 FROM truth_business_place"),
+            ("labour", "claim_id", "SELECT * FROM truth_place WHERE feed = 'labour'"),
+            ("health_encounters", "claim_id", "SELECT * FROM truth_place WHERE feed = 'health_encounters'"),
+            ("schools", "school_code", "SELECT * FROM truth_place WHERE feed = 'schools'"),
+            ("statistics", "(c.year || '|' || c.commune_code)", "SELECT * FROM truth_place WHERE feed = 'statistics'"),
+        ]
+        for (feed, key, truthRows) in feeds {
+            let join = "FROM core.clean_\(feed) AS c JOIN (\(truthRows)) AS t ON t.key = (\(key.contains("(") ? key : "c." + key))::text WHERE c._deleted_at IS NULL"
+            let records = try count("SELECT count(*) FROM core.clean_\(feed) WHERE _deleted_at IS NULL")
+            let compared = try count("SELECT count(*) \(join)")
+            let wrong = try count("SELECT count(*) \(join) AND c._ward <> t.ward_code_2025")
+            let unflagged = try count("SELECT count(*) FROM core.clean_\(feed) WHERE _deleted_at IS NULL AND _ward IS NULL AND NOT coalesce('_ward:ambiguous' = ANY(_quality) OR '_ward:unresolved' = ANY(_quality), false)")
+            let resolved = try count("SELECT count(*) \(join) AND c._ward = t.ward_code_2025")
+            print("places \(feed): \(records) records, \(compared) in the truth, \(resolved) right, \(wrong) wrong, \(records - resolved - wrong) unplaced")
+            XCTAssertGreaterThan(records, 0, feed)
+            XCTAssertGreaterThanOrEqual(Double(compared) / Double(records), 0.99, "\(feed): records of the truth")
+            XCTAssertEqual(wrong, 0, "\(feed): a record placed in another ward than the truth's")
+            XCTAssertEqual(unflagged, 0, "\(feed): a record without a ward is flagged")
+            XCTAssertGreaterThanOrEqual(Double(resolved) / Double(compared), 0.99, "\(feed): records placed")
+        }
     }
 }

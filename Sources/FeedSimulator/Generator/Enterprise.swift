@@ -19,6 +19,8 @@ struct Enterprise: Sendable {
     let representativeID: String
     let representativeName: String
     let address: String
+    /// The post-2025 ward of the address.
+    let ward2025: String
     /// As served, dd/MM/yyyy ("31/02/yyyy" when malformed).
     let registeredOn: String
     let malformation: EnterpriseMalformation?
@@ -149,6 +151,6 @@ struct EnterpriseGenerator: Sendable {
             index: e, taxCode: malformation == .missingTaxCode ? nil : code, trueTaxCode: code, validTaxCode: valid,
             isBranch: branch, name: name, vsic: activity.0, vsicName: activity.1, capital: capital, status: status,
             representativeID: repIdentity.citizenID, representativeName: repPerson.canonicalName, address: address,
-            registeredOn: registered, malformation: malformation)
+            ward2025: ward.code, registeredOn: registered, malformation: malformation)
     }
 }

@@ -23,6 +23,8 @@ struct School: Sendable {
     /// New ward code, or (not updated since the reform) the old commune's code.
     let wardCode: String
     let wardName: String
+    /// The post-2025 ward it is in (the truth behind a stale code).
+    let ward2025: String
     let pupils: Int
     let teachers: Int
     let classes: Int
@@ -80,7 +82,7 @@ struct SchoolGenerator: Sendable {
                             department: department,
                             code: m < 0.004 ? "" : province + digit + Digits.padded(w, width: 3) + Digits.padded(n + 1, width: 2),
                             name: name, level: level, ownership: privateSchool ? "Tư thục" : "Công lập",
-                            wardCode: stale ? old.code : ward.code, wardName: stale ? old.name : ward.name, pupils: pupils,
+                            wardCode: stale ? old.code : ward.code, wardName: stale ? old.name : ward.name, ward2025: ward.code, pupils: pupils,
                             teachers: max(3, pupils / perTeacher), classes: max(1, (pupils + perClass - 1) / perClass),
                             malformation: m < 0.004 ? .missingCode : m < 0.012 ? .pupilsInWords : nil))
                 }

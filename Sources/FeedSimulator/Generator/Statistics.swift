@@ -18,6 +18,8 @@ struct CommuneYear: Sendable {
     let name: String
     /// "Phường", "Xã", "Thị trấn".
     let type: String
+    /// The post-2025 ward the commune lies in now.
+    let ward2025: String
     let population: Int
     let male: Int
     let households: Int
@@ -41,7 +43,7 @@ struct StatisticsGenerator: Sendable {
         for i in 0..<basePeople { residents[people.wardIndex(i)] += 1 }
         var rows: [CommuneYear] = []
         var serial: UInt64 = 0
-        func row(_ year: Int, _ code: String, _ name: String, _ urban: Bool, _ population: Int) {
+        func row(_ year: Int, _ code: String, _ name: String, _ urban: Bool, _ population: Int, ward2025: String) {
             serial += 1
             var rng = SplitMix64(seed: seed, salt: Salt.statistics, serial)
             let type = name.hasPrefix("Thị trấn") ? "Thị trấn" : urban ? "Phường" : "Xã"
@@ -51,7 +53,7 @@ struct StatisticsGenerator: Sendable {
             let m = rng.unit()
             rows.append(
                 CommuneYear(
-                    year: year, code: m < 0.002 ? "" : code, name: served, type: type, population: population,
+                    year: year, code: m < 0.002 ? "" : code, name: served, type: type, ward2025: ward2025, population: population,
                     male: Int((Double(population) * (0.485 + 0.02 * rng.unit())).rounded()),
                     households: Int((Double(population) / (3.2 + 0.7 * rng.unit())).rounded()),
                     malformation: m < 0.002 ? .missingCode : m < 0.006 && population >= 1_000 ? .groupedDigits : nil))
@@ -60,7 +62,7 @@ struct StatisticsGenerator: Sendable {
             for (w, ward) in wards.enumerated() {
                 let figure = Double(residents[w]) / scale
                 if year >= 2025 {
-                    row(year, ward.code, ward.name, ward.isUrban, Int(figure.rounded()))
+                    row(year, ward.code, ward.name, ward.isUrban, Int(figure.rounded()), ward2025: ward.code)
                     continue
                 }
                 let weights = ward.oldUnits.map { 0.5 + Mix.unit(seed, Salt.statistics, UInt64(w), UInt64(Int($0.code) ?? 0)) }
@@ -68,7 +70,7 @@ struct StatisticsGenerator: Sendable {
                 for (old, weight) in zip(ward.oldUnits, weights) {
                     let growth = 0.008 + 0.01 * Mix.unit(seed, Salt.statistics, UInt64(Int(old.code) ?? 0), 7)
                     let value = figure * weight / total / pow(1 + growth, Double(2025 - year))
-                    row(year, old.code, old.name, old.isUrban, Int(value.rounded()))
+                    row(year, old.code, old.name, old.isUrban, Int(value.rounded()), ward2025: ward.code)
                 }
             }
         }

@@ -12,7 +12,8 @@ import Warehouse
 /// A value that fails its normaliser is kept as null with a quality flag (`_quality`) and written to
 /// `citypipe.rejects` (stage `transform`, field, reason; never the value). A row whose staged `_hash` and
 /// deletion are unchanged is not rewritten, so running again over the same staged data changes nothing; a
-/// deleted staged row is marked deleted here too.
+/// deleted staged row is marked deleted here too. A row is rewritten only when something in it changed (its
+/// staged hash, its deletion, or its normalised values, e.g. after a new normaliser version).
 ///
 /// The watermark is the start of the read, or earlier if a load of the feed was still running then (its rows
 /// will carry a later `_loaded_at` than its start): no committed row is ever skipped.
@@ -215,8 +216,8 @@ public final class NormalizeStage: Sendable {
             """
             MERGE INTO \(plan.table) AS t USING cp_clean AS n
             ON \(key.map { "t.\($0) = n.\($0)" }.joined(separator: " AND "))
-            WHEN MATCHED AND t._hash IS NOT DISTINCT FROM n._hash AND t._deleted_at IS NOT DISTINCT FROM n._deleted_at
-                 AND t._normalized_by = $2 THEN DO NOTHING
+            WHEN MATCHED AND (\(columns.map { "t.\($0)" }.joined(separator: ", ")))
+                 IS NOT DISTINCT FROM (\(columns.map { "n.\($0)" }.joined(separator: ", "))) THEN DO NOTHING
             WHEN MATCHED THEN UPDATE SET \((columns.map { "\($0) = n.\($0)" } + ["_normalized_by = $2", "_run_id = $1", "_normalized_at = now()"]).joined(separator: ", "))
             WHEN NOT MATCHED THEN INSERT (\((columns + ["_normalized_by", "_run_id", "_normalized_at"]).joined(separator: ", ")))
                 VALUES (\((columns.map { "n.\($0)" } + ["$2", "$1", "now()"]).joined(separator: ", ")))
