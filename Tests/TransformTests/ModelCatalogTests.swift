@@ -22,7 +22,7 @@ final class ModelCatalogTests: XCTestCase {
     }
 
     func testHeadersRefsAndOrder() throws {
-        try write("core/base.sql", "-- description: The base.\n-- unique_key: id\nSELECT 1 AS id\n")
+        try write("core/base.sql", "-- description: The base.\n-- unique_key: id\n-- timeout: 90s\nSELECT 1 AS id\n")
         try write("core/middle.sql", "-- indexes: id; label, id\n-- depends_on: core.base\nSELECT id, 'x' AS label FROM core.base\n")
         try write("integrated/top.sql", "SELECT m.id FROM {{ ref('core.middle') }} AS m JOIN {{ref(\"core.base\")}} AS b USING (id)\n")
         try write("integrated/alone.sql", "WITH a AS (SELECT 2 AS n) SELECT n FROM a\n")
@@ -35,6 +35,8 @@ final class ModelCatalogTests: XCTestCase {
         let base = try XCTUnwrap(catalog.models["core.base"])
         XCTAssertEqual(base.description, "The base.")
         XCTAssertEqual(base.uniqueKey, ["id"])
+        XCTAssertEqual(base.timeoutSeconds, 90)
+        XCTAssertEqual(catalog.models["core.middle"]?.timeoutSeconds, 1_800, "30 minutes unless the header says")
         XCTAssertEqual(catalog.models["core.middle"]?.indexes, ["id", "label, id"])
         XCTAssertEqual(catalog.models["core.middle"]?.dependencies, ["core.base"])
         let order = try catalog.order()
@@ -57,6 +59,7 @@ final class ModelCatalogTests: XCTestCase {
             ("staging/a.sql", "SELECT 1\n", "Pipelines/models/staging/a.sql:0: models are built in core or integrated"),
             ("core/A-b.sql", "SELECT 1\n", "Pipelines/models/core/A-b.sql:0: a model's file name"),
             ("core/a.sql", "SELECT * FROM {{ ref('core.a') }}\n", "Pipelines/models/core/a.sql:1: a model cannot ref itself"),
+            ("core/a.sql", "-- description: x\n-- timeout: ten minutes\nSELECT 1\n", "Pipelines/models/core/a.sql:2: timeout: 'ten minutes' is not a duration"),
         ]
         for (index, item) in cases.enumerated() {
             try? FileManager.default.removeItem(at: folder)

@@ -17,8 +17,9 @@ final class ModelRunnerTests: DatabaseTestCase {
         runID = try RunLedger.start(connection, pipeline: "test", kind: .transform)
     }
 
-    func model(_ name: String, _ sql: String, key: [String] = [], indexes: [String] = [], after: [String] = []) -> SQLModel {
-        SQLModel(name: name, file: "models/\(name).sql", sql: sql, dependencies: after, description: "Test \(name).", uniqueKey: key, indexes: indexes)
+    func model(_ name: String, _ sql: String, key: [String] = [], indexes: [String] = [], after: [String] = [], timeout: Int = SQLModel.defaultTimeoutSeconds) -> SQLModel {
+        SQLModel(name: name, file: "models/\(name).sql", sql: sql, dependencies: after, description: "Test \(name).", uniqueKey: key, indexes: indexes,
+                 timeoutSeconds: timeout)
     }
 
     func runner(_ models: [SQLModel], concurrency: Int = 2) throws -> (ModelRunner, [SQLModel]) {
@@ -103,5 +104,17 @@ final class ModelRunnerTests: DatabaseTestCase {
         XCTAssertEqual(try reader.query("SELECT version FROM core.v")[0].decode(Int.self, "version"), 1, "mid-build: the old table")
         wait(for: [done], timeout: 30)
         XCTAssertEqual(try reader.query("SELECT version FROM core.v")[0].decode(Int.self, "version"), 2)
+    }
+
+    func testABuildPastItsTimeoutIsStoppedAndKeepsThePreviousTable() throws {
+        let (first, models) = try runner([model("core.t", "SELECT 1 AS version")])
+        _ = try first.run(models, runID: runID)
+        let (slow, slowModels) = try runner([model("core.t", "SELECT 2 AS version FROM pg_sleep(5)", timeout: 1)])
+        let started = Date()
+        let outcomes = try slow.run(slowModels, runID: runID)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 4.5, "stopped at its timeout, not after the query")
+        XCTAssertEqual(outcomes.map(\.status), [.failed])
+        XCTAssertTrue(outcomes[0].error?.contains("timeout of 1 s") ?? false, outcomes[0].error ?? "")
+        XCTAssertEqual(try connection.query("SELECT version FROM core.t")[0].decode(Int.self, "version"), 1, "the previous table")
     }
 }

@@ -1,4 +1,4 @@
--- description: Data quality per feed and field, in long form (feed, field, metric, detail, value): rows staged; rejects by stage and reason code (ingest: could not be typed; transform: could not be normalised); link rates to core.person by rule; the share of records with a resolved post-2025 ward.
+-- description: Data quality per feed and field, in long form (feed, field, metric, detail, value): rows staged; rejects by stage and reason code (ingest: could not be typed; transform: could not be normalised); link rates to core.person by rule; the share of records with a resolved post-2025 ward, and how records were placed (place_rule: the fields that decided the ward, `@pre2025` when read in the other era than the record's; place_flag: ambiguous, unresolved or conflicting places).
 -- unique_key: feed, field, metric, detail
 WITH staged AS (
     SELECT 'population' AS feed, count(*) AS n FROM core.clean_population WHERE _deleted_at IS NULL
@@ -27,6 +27,29 @@ wards AS (
     UNION ALL SELECT 'health_encounters', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.health_encounter') }}
     UNION ALL SELECT 'schools', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.school') }}
     UNION ALL SELECT 'statistics', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.population_statistic') }}
+),
+places AS (
+    SELECT feed, metric, detail, count(*) AS n, sum(count(*)) OVER (PARTITION BY feed, metric) AS total
+    FROM (
+        SELECT feed, 'place_rule' AS metric, coalesce(rule, '(none)') AS detail FROM (
+            SELECT 'population' AS feed, _ward_rule AS rule FROM core.clean_population WHERE _deleted_at IS NULL
+            UNION ALL SELECT 'business', _ward_rule FROM core.clean_business WHERE _deleted_at IS NULL
+            UNION ALL SELECT 'labour', _ward_rule FROM core.clean_labour WHERE _deleted_at IS NULL
+            UNION ALL SELECT 'health_encounters', _ward_rule FROM core.clean_health_encounters WHERE _deleted_at IS NULL
+            UNION ALL SELECT 'schools', _ward_rule FROM core.clean_schools WHERE _deleted_at IS NULL
+            UNION ALL SELECT 'statistics', _ward_rule FROM core.clean_statistics WHERE _deleted_at IS NULL
+        ) AS r
+        UNION ALL
+        SELECT feed, 'place_flag', substr(flag, 7) FROM (
+            SELECT 'population' AS feed, unnest(_quality) AS flag FROM core.clean_population WHERE _deleted_at IS NULL
+            UNION ALL SELECT 'business', unnest(_quality) FROM core.clean_business WHERE _deleted_at IS NULL
+            UNION ALL SELECT 'labour', unnest(_quality) FROM core.clean_labour WHERE _deleted_at IS NULL
+            UNION ALL SELECT 'health_encounters', unnest(_quality) FROM core.clean_health_encounters WHERE _deleted_at IS NULL
+            UNION ALL SELECT 'schools', unnest(_quality) FROM core.clean_schools WHERE _deleted_at IS NULL
+            UNION ALL SELECT 'statistics', unnest(_quality) FROM core.clean_statistics WHERE _deleted_at IS NULL
+        ) AS f WHERE flag LIKE '\_ward:%'
+    ) AS p
+    GROUP BY feed, metric, detail
 )
 SELECT feed, '(all)' AS field, 'rows' AS metric, '' AS detail, n::numeric AS value FROM staged
 UNION ALL
@@ -35,3 +58,5 @@ UNION ALL
 SELECT feed, 'person', 'link_rate', rule, round(n / total, 4) FROM links
 UNION ALL
 SELECT feed, 'ward_code', 'resolved_ward_share', '', round(share, 4) FROM wards
+UNION ALL
+SELECT p.feed, '_ward', p.metric, p.detail, CASE WHEN p.metric = 'place_rule' THEN round(p.n / p.total, 4) ELSE p.n END FROM places AS p

@@ -11,6 +11,8 @@ struct ModelBuilder {
     /// Builds and swaps in the model; returns its row count.
     func build(_ connection: PostgresConnection) throws -> Int {
         try connection.transaction { c in
+            // A build that runs away is stopped (the previous table stays); `-- timeout:` raises the limit.
+            try c.simpleExecute("SET LOCAL statement_timeout = '\(model.timeoutSeconds)s'", name: "timeout of \(model.name)")
             try c.simpleExecute("DROP TABLE IF EXISTS \(model.schema).\(staging)", name: "drop leftover of \(model.name)")
             let rows = try c.query(
                 "CREATE TABLE \(model.schema).\(staging) AS\n\(model.sql)", name: "build \(model.name)").affectedRows

@@ -8,7 +8,7 @@ public struct ModelCatalog: Sendable {
 
     /// Schemas a model may be built in.
     public static let schemas: Set<String> = ["core", "integrated"]
-    static let headerKeys = ["description", "unique_key", "indexes", "depends_on"]
+    static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout"]
 
     /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
     public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
@@ -121,6 +121,13 @@ public struct ModelCatalog: Sendable {
         for dependency in extra where dependency.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) == nil {
             throw .invalid(file: file, line: header["depends_on"]?.line ?? 0, message: "depends_on: '\(dependency)' is not a schema.name")
         }
+        var timeout = SQLModel.defaultTimeoutSeconds
+        if let given = header["timeout"] {
+            guard let seconds = Self.seconds(given.value) else {
+                throw .invalid(file: file, line: given.line, message: "timeout: '\(given.value)' is not a duration: a number with s, m or h (e.g. 20m)")
+            }
+            timeout = seconds
+        }
         let dependencies = Array(Set(refs + extra)).sorted()
         if dependencies.contains(name) {
             throw .invalid(file: file, line: bodyStart + 1, message: "a model cannot ref itself")
@@ -128,7 +135,18 @@ public struct ModelCatalog: Sendable {
         return SQLModel(
             name: name, file: file, sql: sql, dependencies: dependencies, description: header["description"]?.value,
             uniqueKey: header["unique_key"].map { list($0.value, separator: ",") } ?? [],
-            indexes: header["indexes"].map { list($0.value, separator: ";") } ?? [])
+            indexes: header["indexes"].map { list($0.value, separator: ";") } ?? [], timeoutSeconds: timeout)
+    }
+
+    /// `90s`, `20m`, `2h` → seconds; nil for anything else (or zero).
+    static func seconds(_ text: String) -> Int? {
+        guard let unit = text.last, let number = Int(text.dropLast()), number > 0 else { return nil }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3_600
+        default: return nil
+        }
     }
 
     /// Replaces `{{ ref('schema.name') }}` by `schema.name` and returns the names.

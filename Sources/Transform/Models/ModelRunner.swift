@@ -71,7 +71,10 @@ public final class ModelRunner: Sendable {
                 [modelRunID, rows], name: "finish model run")
             return Outcome(model: model.name, status: .succeeded, rows: rows, seconds: Date().timeIntervalSince(started), error: nil)
         } catch {
-            let reason = "\(model.file): \(error)"
+            var reason = "\(model.file): \(error)"
+            if (error as? PostgresError)?.sqlState == "57014" {
+                reason += " (the build ran past its timeout of \(model.timeoutSeconds) s: make the query cheaper, or raise `-- timeout:` in the model's header)"
+            }
             if let modelRunID {
                 _ = try? connection.query(
                     "UPDATE citypipe.model_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE model_run_id = $1",

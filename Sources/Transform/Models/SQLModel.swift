@@ -10,6 +10,7 @@ import Foundation
 /// -- unique_key: ward_code
 /// -- indexes: province_code; ward_type, ward_name
 /// -- depends_on: core.person          (a dependency the query does not name with ref)
+/// -- timeout: 20m                      (longest build, `s`, `m` or `h`; default 30m)
 /// SELECT … FROM {{ ref('core.person') }} AS p JOIN ref.admin_unit_2025 AS u USING (ward_code)
 /// ```
 ///
@@ -29,6 +30,11 @@ public struct SQLModel: Sendable, Hashable {
     public let uniqueKey: [String]
     /// Indexes to build, each a list of columns (or an expression such as `USING gist (geom)`).
     public let indexes: [String]
+    /// The longest a build may take (PostgreSQL's `statement_timeout` for each of its statements), in seconds.
+    public let timeoutSeconds: Int
+
+    /// Default of `timeout`: 30 minutes.
+    public static let defaultTimeoutSeconds = 1_800
 
     /// The schema part of `name`.
     public var schema: String { String(name.prefix { $0 != "." }) }
@@ -38,8 +44,9 @@ public struct SQLModel: Sendable, Hashable {
     /// Creates a model (the catalog parses files into these).
     public init(
         name: String, file: String, sql: String, dependencies: [String], description: String? = nil,
-        uniqueKey: [String] = [], indexes: [String] = []
+        uniqueKey: [String] = [], indexes: [String] = [], timeoutSeconds: Int = SQLModel.defaultTimeoutSeconds
     ) {
+        self.timeoutSeconds = timeoutSeconds
         self.name = name
         self.file = file
         self.sql = sql
