@@ -4,6 +4,8 @@ public enum TransformError: Error, Sendable, CustomStringConvertible {
     case busy(feed: String)
     /// The administrative reference data shipped with the build cannot be read.
     case referenceData(String)
+    /// A lane of a pass ended without saying how (a bug): the watermark is not moved.
+    case laneLost(feed: String, lane: Int)
 
     public var description: String {
         switch self {
@@ -11,6 +13,8 @@ public enum TransformError: Error, Sendable, CustomStringConvertible {
             return "feed \(feed): another citypipe transform is normalising it now (advisory lock citypipe:transform:\(feed)); try again when it is done"
         case .referenceData(let reason):
             return "the administrative reference data cannot be read (\(reason)); reinstall this build"
+        case .laneLost(let feed, let lane):
+            return "feed \(feed): lane \(lane) of the normalise pass ended without a result; the watermark stays, run citypipe transform again and report this"
         }
     }
 }

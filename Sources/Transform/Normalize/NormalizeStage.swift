@@ -5,9 +5,11 @@ import Postgres
 import Warehouse
 
 /// The first half of the transform stage: the rows of `staging.FEED` staged since the feed's watermark are read
-/// in key order, batch by batch (`COPY … TO STDOUT`), normalised on Dispatch workers
-/// (`DispatchQueue.concurrentPerform` over slices of the batch; one batch in memory at a time), and merged into
-/// `core.clean_FEED` by key, with the rejects and the new watermark, in one transaction.
+/// in key order, batch by batch (`COPY … TO STDOUT`), normalised on Dispatch workers, and merged into
+/// `core.clean_FEED` by key with their rejects; then the watermark moves. With several workers and a way to
+/// open connections, the key space is shared out between lanes that each read, normalise, write and merge
+/// their range on their own connection (`DispatchQueue.concurrentPerform` over the lanes, one batch in memory
+/// per lane); otherwise one transaction does it all (see `run`).
 ///
 /// A value that fails its normaliser is kept as null with a quality flag (`_quality`) and written to
 /// `citypipe.rejects` (stage `transform`, field, reason; never the value). A row whose staged `_hash` and
@@ -28,6 +30,11 @@ public final class NormalizeStage: Sendable {
         /// Of `seconds`, the time spent normalising on the Dispatch workers (the rest is PostgreSQL: reading,
         /// writing, merging).
         public let normalizeSeconds: Double
+
+        /// A pass over a feed never staged.
+        static func empty(_ feed: String) -> Report {
+            Report(feed: feed, rowsRead: 0, rowsWritten: 0, rejects: 0, seconds: 0, normalizeSeconds: 0)
+        }
     }
 
     public let plan: FeedNormalization
@@ -41,7 +48,18 @@ public final class NormalizeStage: Sendable {
     }
 
     /// Normalises what changed in `staging.FEED` since the watermark (everything with `full`), as part of run `runID`.
-    public func run(_ connection: PostgresConnection, runID: Int64, full: Bool = false) throws -> Report {
+    ///
+    /// With `connect` and more than one worker, the key space is cut into `workers` ranges of about equal size
+    /// and each range is a lane on its own connection (`DispatchQueue.concurrentPerform` over the lanes): its
+    /// reads, normalisation, writes and MERGE run beside the others', so PostgreSQL's half of the work is shared
+    /// out too. Each lane commits its range in one transaction; the watermark moves when all have, so a pass
+    /// cut off half-way is done again whole next time, and finds the ranges already written unchanged. Without
+    /// `connect` (or with one worker) the pass is one transaction on `connection`, the watermark moving with it,
+    /// the batch normalised on `workers` Dispatch workers.
+    public func run(
+        _ connection: PostgresConnection, runID: Int64, full: Bool = false,
+        connect: (@Sendable () throws -> PostgresConnection)? = nil
+    ) throws -> Report {
         let started = Date()
         let index: AdminUnitIndex
         do {
@@ -51,135 +69,88 @@ public final class NormalizeStage: Sendable {
         }
         let seconds = Date().timeIntervalSince1970 + 7 * 3_600
         let normalizer = RecordNormalizer(plan: plan, index: index, today: CivilDate(daysSince1970: Int(seconds / 86_400)))
-        return try connection.transaction(isolation: .repeatableRead) { c in
-            guard try c.tryAdvisoryTransactionLock(named: "citypipe:transform:\(plan.feed)") else {
-                throw TransformError.busy(feed: plan.feed)
+        let lockName = "citypipe:transform:\(plan.feed)"
+        guard let connect, workers > 1 else {
+            return try connection.transaction(isolation: .repeatableRead) { c in
+                guard try c.tryAdvisoryTransactionLock(named: lockName) else { throw TransformError.busy(feed: plan.feed) }
+                guard let pass = try begin(c, full: full) else { return Report.empty(plan.feed) }
+                let lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, range: .all, since: pass.since)
+                let result = try lane.run(c, runID: runID)
+                try moveWatermark(c, to: pass.next, runID: runID)
+                return Report(
+                    feed: plan.feed, rowsRead: result.read, rowsWritten: result.written, rejects: result.rejects,
+                    seconds: Date().timeIntervalSince(started), normalizeSeconds: result.cpu)
             }
-            // The clean table exists even before the feed's first load, so that the models reading it build.
-            try prepareTable(c)
-            guard try c.query("SELECT to_regclass($1) IS NOT NULL AS present", ["staging.\(plan.feed)"]).first?
-                .decode(Bool.self, "present") == true
-            else {
-                return Report(feed: plan.feed, rowsRead: 0, rowsWritten: 0, rejects: 0, seconds: 0, normalizeSeconds: 0)
-            }
-            // A watermark holds only for the plan that wrote it: new normalisers or new columns read everything.
-            let state = try c.query("SELECT watermark, plan FROM citypipe.transform_state WHERE feed = $1", [plan.feed]).first
-            let current = try state?.decode(String?.self, "plan") == plan.signature
-            let watermark = full || !current ? nil : try state?.decode(Date?.self, "watermark")
-            let next = try c.query(
-                """
-                SELECT least(now(), (SELECT min(started_at) FROM citypipe.feed_runs WHERE feed = $1 AND status = 'running')) AS w
-                """, [plan.feed]).first?.decode(Date.self, "w") ?? Date()
-            try c.simpleExecute(
-                """
-                CREATE TEMP TABLE cp_clean (\((plan.columns.map { "\($0.name) \($0.sqlType)" } + ["_quality text[]", "_hash text", "_deleted_at timestamptz"]).joined(separator: ", "))) ON COMMIT DROP;
-                CREATE TEMP TABLE cp_clean_rejects (key_hash text, field text, reason text) ON COMMIT DROP;
-                CREATE TEMP TABLE cp_clean_seen (key_hash text) ON COMMIT DROP;
-                """, name: "create transform tables")
-            var read = 0
-            var rejects = 0
-            var cpu = 0.0
-            var after: [String?]? = nil
-            while true {
-                var batch: [[String?]] = []
-                batch.reserveCapacity(batchSize)
-                _ = try c.copyOutRows(readQuery(since: watermark, after: after), name: "read \(plan.feed) batch") { batch.append($0) }
-                guard !batch.isEmpty else { break }
-                read += batch.count
-                let mark = Date()
-                let outputs = normalize(batch, with: normalizer)
-                cpu += Date().timeIntervalSince(mark)
-                rejects += try write(batch, outputs, c)
-                if batch.count < batchSize { break }
-                after = Array(batch[batch.count - 1].prefix(plan.primaryKey.count))
-            }
-            let written = try merge(c, runID: runID)
-            try c.query(
-                """
-                INSERT INTO citypipe.transform_state (feed, watermark, last_run_id, updated_at, plan) VALUES ($1, $2, $3, now(), $4)
-                ON CONFLICT (feed) DO UPDATE SET watermark = EXCLUDED.watermark, last_run_id = EXCLUDED.last_run_id,
-                    updated_at = now(), plan = EXCLUDED.plan
-                """, [plan.feed, next, runID, plan.signature], name: "move transform watermark")
-            return Report(
-                feed: plan.feed, rowsRead: read, rowsWritten: written, rejects: rejects, seconds: Date().timeIntervalSince(started),
-                normalizeSeconds: cpu)
         }
+        guard try connection.tryAdvisoryLock(named: lockName) else { throw TransformError.busy(feed: plan.feed) }
+        defer { _ = try? connection.advisoryUnlock(named: lockName) }
+        let prepared = try connection.transaction { c -> (Pass, [KeyRange])? in
+            guard let pass = try begin(c, full: full) else { return nil }
+            return (pass, try KeyRange.split(plan, lanes: workers, since: pass.since, minimumRows: 2 * batchSize, c))
+        }
+        guard let (pass, ranges) = prepared else { return Report.empty(plan.feed) }
+        let results = LaneResults(count: ranges.count)
+        let lanes = ranges.map {
+            NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: 1, range: $0, since: pass.since)
+        }
+        DispatchQueue.concurrentPerform(iterations: lanes.count) { k in
+            let lane = lanes[k]
+            do {
+                let c = k == 0 ? connection : try connect()
+                defer { if k != 0 { c.close() } }
+                results.set(k, .success(try c.transaction(isolation: .repeatableRead) { try lane.run($0, runID: runID) }))
+            } catch {
+                results.set(k, .failure(error))
+            }
+        }
+        var total = NormalizeLane.Result()
+        for (k, result) in results.all().enumerated() {
+            switch result {
+            case .success(let part): total.add(part)
+            case .failure(let error): throw error
+            case nil: throw TransformError.laneLost(feed: plan.feed, lane: k)
+            }
+        }
+        try connection.transaction { try moveWatermark($0, to: pass.next, runID: runID) }
+        return Report(
+            feed: plan.feed, rowsRead: total.read, rowsWritten: total.written, rejects: total.rejects,
+            seconds: Date().timeIntervalSince(started), normalizeSeconds: total.cpu)
     }
 
-    /// Normalises a batch on `workers` Dispatch workers, each taking a contiguous slice.
-    func normalize(_ batch: [[String?]], with normalizer: RecordNormalizer) -> [RecordNormalizer.Output] {
-        let count = batch.count
-        let slices = min(workers, count)
-        let results = SliceResults(count: slices)
-        let first = plan.primaryKey.count
-        let end = first + plan.fields.count + 1  // the fields, then the record date
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let lower = count * slice / slices
-            let upper = count * (slice + 1) / slices
-            var part: [RecordNormalizer.Output] = []
-            part.reserveCapacity(upper - lower)
-            for row in batch[lower..<upper] { part.append(normalizer.normalize(Array(row[first..<end]))) }
-            results.set(slice, part)
-        }
-        return results.joined()
+    /// What a pass reads: the rows since (a condition on `_loaded_at`, nil for all) and the watermark it moves to.
+    struct Pass {
+        let since: String?
+        let next: Date
     }
 
-    /// COPY of a normalised batch into the temporary tables; returns the number of rejects.
-    private func write(_ batch: [[String?]], _ outputs: [RecordNormalizer.Output], _ c: PostgresConnection) throws -> Int {
-        let keyWidth = plan.primaryKey.count
-        let fieldCount = plan.fields.count
-        _ = try c.copyIn("COPY cp_clean FROM STDIN", name: "copy clean \(plan.feed)") { writer in
-            for (row, output) in zip(batch, outputs) {
-                for value in output.values { try writer.append(value) }
-                try writer.append(output.quality.isEmpty ? nil : "{" + output.quality.map { "\"\($0)\"" }.joined(separator: ",") + "}")
-                try writer.append(row[keyWidth + fieldCount + 1])
-                try writer.append(row[keyWidth + fieldCount + 2])
-                try writer.endRow()
-            }
-        }
-        var rejects = 0
-        let hashes = batch.map { RecordKeyHash.of(Array($0.prefix(keyWidth))) }
-        _ = try c.copyIn("COPY cp_clean_seen FROM STDIN", name: "copy transform keys") { writer in
-            for hash in hashes {
-                try writer.append(hash)
-                try writer.endRow()
-            }
-        }
-        _ = try c.copyIn("COPY cp_clean_rejects FROM STDIN", name: "copy transform rejects") { writer in
-            for (keyHash, output) in zip(hashes, outputs) where !output.failures.isEmpty {
-                for failure in output.failures {
-                    try writer.append(keyHash)
-                    try writer.append(failure.field)
-                    try writer.append("\(failure.code): \(failure.reason)")
-                    try writer.endRow()
-                    rejects += 1
-                }
-            }
-        }
-        return rejects
-    }
-
-    /// The read of one batch: keys (for paging), the fields, the record date, the hash, the deletion.
-    func readQuery(since watermark: Date?, after: [String?]?) -> String {
-        let key = plan.primaryKey.joined(separator: ", ")
-        let fields = plan.fields.map { "\($0.name)::text" }
-        let recordDate = plan.recordDate.column.map { "\($0)::text" } ?? "NULL"
-        var conditions: [String] = []
-        if let watermark {
-            conditions.append("greatest(_loaded_at, coalesce(_deleted_at, '-infinity')) >= \(NormalizeStage.literal(NormalizeStage.timestamp(watermark)))::timestamptz")
-        }
-        if let after {
-            let values = zip(plan.primaryKey, after).map { name, value in
-                let type = plan.fields.first { $0.name == name }?.stagingType ?? "text"
-                return "\(value.map(NormalizeStage.literal) ?? "NULL")::\(type)"
-            }
-            conditions.append("(\(key)) > (\(values.joined(separator: ", ")))")
-        }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return """
-            COPY (SELECT \((plan.primaryKey.map { "\($0)::text" } + fields + [recordDate, "_hash", "_deleted_at"]).joined(separator: ", "))
-                  FROM staging.\(plan.feed) \(filter) ORDER BY \(key) LIMIT \(batchSize)) TO STDOUT
+    /// Prepares `core.clean_FEED` and decides what to read; nil when the feed has never been staged.
+    private func begin(_ c: PostgresConnection, full: Bool) throws -> Pass? {
+        // The clean table exists even before the feed's first load, so that the models reading it build.
+        try prepareTable(c)
+        guard try c.query("SELECT to_regclass($1) IS NOT NULL AS present", ["staging.\(plan.feed)"]).first?
+            .decode(Bool.self, "present") == true
+        else { return nil }
+        // A watermark holds only for the plan that wrote it: new normalisers or new columns read everything.
+        let state = try c.query("SELECT watermark, plan FROM citypipe.transform_state WHERE feed = $1", [plan.feed]).first
+        let current = try state?.decode(String?.self, "plan") == plan.signature
+        let watermark = full || !current ? nil : try state?.decode(Date?.self, "watermark")
+        let next = try c.query(
             """
+            SELECT least(now(), (SELECT min(started_at) FROM citypipe.feed_runs WHERE feed = $1 AND status = 'running')) AS w
+            """, [plan.feed]).first?.decode(Date.self, "w") ?? Date()
+        let since = watermark.map {
+            "greatest(_loaded_at, coalesce(_deleted_at, '-infinity')) >= \(NormalizeStage.literal(NormalizeStage.timestamp($0)))::timestamptz"
+        }
+        return Pass(since: since, next: next)
+    }
+
+    private func moveWatermark(_ c: PostgresConnection, to next: Date, runID: Int64) throws {
+        try c.query(
+            """
+            INSERT INTO citypipe.transform_state (feed, watermark, last_run_id, updated_at, plan) VALUES ($1, $2, $3, now(), $4)
+            ON CONFLICT (feed) DO UPDATE SET watermark = EXCLUDED.watermark, last_run_id = EXCLUDED.last_run_id,
+                updated_at = now(), plan = EXCLUDED.plan
+            """, [plan.feed, next, runID, plan.signature], name: "move transform watermark")
     }
 
     /// Creates `core.clean_FEED` or adds the columns a manifest gained.
@@ -196,34 +167,6 @@ public final class NormalizeStage: Sendable {
         }
     }
 
-    /// MERGE of the batch tables into `core.clean_FEED`; the rejects of the records read replace their earlier ones.
-    private func merge(_ c: PostgresConnection, runID: Int64) throws -> Int {
-        let key = plan.primaryKey
-        let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at"]
-        // The batch tables have no statistics yet: without them the planner guesses one row and loops.
-        try c.simpleExecute("ANALYZE cp_clean; ANALYZE cp_clean_seen; ANALYZE cp_clean_rejects", name: "analyze transform tables")
-        try c.query(
-            """
-            DELETE FROM citypipe.rejects AS r USING (SELECT DISTINCT key_hash FROM cp_clean_seen) AS s
-            WHERE r.feed = $1 AND r.stage = 'transform' AND r.record_key_hash = s.key_hash
-            """, [plan.feed], name: "replace transform rejects")
-        try c.query(
-            """
-            INSERT INTO citypipe.rejects (run_id, feed, stage, record_key_hash, field, reason)
-            SELECT $1, $2, 'transform', key_hash, field, reason FROM cp_clean_rejects
-            """, [runID, plan.feed], name: "record transform rejects")
-        return try c.query(
-            """
-            MERGE INTO \(plan.table) AS t USING cp_clean AS n
-            ON \(key.map { "t.\($0) = n.\($0)" }.joined(separator: " AND "))
-            WHEN MATCHED AND (\(columns.map { "t.\($0)" }.joined(separator: ", ")))
-                 IS NOT DISTINCT FROM (\(columns.map { "n.\($0)" }.joined(separator: ", "))) THEN DO NOTHING
-            WHEN MATCHED THEN UPDATE SET \((columns.map { "\($0) = n.\($0)" } + ["_normalized_by = $2", "_run_id = $1", "_normalized_at = now()"]).joined(separator: ", "))
-            WHEN NOT MATCHED THEN INSERT (\((columns + ["_normalized_by", "_run_id", "_normalized_at"]).joined(separator: ", ")))
-                VALUES (\((columns.map { "n.\($0)" } + ["$2", "$1", "now()"]).joined(separator: ", ")))
-            """, [runID, FeedNormalization.version], name: "merge \(plan.table)").affectedRows
-    }
-
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 
     static func timestamp(_ date: Date) -> String {
@@ -233,20 +176,20 @@ public final class NormalizeStage: Sendable {
     }
 }
 
-/// The outputs of the slices of one batch, filled by the Dispatch workers.
-final class SliceResults: @unchecked Sendable {
+/// The outcome of each lane of a pass, filled by the Dispatch workers.
+final class LaneResults: @unchecked Sendable {
     private let lock = NSLock()
-    private var parts: [[RecordNormalizer.Output]]
+    private var results: [Result<NormalizeLane.Result, any Error>?]
 
     init(count: Int) {
-        parts = Array(repeating: [], count: count)
+        results = Array(repeating: nil, count: count)
     }
 
-    func set(_ index: Int, _ part: [RecordNormalizer.Output]) {
-        lock.withLock { parts[index] = part }
+    func set(_ index: Int, _ result: Result<NormalizeLane.Result, any Error>) {
+        lock.withLock { results[index] = result }
     }
 
-    func joined() -> [RecordNormalizer.Output] {
-        lock.withLock { parts.flatMap { $0 } }
+    func all() -> [Result<NormalizeLane.Result, any Error>?] {
+        lock.withLock { results }
     }
 }

@@ -115,7 +115,8 @@ struct TransformStage {
         return plans.map { plan in
             let started = Date()
             do {
-                let report = try NormalizeStage(plan: plan, workers: workers).run(connection, runID: runID, full: full)
+                let report = try NormalizeStage(plan: plan, workers: workers).run(
+                    connection, runID: runID, full: full, connect: { try PostgresConnection.connect(conninfo) })
                 log.event(
                     "normalize.succeeded",
                     [("run_id", runID), ("feed", plan.feed), ("rows_read", report.rowsRead), ("rows_written", report.rowsWritten),

@@ -1,0 +1,189 @@
+import Dispatch
+import Foundation
+import Postgres
+import Warehouse
+
+/// One lane of a normalise pass: the staged rows of one key range read in key order, batch by batch
+/// (`COPY … TO STDOUT`, one batch in memory), normalised (on `slices` Dispatch workers), written by COPY to
+/// temporary tables, then merged into `core.clean_FEED` with their rejects; inside the caller's transaction.
+struct NormalizeLane {
+    /// What a lane did.
+    struct Result: Sendable {
+        var read = 0
+        var written = 0
+        var rejects = 0
+        /// Seconds spent normalising.
+        var cpu = 0.0
+
+        mutating func add(_ other: Result) {
+            read += other.read
+            written += other.written
+            rejects += other.rejects
+            cpu += other.cpu
+        }
+    }
+
+    let plan: FeedNormalization
+    let normalizer: RecordNormalizer
+    let batchSize: Int
+    /// Dispatch workers a batch is normalised on.
+    let slices: Int
+    let range: KeyRange
+    /// The condition on staged rows changed since the watermark; nil reads all.
+    let since: String?
+
+    /// Runs the lane on `c`, which must be in a transaction (repeatable read, so that paging sees one snapshot).
+    func run(_ c: PostgresConnection, runID: Int64) throws -> Result {
+        try c.simpleExecute(
+            """
+            CREATE TEMP TABLE cp_clean (\((plan.columns.map { "\($0.name) \($0.sqlType)" } + ["_quality text[]", "_hash text", "_deleted_at timestamptz"]).joined(separator: ", "))) ON COMMIT DROP;
+            CREATE TEMP TABLE cp_clean_rejects (key_hash text, field text, reason text) ON COMMIT DROP;
+            CREATE TEMP TABLE cp_clean_seen (key_hash text) ON COMMIT DROP;
+            """, name: "create transform tables")
+        var result = Result()
+        var after: [String?]? = nil
+        while true {
+            var batch: [[String?]] = []
+            batch.reserveCapacity(batchSize)
+            _ = try c.copyOutRows(readQuery(after: after), name: "read \(plan.feed) batch") { batch.append($0) }
+            guard !batch.isEmpty else { break }
+            result.read += batch.count
+            let mark = Date()
+            let outputs = normalize(batch)
+            result.cpu += Date().timeIntervalSince(mark)
+            result.rejects += try write(batch, outputs, c)
+            if batch.count < batchSize { break }
+            after = Array(batch[batch.count - 1].prefix(plan.primaryKey.count))
+        }
+        result.written = try merge(c, runID: runID)
+        return result
+    }
+
+    /// Normalises a batch on `slices` Dispatch workers, each taking a contiguous slice.
+    func normalize(_ batch: [[String?]]) -> [RecordNormalizer.Output] {
+        let count = batch.count
+        let first = plan.primaryKey.count
+        let end = first + plan.fields.count + 1  // the fields, then the record date
+        let normalizer = self.normalizer
+        guard slices > 1, count > 1 else { return batch.map { normalizer.normalize(Array($0[first..<end])) } }
+        let parts = min(slices, count)
+        let results = SliceResults(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { slice in
+            let lower = count * slice / parts
+            let upper = count * (slice + 1) / parts
+            var part: [RecordNormalizer.Output] = []
+            part.reserveCapacity(upper - lower)
+            for row in batch[lower..<upper] { part.append(normalizer.normalize(Array(row[first..<end]))) }
+            results.set(slice, part)
+        }
+        return results.joined()
+    }
+
+    /// COPY of a normalised batch into the temporary tables; returns the number of rejects.
+    private func write(_ batch: [[String?]], _ outputs: [RecordNormalizer.Output], _ c: PostgresConnection) throws -> Int {
+        let keyWidth = plan.primaryKey.count
+        let fieldCount = plan.fields.count
+        _ = try c.copyIn("COPY cp_clean FROM STDIN", name: "copy clean \(plan.feed)") { writer in
+            for (row, output) in zip(batch, outputs) {
+                for value in output.values { try writer.append(value) }
+                try writer.append(output.quality.isEmpty ? nil : "{" + output.quality.map { "\"\($0)\"" }.joined(separator: ",") + "}")
+                try writer.append(row[keyWidth + fieldCount + 1])
+                try writer.append(row[keyWidth + fieldCount + 2])
+                try writer.endRow()
+            }
+        }
+        var rejects = 0
+        let hashes = batch.map { RecordKeyHash.of(Array($0.prefix(keyWidth))) }
+        _ = try c.copyIn("COPY cp_clean_seen FROM STDIN", name: "copy transform keys") { writer in
+            for hash in hashes {
+                try writer.append(hash)
+                try writer.endRow()
+            }
+        }
+        _ = try c.copyIn("COPY cp_clean_rejects FROM STDIN", name: "copy transform rejects") { writer in
+            for (keyHash, output) in zip(hashes, outputs) where !output.failures.isEmpty {
+                for failure in output.failures {
+                    try writer.append(keyHash)
+                    try writer.append(failure.field)
+                    try writer.append("\(failure.code): \(failure.reason)")
+                    try writer.endRow()
+                    rejects += 1
+                }
+            }
+        }
+        return rejects
+    }
+
+    /// A key as a typed row literal: `('…'::text, 2024::integer)`.
+    private func key(_ values: [String?]) -> String {
+        let typed = zip(plan.primaryKey, values).map { name, value in
+            let type = plan.fields.first { $0.name == name }?.stagingType ?? "text"
+            return "\(value.map(NormalizeStage.literal) ?? "NULL")::\(type)"
+        }
+        return "(\(typed.joined(separator: ", ")))"
+    }
+
+    /// The read of one batch: keys (for paging), the fields, the record date, the hash, the deletion.
+    func readQuery(after: [String?]?) -> String {
+        let columns = "(\(plan.primaryKey.joined(separator: ", ")))"
+        let fields = plan.fields.map { "\($0.name)::text" }
+        let recordDate = plan.recordDate.column.map { "\($0)::text" } ?? "NULL"
+        var conditions: [String] = []
+        if let since { conditions.append(since) }
+        if let lower = range.lower { conditions.append("\(columns) >= \(key(lower))") }
+        if let upper = range.upper { conditions.append("\(columns) < \(key(upper))") }
+        if let after { conditions.append("\(columns) > \(key(after))") }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return """
+            COPY (SELECT \((plan.primaryKey.map { "\($0)::text" } + fields + [recordDate, "_hash", "_deleted_at"]).joined(separator: ", "))
+                  FROM staging.\(plan.feed) \(filter) ORDER BY \(plan.primaryKey.joined(separator: ", ")) LIMIT \(batchSize)) TO STDOUT
+            """
+    }
+
+    /// MERGE of the batch tables into `core.clean_FEED`; the rejects of the records read replace their earlier ones.
+    private func merge(_ c: PostgresConnection, runID: Int64) throws -> Int {
+        let key = plan.primaryKey
+        let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at"]
+        // The batch tables have no statistics yet: without them the planner guesses one row and loops.
+        try c.simpleExecute("ANALYZE cp_clean; ANALYZE cp_clean_seen; ANALYZE cp_clean_rejects", name: "analyze transform tables")
+        try c.query(
+            """
+            DELETE FROM citypipe.rejects AS r USING (SELECT DISTINCT key_hash FROM cp_clean_seen) AS s
+            WHERE r.feed = $1 AND r.stage = 'transform' AND r.record_key_hash = s.key_hash
+            """, [plan.feed], name: "replace transform rejects")
+        try c.query(
+            """
+            INSERT INTO citypipe.rejects (run_id, feed, stage, record_key_hash, field, reason)
+            SELECT $1, $2, 'transform', key_hash, field, reason FROM cp_clean_rejects
+            """, [runID, plan.feed], name: "record transform rejects")
+        return try c.query(
+            """
+            MERGE INTO \(plan.table) AS t USING cp_clean AS n
+            ON \(key.map { "t.\($0) = n.\($0)" }.joined(separator: " AND "))
+            WHEN MATCHED AND (\(columns.map { "t.\($0)" }.joined(separator: ", ")))
+                 IS NOT DISTINCT FROM (\(columns.map { "n.\($0)" }.joined(separator: ", "))) THEN DO NOTHING
+            WHEN MATCHED THEN UPDATE SET \((columns.map { "\($0) = n.\($0)" } + ["_normalized_by = $2", "_run_id = $1", "_normalized_at = now()"]).joined(separator: ", "))
+            WHEN NOT MATCHED THEN INSERT (\((columns + ["_normalized_by", "_run_id", "_normalized_at"]).joined(separator: ", ")))
+                VALUES (\((columns.map { "n.\($0)" } + ["$2", "$1", "now()"]).joined(separator: ", ")))
+            """, [runID, FeedNormalization.version], name: "merge \(plan.table)").affectedRows
+    }
+
+}
+
+/// The outputs of the slices of one batch, filled by the Dispatch workers.
+final class SliceResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [[RecordNormalizer.Output]]
+
+    init(count: Int) {
+        parts = Array(repeating: [], count: count)
+    }
+
+    func set(_ index: Int, _ part: [RecordNormalizer.Output]) {
+        lock.withLock { parts[index] = part }
+    }
+
+    func joined() -> [RecordNormalizer.Output] {
+        lock.withLock { parts.flatMap { $0 } }
+    }
+}
