@@ -27,7 +27,7 @@ struct TransformCommand: ParsableCommand {
     @Option(name: .long, help: "Models built at once.")
     var concurrency: Int = 2
 
-    @Option(name: .long, help: "Dispatch workers normalising each batch of staged rows (default: the CPU count).")
+    @Option(name: .long, help: "Dispatch workers of the normalise phase (default: the CPU count): each takes a share of a feed's keys and reads, normalises and merges it on its own database connection.")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(name: .long, help: "Normalise every staged row again, not only those staged since the watermark.")
