@@ -14,7 +14,7 @@ bin=$PWD/.build/release/citypipe
 export CITYPIPE_HOME=${CITYPIPE_HOME:-/tmp/citypipe-bench-transform-$(id -u)}
 "$bin" db up >/dev/null && "$bin" db migrate >/dev/null
 url=$("$bin" db url)
-work=$(mktemp -d); trap 'kill $sim 2>/dev/null || true; rm -rf "$work"' EXIT
+work=$(mktemp -d); trap 'kill ${sim:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 # The feeds that feed the linkage and the commune profile; courtesy rate limits dropped (the engine is measured).
 feeds=(population business insurance labour health_encounters schools statistics finance)
 mkdir -p "$work/connectors"

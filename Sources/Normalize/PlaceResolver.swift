@@ -77,7 +77,7 @@ public struct PlaceResolver: Sendable {
         // Fields that disagree may all be of the other era (a stale code and the old name beside it): read every
         // field there, and take that when it agrees.
         if combined.conflict, let other {
-            let again = values.map { read($0, asOf: other, fallback: nil) }
+            let again = values.map { read($0, asOf: other, fallback: nil, era: AdminEra.of(other)) }
             let retried = combine(names, again)
             if !retried.conflict, retried.place?.count == 1 {
                 readings = again
@@ -145,10 +145,11 @@ public struct PlaceResolver: Sendable {
     /// One field read as of `asOf`; when that fails, or leaves parts of a text unrecognised, read as of `fallback`
     /// (the other era) too, and that reading taken when it does better: a code or address not brought up to date
     /// since the reform, or an address that already names the new ward.
-    private func read(_ value: String?, asOf: CivilDate?, fallback: CivilDate?) -> Reading {
+    /// `era`: set when `asOf` is not of the record's era (the reading is labelled so).
+    private func read(_ value: String?, asOf: CivilDate?, fallback: CivilDate?, era: AdminEra? = nil) -> Reading {
         guard let value, !value.isEmpty else { return .empty }
         let resolver = AdminUnitResolver(index: index)
-        let first = reading(resolver.resolve(value, asOf: asOf, within: scope), asOf: asOf, era: nil)
+        let first = reading(resolver.resolve(value, asOf: asOf, within: scope), asOf: asOf, era: era)
         guard let fallback else { return first }
         var better = false
         switch first {

@@ -55,6 +55,11 @@ final class PlaceResolverTests: XCTestCase {
                        rule: "ward_code+address@post2025"),
             Self.place(code, ["00016", "Phường Ngọc Hà, Quận Ba Đình, Hà Nội"], before, scope: ["01"], ward: nil, .ambiguous,
                        candidates: ["00004", "00008"]),
+            // A snapshot served today with a code not updated since the reform: 23710 was Xã A Dơk (Gia Lai) and
+            // went into 23869, but since 1 July 2025 23710 is Xã Ia Băng. The old name beside it conflicts with the
+            // code read today; read together in the pre-2025 era they agree.
+            Self.place(["ward_code", "ward_name"], ["23710", "Xã A Dơk"], after, scope: ["52"], ward: "23869", .resolved,
+                       rule: "ward_code@pre2025"),
             // Nothing known, nothing given.
             Self.place(code, ["99999", "Thôn Đông"], before, ward: nil, .unresolved),
             Self.place(code, [nil, ""], before, ward: nil, .absent),
