@@ -29,27 +29,23 @@ wards AS (
     UNION ALL SELECT 'statistics', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.population_statistic') }}
 ),
 places AS (
-    SELECT feed, metric, detail, count(*) AS n, sum(count(*)) OVER (PARTITION BY feed, metric) AS total
+    -- One pass over each clean table: records by the rule that placed them, and by the flag of those not placed.
+    SELECT feed, rule, flag, count(*) AS n, grouping(rule) AS by_flag
     FROM (
-        SELECT feed, 'place_rule' AS metric, coalesce(rule, '(none)') AS detail FROM (
-            SELECT 'population' AS feed, _ward_rule AS rule FROM core.clean_population WHERE _deleted_at IS NULL
-            UNION ALL SELECT 'business', _ward_rule FROM core.clean_business WHERE _deleted_at IS NULL
-            UNION ALL SELECT 'labour', _ward_rule FROM core.clean_labour WHERE _deleted_at IS NULL
-            UNION ALL SELECT 'health_encounters', _ward_rule FROM core.clean_health_encounters WHERE _deleted_at IS NULL
-            UNION ALL SELECT 'schools', _ward_rule FROM core.clean_schools WHERE _deleted_at IS NULL
-            UNION ALL SELECT 'statistics', _ward_rule FROM core.clean_statistics WHERE _deleted_at IS NULL
+        SELECT feed, coalesce(rule, '(none)') AS rule,
+               CASE WHEN '_ward:ambiguous' = ANY(quality) THEN 'ambiguous'
+                    WHEN '_ward:unresolved' = ANY(quality) THEN 'unresolved'
+                    WHEN '_ward:conflict' = ANY(quality) THEN 'conflict' END AS flag
+        FROM (
+        SELECT 'population' AS feed, _ward_rule AS rule, _quality AS quality FROM core.clean_population WHERE _deleted_at IS NULL
+        UNION ALL SELECT 'business', _ward_rule, _quality FROM core.clean_business WHERE _deleted_at IS NULL
+        UNION ALL SELECT 'labour', _ward_rule, _quality FROM core.clean_labour WHERE _deleted_at IS NULL
+        UNION ALL SELECT 'health_encounters', _ward_rule, _quality FROM core.clean_health_encounters WHERE _deleted_at IS NULL
+        UNION ALL SELECT 'schools', _ward_rule, _quality FROM core.clean_schools WHERE _deleted_at IS NULL
+        UNION ALL SELECT 'statistics', _ward_rule, _quality FROM core.clean_statistics WHERE _deleted_at IS NULL
         ) AS r
-        UNION ALL
-        SELECT feed, 'place_flag', substr(flag, 7) FROM (
-            SELECT 'population' AS feed, unnest(_quality) AS flag FROM core.clean_population WHERE _deleted_at IS NULL
-            UNION ALL SELECT 'business', unnest(_quality) FROM core.clean_business WHERE _deleted_at IS NULL
-            UNION ALL SELECT 'labour', unnest(_quality) FROM core.clean_labour WHERE _deleted_at IS NULL
-            UNION ALL SELECT 'health_encounters', unnest(_quality) FROM core.clean_health_encounters WHERE _deleted_at IS NULL
-            UNION ALL SELECT 'schools', unnest(_quality) FROM core.clean_schools WHERE _deleted_at IS NULL
-            UNION ALL SELECT 'statistics', unnest(_quality) FROM core.clean_statistics WHERE _deleted_at IS NULL
-        ) AS f WHERE flag LIKE '\_ward:%'
     ) AS p
-    GROUP BY feed, metric, detail
+    GROUP BY GROUPING SETS ((feed, rule), (feed, flag))
 )
 SELECT feed, '(all)' AS field, 'rows' AS metric, '' AS detail, n::numeric AS value FROM staged
 UNION ALL
@@ -59,4 +55,6 @@ SELECT feed, 'person', 'link_rate', rule, round(n / total, 4) FROM links
 UNION ALL
 SELECT feed, 'ward_code', 'resolved_ward_share', '', round(share, 4) FROM wards
 UNION ALL
-SELECT p.feed, '_ward', p.metric, p.detail, CASE WHEN p.metric = 'place_rule' THEN round(p.n / p.total, 4) ELSE p.n END FROM places AS p
+SELECT feed, '_ward', 'place_rule', rule, round(n / sum(n) OVER (PARTITION BY feed), 4) FROM places WHERE by_flag = 0
+UNION ALL
+SELECT feed, '_ward', 'place_flag', flag, n FROM places WHERE by_flag = 1 AND flag IS NOT NULL
