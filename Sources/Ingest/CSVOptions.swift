@@ -34,7 +34,8 @@ public enum CSVTextEncoding: String, Sendable, Hashable {
 public enum CSVBOMPolicy: String, Sendable, Hashable {
     /// A UTF-8 BOM is stripped and a UTF-16 one switches to UTF-16, when present (the default).
     case auto
-    /// The stream must start with a BOM (UTF-8 or UTF-16): one without is a wrong export (`CSVError.missingBOM`).
+    /// The stream must start with a BOM (UTF-8 or UTF-16): one without is a wrong export (`CSVError.missingBOM`);
+    /// an empty stream (no records) passes.
     case required
     /// No BOM is looked for: its bytes, if any, belong to the first field.
     case none

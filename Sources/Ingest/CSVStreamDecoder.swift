@@ -87,7 +87,8 @@ public final class CSVStreamDecoder {
             skip = 2
             effectiveEncoding = .utf16BE
         }
-        if options.bom == .required && skip == 0 { throw CSVError.missingBOM }
+        // An empty document holds no records (a month without data): nothing to check.
+        if options.bom == .required && skip == 0 && !head.isEmpty { throw CSVError.missingBOM }
         if effectiveEncoding == .auto {
             effectiveEncoding = Self.looksLikeUTF8(head) ? .utf8 : .tcvn3
         }

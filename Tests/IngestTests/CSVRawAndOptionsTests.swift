@@ -52,7 +52,8 @@ final class CSVRawAndOptionsTests: XCTestCase {
             XCTAssertEqual(error as? CSVError, .missingBOM)
             XCTAssertTrue(String(describing: error).contains("records.csv.bom"))
         }
-        XCTAssertThrowsError(try decodeCSV([], options, chunk: 0)) { XCTAssertEqual($0 as? CSVError, .missingBOM) }
+        XCTAssertThrowsError(try decodeCSV(Array("\n".utf8), options, chunk: 0)) { XCTAssertEqual($0 as? CSVError, .missingBOM) }
+        XCTAssertEqual(try decodeCSV([], options, chunk: 0).out, [], "an empty document has no records to doubt")
         let withBOM = try decodeCSV([0xEF, 0xBB, 0xBF] + Array("a,b\n1,2\n".utf8), options, chunk: 1)
         XCTAssertEqual(withBOM.header, ["a", "b"])
         XCTAssertEqual(withBOM.out, [.record(1, 2, ["1", "2"])])
