@@ -427,7 +427,7 @@ public final class ConnectorRunner: Sendable {
 
         /// A decoded record as `path=value` lines, for `citypipe.rejects.raw` (never logged).
         static func rawText(_ fields: [(String, String?)]) -> String {
-            fields.map { "\($0.0)=\($0.1 ?? "")" }.joined(separator: "\n")
+            RawRecordText.lines(fields)
         }
     }
 
