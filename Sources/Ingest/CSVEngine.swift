@@ -28,6 +28,16 @@ struct CSVEngine {
     private var recordLine = 1
     private var number = 0
     private var needHeader: Bool
+    /// Lines still to skip before the header (or the first record).
+    private var linesToSkip: Int
+
+    // The current record's raw bytes, for a reject's raw text: those of earlier chunks in `raw` (at most
+    // `maxRecordBytes`), those of this chunk from `rawStart`.
+    private var recordOpen = false
+    private var rawStart = 0
+    private var raw: [UInt8] = []
+    /// A reject found inside a line, delivered (with its raw text) once the rest of the line has been skipped.
+    private var pendingReject: RecordError?
     private var schema: FieldSchema?
     private var expectedFields: Int?
 
@@ -38,6 +48,7 @@ struct CSVEngine {
         maxRecordBytes = max(64, options.maxRecordBytes)
         skipBlankLines = options.skipBlankLines
         needHeader = options.hasHeader
+        linesToSkip = options.skipLines
         if !options.hasHeader, let names = options.columnNames {
             schema = FieldSchema(paths: names)
             expectedFields = names.count
@@ -65,11 +76,27 @@ struct CSVEngine {
                     continue
                 }
             }
+            if linesToSkip > 0 {
+                // Title lines: skipped whatever they hold (quotes included), counted for line numbers.
+                while i < n && p[i] != lf && p[i] != cr { i += 1 }
+                if i < n {
+                    newline(p[i])
+                    linesToSkip -= 1
+                    recordLine = line
+                    i += 1
+                }
+                continue
+            }
             switch state {
             case .fieldStart:
+                if !recordOpen {
+                    recordOpen = true
+                    rawStart = i
+                    raw.removeAll(keepingCapacity: true)
+                }
                 let b = p[i]
                 if b == lf || b == cr {
-                    try endLine(b, sink)
+                    try endLine(b, sink, p, i)
                     i += 1
                 } else if b == delimiter {
                     endField()
@@ -93,7 +120,7 @@ struct CSVEngine {
                 let c = p[i]
                 i += 1
                 if c == lf || c == cr {
-                    try endLine(c, sink)
+                    try endLine(c, sink, p, i - 1)
                 } else if c == delimiter {
                     endField()
                     state = .fieldStart
@@ -124,7 +151,7 @@ struct CSVEngine {
                     endField()
                     state = .fieldStart
                 } else if b == lf || b == cr {
-                    try endLine(b, sink)
+                    try endLine(b, sink, p, i - 1)
                 } else {
                     try reject(.textAfterQuote, sink)
                     state = .skipLine
@@ -132,30 +159,64 @@ struct CSVEngine {
             case .skipLine:
                 while i < n && p[i] != lf && p[i] != cr { i += 1 }
                 if i < n {
+                    try deliverPendingReject(sink, p, i)
                     newline(p[i])
                     resetRecord()
                     i += 1
                 }
             }
         }
+        if recordOpen {
+            keepRaw(UnsafeBufferPointer(rebasing: p[rawStart..<n]))
+            rawStart = 0
+        }
+    }
+
+    // MARK: - Raw text of rejected records
+
+    private mutating func keepRaw(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let room = maxRecordBytes - raw.count
+        if room > 0 { raw.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[..<min(bytes.count, room)])) }
+    }
+
+    /// The current record's raw text up to `end` in `chunk` (nil: the bytes kept so far), at most `maxRecordBytes`.
+    private func rawText(_ chunk: UnsafeBufferPointer<UInt8>?, _ end: Int) -> String {
+        var bytes = raw
+        if let chunk, end > rawStart {
+            let room = maxRecordBytes - bytes.count
+            if room > 0 { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[rawStart..<min(end, rawStart + room)])) }
+        }
+        return bytes.withUnsafeBufferPointer { buffer in
+            legacy.map { decoder in decoder.decode(buffer) } ?? String(decoding: buffer, as: UTF8.self)
+        }
+    }
+
+    private mutating func deliverPendingReject(
+        _ sink: (DecodeEvent) throws -> Void, _ chunk: UnsafeBufferPointer<UInt8>?, _ end: Int
+    ) throws {
+        guard let error = pendingReject else { return }
+        pendingReject = nil
+        try sink(.rejected(error.with(raw: rawText(chunk, end))))
     }
 
     mutating func finish(_ sink: (DecodeEvent) throws -> Void) throws {
         switch state {
         case .quoted:
             try reject(.unterminatedQuote, sink)
+            try deliverPendingReject(sink, nil, 0)
             resetRecord()
         case .quoteSeen, .unquoted:
             endField()
-            try endRecord(sink)
+            try endRecord(sink, nil, 0)
             resetRecord()
         case .fieldStart:
             if !ends.isEmpty {
                 endField()
-                try endRecord(sink)
+                try endRecord(sink, nil, 0)
             }
             resetRecord()
         case .skipLine:
+            try deliverPendingReject(sink, nil, 0)
             resetRecord()
         }
     }
@@ -184,9 +245,12 @@ struct CSVEngine {
         if b == Self.cr { pendingCR = true }
     }
 
-    private mutating func endLine(_ b: UInt8, _ sink: (DecodeEvent) throws -> Void) throws {
+    /// Ends the record at the line end at `end` in `chunk`.
+    private mutating func endLine(
+        _ b: UInt8, _ sink: (DecodeEvent) throws -> Void, _ chunk: UnsafeBufferPointer<UInt8>, _ end: Int
+    ) throws {
         endField()
-        try endRecord(sink)
+        try endRecord(sink, chunk, end)
         newline(b)
         resetRecord()
     }
@@ -198,9 +262,13 @@ struct CSVEngine {
         currentQuoted = false
         state = .fieldStart
         recordLine = line
+        recordOpen = false
     }
 
-    private mutating func endRecord(_ sink: (DecodeEvent) throws -> Void) throws {
+    /// Delivers the record ending at `end` in `chunk` (nil: at the end of the stream).
+    private mutating func endRecord(
+        _ sink: (DecodeEvent) throws -> Void, _ chunk: UnsafeBufferPointer<UInt8>?, _ end: Int
+    ) throws {
         let count = ends.count
         if skipBlankLines && count == 1 && ends[0] == 0 && !quotedFields[0] { return }
         if needHeader {
@@ -225,7 +293,7 @@ struct CSVEngine {
                 .rejected(
                     RecordError(
                         record: number, line: recordLine, field: nil, reason: .fieldCount,
-                        message: "expected \(expected) fields, found \(count)")))
+                        message: "expected \(expected) fields, found \(count)", raw: rawText(chunk, end))))
             return
         }
         let (values, invalid) = makeValues()
@@ -235,7 +303,8 @@ struct CSVEngine {
                     RecordError(
                         record: number, line: recordLine, field: invalid < schema.paths.count ? schema.paths[invalid] : nil,
                         reason: .invalidEncoding,
-                        message: "the field is not valid \(legacy == nil ? "UTF-8" : "text") (is the declared encoding right?)")))
+                        message: "the field is not valid \(legacy == nil ? "UTF-8" : "text") (is the declared encoding right?)",
+                        raw: rawText(chunk, end))))
             return
         }
         try sink(.record(DecodedRecord(number: number, line: recordLine, schema: schema, values: values)))
@@ -280,6 +349,7 @@ struct CSVEngine {
         case .recordTooLarge: message = "record longer than \(maxRecordBytes) bytes; skipped to the next line"
         default: message = reason.rawValue
         }
-        try sink(.rejected(RecordError(record: number, line: recordLine, field: field, reason: reason, message: message)))
+        // Delivered with its raw text once the rest of the record's line is skipped (or the stream ends).
+        pendingReject = RecordError(record: number, line: recordLine, field: field, reason: reason, message: message)
     }
 }

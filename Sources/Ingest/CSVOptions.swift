@@ -30,6 +30,17 @@ public enum CSVTextEncoding: String, Sendable, Hashable {
     }
 }
 
+/// What `CSVStreamDecoder` does with a byte-order mark at the start of a stream.
+public enum CSVBOMPolicy: String, Sendable, Hashable {
+    /// A UTF-8 BOM is stripped and a UTF-16 one switches to UTF-16, when present (the default).
+    case auto
+    /// The stream must start with a BOM (UTF-8 or UTF-16): one without is a wrong export (`CSVError.missingBOM`);
+    /// an empty stream (no records) passes.
+    case required
+    /// No BOM is looked for: its bytes, if any, belong to the first field.
+    case none
+}
+
 /// How `CSVStreamDecoder` reads a stream (RFC 4180 plus the variants found in Vietnamese exports).
 public struct CSVOptions: Sendable, Hashable {
     /// Field delimiter: `,` (default), `;` (social-insurance exports) or tab.
@@ -46,12 +57,17 @@ public struct CSVOptions: Sendable, Hashable {
     public var maxRecordBytes: Int
     /// Whether empty lines are skipped (they are not counted as records).
     public var skipBlankLines: Bool
+    /// What to do with a byte-order mark.
+    public var bom: CSVBOMPolicy
+    /// Lines skipped (whatever they hold) before the header, or before the first record without one: the title
+    /// rows of exported spreadsheets. Line numbers still count them.
+    public var skipLines: Int
 
     /// Creates options; the defaults are RFC 4180 with a header row.
     public init(
         delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8? = UInt8(ascii: "\""), hasHeader: Bool = true,
         columnNames: [String]? = nil, encoding: CSVTextEncoding = .utf8, maxRecordBytes: Int = 1 << 20,
-        skipBlankLines: Bool = true
+        skipBlankLines: Bool = true, bom: CSVBOMPolicy = .auto, skipLines: Int = 0
     ) {
         self.delimiter = delimiter
         self.quote = quote
@@ -60,6 +76,8 @@ public struct CSVOptions: Sendable, Hashable {
         self.encoding = encoding
         self.maxRecordBytes = maxRecordBytes
         self.skipBlankLines = skipBlankLines
+        self.bom = bom
+        self.skipLines = max(0, skipLines)
     }
 }
 
@@ -69,12 +87,16 @@ public enum CSVError: Error, Sendable, Hashable, CustomStringConvertible {
     case badHeader(line: Int, reason: RecordError.Reason)
     /// Options that cannot work (delimiter equal to the quote, a line-end delimiter…).
     case invalidOptions(String)
+    /// The options require a byte-order mark (`records.csv.bom: required`) and the stream does not start with one.
+    case missingBOM
 
     /// A one-line explanation without any data value.
     public var description: String {
         switch self {
         case .badHeader(let line, let reason): "CSV header at line \(line) is unusable: \(reason.rawValue)"
         case .invalidOptions(let why): "invalid CSV options: \(why)"
+        case .missingBOM:
+            "the document does not start with a byte-order mark, which the manifest requires (records.csv.bom: required): it is probably not the expected export; re-export it as UTF-8 with BOM, or set records.csv.bom to auto if BOM-less files are legitimate"
         }
     }
 }

@@ -4,7 +4,8 @@
 /// record number and the line it starts on. Quoted fields may span chunks and lines; CRLF, LF and CR line ends are
 /// accepted; a UTF-8 BOM is stripped; UTF-16 (by BOM or declared) is transcoded; TCVN3/VNI/Windows-1258 fields are
 /// decoded to Unicode with Normalize's legacy tables. A malformed record (stray or unterminated quote, wrong field
-/// count, oversized) is delivered as `DecodeEvent.rejected` and decoding resumes at the next line.
+/// count, oversized) is delivered as `DecodeEvent.rejected` and decoding resumes at the next line. A required BOM
+/// that is missing fails the stream (`CSVError.missingBOM`); `skipLines` title lines are skipped before the header.
 ///
 /// Values: an unquoted empty field is nil, a quoted empty field (`""`) is the empty string (PostgreSQL's CSV rule).
 /// Memory: the current record (at most `maxRecordBytes`) plus one transcoded chunk for UTF-16.
@@ -74,7 +75,9 @@ public final class CSVStreamDecoder {
     private func start(_ sink: (DecodeEvent) throws -> Void) throws {
         started = true
         var skip = 0
-        if head.count >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF {
+        if options.bom == .none {
+            // No BOM looked for: its bytes, if any, are the first field's.
+        } else if head.count >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF {
             skip = 3
             effectiveEncoding = .utf8
         } else if head.count >= 2 && head[0] == 0xFF && head[1] == 0xFE {
@@ -84,6 +87,8 @@ public final class CSVStreamDecoder {
             skip = 2
             effectiveEncoding = .utf16BE
         }
+        // An empty document holds no records (a month without data): nothing to check.
+        if options.bom == .required && skip == 0 && !head.isEmpty { throw CSVError.missingBOM }
         if effectiveEncoding == .auto {
             effectiveEncoding = Self.looksLikeUTF8(head) ? .utf8 : .tcvn3
         }

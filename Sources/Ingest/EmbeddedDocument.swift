@@ -81,7 +81,7 @@ final class EmbeddedDocument {
                 .rejected(
                     RecordError(
                         record: outerRecord, line: nil, field: field + "/" + (e.field ?? ""), reason: e.reason,
-                        message: "in the embedded \(type) document, record \(e.record): \(e.message)")))
+                        message: "in the embedded \(type) document, record \(e.record): \(e.message)", raw: e.raw)))
         }
     }
 

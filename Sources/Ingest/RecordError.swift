@@ -1,5 +1,6 @@
 /// A record a decoder rejected. Its description names the record, line and field, never the field's value
-/// (values are personal data: citizen IDs, names, diagnoses).
+/// (values are personal data: citizen IDs, names, diagnoses); the record's raw text, when the decoder has it, is
+/// in `raw`, which goes to `citypipe.rejects` only.
 public struct RecordError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Machine-readable reasons, stable for `citypipe.rejects.reason`.
     public enum Reason: String, Sendable, Hashable {
@@ -33,14 +34,23 @@ public struct RecordError: Error, Sendable, Hashable, CustomStringConvertible {
     public let reason: Reason
     /// A human explanation that never contains a value.
     public let message: String
+    /// The record's raw text as the source sent it (CSV: its lines, without the last line end), when the decoder
+    /// kept it. Personal data: for `citypipe.rejects.raw` only, never in `description`, a log or an error message.
+    public let raw: String?
 
     /// Creates a record error.
-    public init(record: Int, line: Int?, field: String?, reason: Reason, message: String) {
+    public init(record: Int, line: Int?, field: String?, reason: Reason, message: String, raw: String? = nil) {
         self.record = record
         self.line = line
         self.field = field
         self.reason = reason
         self.message = message
+        self.raw = raw
+    }
+
+    /// The same error with the record's raw text.
+    func with(raw: String?) -> RecordError {
+        RecordError(record: record, line: line, field: field, reason: reason, message: message, raw: raw)
     }
 
     /// A one-line explanation without any data value.

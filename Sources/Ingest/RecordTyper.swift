@@ -17,7 +17,7 @@ public struct RecordTyper: Sendable {
     /// Indexes of the primary-key bindings, in key order.
     public let keyIndexes: [Int]
     private let indexByPath: [String: Int]
-    private let keepExtra: Bool
+    let keepExtra: Bool
 
     public init(feed: String, bindings: [FieldBinding], primaryKey: [String], keepExtra: Bool = true) {
         self.feed = feed

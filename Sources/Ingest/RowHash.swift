@@ -32,7 +32,11 @@ enum RowHash {
 
         mutating func combine(_ value: Int) { word(UInt64(bitPattern: Int64(value))) }
 
-        private mutating func combine(_ bytes: UnsafeBufferPointer<UInt8>) {
+        /// Combines SQL NULL (the same as `combine(nil as String?)`).
+        mutating func combineNull() { word(0xFFFF_FFFF_FFFF_FFFF) }
+
+        /// Combines a value given as its UTF-8 bytes (the same as `combine(_: String?)` of that string).
+        mutating func combine(_ bytes: UnsafeBufferPointer<UInt8>) {
             word(UInt64(bytes.count))
             guard let base = bytes.baseAddress else { return }
             let raw = UnsafeRawPointer(base)
@@ -68,6 +72,25 @@ enum RowHash {
         hasher.combine(extra)
         let (x, y) = hasher.finish()
         return "v2:" + hex(x) + hex(y)
+    }
+
+    /// Appends `v2:` and the 32 hex digits of a finished hash to `out` (the bytes of `of(_:extra:)`'s text).
+    static func appendText(_ hash: (UInt64, UInt64), to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "v"))
+        out.append(UInt8(ascii: "2"))
+        out.append(UInt8(ascii: ":"))
+        appendHex(hash.0, to: &out)
+        appendHex(hash.1, to: &out)
+    }
+
+    /// 16 lower-case hex digits, zero-padded (as `hex(_:)`).
+    private static func appendHex(_ lane: UInt64, to out: inout [UInt8]) {
+        var shift: UInt64 = 64
+        while shift > 0 {
+            shift -= 4
+            let nibble = UInt8(truncatingIfNeeded: (lane >> shift) & 0xF)
+            out.append(nibble < 10 ? 48 + nibble : 87 + nibble)
+        }
     }
 
     /// A hash of a record's key values (for the key filter of a first load).

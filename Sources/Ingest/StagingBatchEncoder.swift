@@ -65,26 +65,66 @@ public struct StagingBatchEncoder: Sendable {
             }
             batch.direct = direct.encoded()
             batch.merged = merged.encoded()
-            if !rejects.isEmpty {
-                let writer = CopyInWriter.inMemory()
-                for reject in rejects {
-                    try writer.append(reject.position)
-                    try writer.append(reject.keyHash)
-                    try writer.append(reject.field)
-                    try writer.append(reject.reason)
-                    // A NUL byte cannot be stored in text: keep the rest of the raw record.
-                    try writer.append(reject.raw?.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}"))
-                    for index in schema.primaryKey.indices {
-                        let key = reject.key ?? []
-                        try writer.append(index < key.count ? key[index] : nil)
-                    }
-                    try writer.endRow()
-                }
-                batch.rejects = writer.encoded()
-            }
+            batch.rejects = try encodeRejects(rejects)
         } catch {
             throw .database(feed: schema.feed, error)
         }
         return batch
+    }
+
+    /// Routes rows a `PageRowWriter` prepared (the same bytes `encode(_:rejects:)` gives for the same records).
+    mutating func encode(_ rows: PreparedRows) throws(StagingError) -> EncodedBatch {
+        var batch = EncodedBatch()
+        batch.records = rows.count + rows.rejects.count
+        batch.rejected = rows.rejects.count
+        if firstLoad { batch.direct.reserveCapacity(rows.bytes.count + rows.count * 8) } else {
+            batch.merged.reserveCapacity(rows.bytes.count + rows.count * 8)
+        }
+        let runID = Int(self.runID)
+        rows.bytes.withUnsafeBufferPointer { bytes in
+            var start = 0
+            for row in 0..<rows.count {
+                let end = rows.ends[row]
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                if firstLoad && !keyFilter.insert(rows.keys[row]) {
+                    batch.direct.append(contentsOf: slice)
+                    batch.direct.append(9)
+                    CopyText.appendInteger(runID, to: &batch.direct)
+                    batch.direct.append(10)
+                } else {
+                    batch.merged.append(contentsOf: slice)
+                    batch.merged.append(9)
+                    CopyText.appendInteger(rows.positions[row], to: &batch.merged)
+                    batch.merged.append(10)
+                }
+                start = end
+            }
+        }
+        do {
+            batch.rejects = try encodeRejects(rows.rejects)
+        } catch {
+            throw .database(feed: schema.feed, error)
+        }
+        return batch
+    }
+
+    /// The rejects' rows for the load's rejects table.
+    private func encodeRejects(_ rejects: [RejectedRecord]) throws(PostgresError) -> [UInt8] {
+        guard !rejects.isEmpty else { return [] }
+        let writer = CopyInWriter.inMemory()
+        for reject in rejects {
+            try writer.append(reject.position)
+            try writer.append(reject.keyHash)
+            try writer.append(reject.field)
+            try writer.append(reject.reason)
+            // A NUL byte cannot be stored in text: keep the rest of the raw record.
+            try writer.append(reject.raw?.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}"))
+            for index in schema.primaryKey.indices {
+                let key = reject.key ?? []
+                try writer.append(index < key.count ? key[index] : nil)
+            }
+            try writer.endRow()
+        }
+        return writer.encoded()
     }
 }

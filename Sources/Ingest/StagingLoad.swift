@@ -74,6 +74,14 @@ public final class StagingLoad {
     private var rejected = 0
     private var open = true
     private var documentMark: (Int, Int)? = nil
+    /// The first load's COPY straight into staging, open across batches (`OpenCopyIn`); while it is open, the
+    /// batches' other rows wait in `pendingMerged` and `pendingRejects` (sent when they grow, or before anything
+    /// else uses the connection).
+    private var directCopy: OpenCopyIn? = nil
+    private var pendingMerged: [UInt8] = []
+    private var pendingRejects: [UInt8] = []
+    /// Rows waiting beside an open direct COPY are sent once they reach this many bytes.
+    static let pendingLimit = 4 << 20
     private let sharedLock: Bool
     private var loadTable: String { "cp_load_\(schema.feed)" }
     private var rejectTable: String { "cp_rejects_\(schema.feed)" }
@@ -156,40 +164,72 @@ public final class StagingLoad {
         return taken
     }
 
-    /// Adds a batch encoded by this load's encoder.
+    /// Adds a batch encoded by this load's encoder. A first load's rows for staging go into one COPY kept open
+    /// across batches; the batch's other rows follow when that COPY ends (see `finishDirectCopy`), so that the
+    /// server is never kept waiting between batches.
     public func append(_ batch: EncodedBatch) throws(StagingError) {
         guard open else { throw .finished(feed: schema.feed) }
         try database {
             if !batch.direct.isEmpty {
-                let names = schema.columns.map(\.name) + ["_extra", "_hash", "_run_id"]
-                try connection.copyIn(
-                    "COPY \(schema.table) (\(names.joined(separator: ", "))) FROM STDIN", columns: names,
-                    name: "copy \(schema.feed) batch into staging"
-                ) { writer in try batch.direct.withUnsafeBytes { try writer.appendRaw($0) } }
+                if directCopy == nil {
+                    let names = schema.columns.map(\.name) + ["_extra", "_hash", "_run_id"]
+                    directCopy = try connection.beginCopyIn(
+                        "COPY \(schema.table) (\(names.joined(separator: ", "))) FROM STDIN",
+                        name: "copy \(schema.feed) batches into staging")
+                }
+                try batch.direct.withUnsafeBytes { bytes in try directCopy?.send(bytes) }
             }
-            if !batch.merged.isEmpty {
-                let names = schema.columns.map(\.name) + ["_extra", "_hash", "_position"]
-                try connection.copyIn(
-                    "COPY \(loadTable) (\(names.joined(separator: ", "))) FROM STDIN", columns: names,
-                    name: "copy \(schema.feed) batch"
-                ) { writer in try batch.merged.withUnsafeBytes { try writer.appendRaw($0) } }
-            }
-            if !batch.rejects.isEmpty {
-                let keys = schema.primaryKey.indices.map { "k\($0)" }
-                let names = ["position", "record_key_hash", "field", "reason", "raw"] + keys
-                try connection.copyIn(
-                    "COPY \(rejectTable) (\(names.joined(separator: ", "))) FROM STDIN", name: "copy \(schema.feed) rejects"
-                ) { writer in try batch.rejects.withUnsafeBytes { try writer.appendRaw($0) } }
+            if directCopy != nil {
+                pendingMerged += batch.merged
+                pendingRejects += batch.rejects
+                if pendingMerged.count + pendingRejects.count >= StagingLoad.pendingLimit { try finishDirectCopy() }
+            } else {
+                try copyMerged(batch.merged)
+                try copyRejects(batch.rejects)
             }
         }
         received += batch.records
         rejected += batch.rejected
     }
 
+    /// Ends the open direct COPY, if any, and sends the rows waiting beside it.
+    private func finishDirectCopy() throws {
+        guard let copy = directCopy else { return }
+        directCopy = nil
+        try copy.finish()
+        let merged = pendingMerged
+        let rejects = pendingRejects
+        pendingMerged = []
+        pendingRejects = []
+        try copyMerged(merged)
+        try copyRejects(rejects)
+    }
+
+    private func copyMerged(_ rows: [UInt8]) throws {
+        guard !rows.isEmpty else { return }
+        let names = schema.columns.map(\.name) + ["_extra", "_hash", "_position"]
+        try connection.copyIn(
+            "COPY \(loadTable) (\(names.joined(separator: ", "))) FROM STDIN", columns: names,
+            name: "copy \(schema.feed) batch"
+        ) { writer in try rows.withUnsafeBytes { try writer.appendRaw($0) } }
+    }
+
+    private func copyRejects(_ rows: [UInt8]) throws {
+        guard !rows.isEmpty else { return }
+        let keys = schema.primaryKey.indices.map { "k\($0)" }
+        let names = ["position", "record_key_hash", "field", "reason", "raw"] + keys
+        try connection.copyIn(
+            "COPY \(rejectTable) (\(names.joined(separator: ", "))) FROM STDIN", name: "copy \(schema.feed) rejects"
+        ) { writer in try rows.withUnsafeBytes { try writer.appendRaw($0) } }
+    }
+
     /// Marks the start of one source document (a file, a window): `rewindDocument` takes the load back here.
     public func markDocument() throws(StagingError) {
         guard open else { throw .finished(feed: schema.feed) }
-        try database { try connection.simpleExecute("SAVEPOINT cp_document", name: "mark document") }
+        try database {
+            try finishDirectCopy()
+            try connection.simpleExecute("SAVEPOINT cp_document", name: "mark document")
+        }
         documentMark = (received, rejected)
     }
 
@@ -197,7 +237,13 @@ public final class StagingLoad {
     public func rewindDocument() throws(StagingError) {
         guard open else { throw .finished(feed: schema.feed) }
         guard let mark = documentMark else { return }
-        try database { try connection.simpleExecute("ROLLBACK TO SAVEPOINT cp_document", name: "rewind document") }
+        try database {
+            // What waits beside the open COPY came after the mark: dropped; what the COPY took is rolled back.
+            pendingMerged = []
+            pendingRejects = []
+            try finishDirectCopy()
+            try connection.simpleExecute("ROLLBACK TO SAVEPOINT cp_document", name: "rewind document")
+        }
         (received, rejected) = mark
     }
 
@@ -214,6 +260,13 @@ public final class StagingLoad {
         updateFeedState: Bool = true, alongside: ((PostgresConnection, Report) throws -> Void)? = nil
     ) throws(StagingError) -> Report {
         guard open else { throw .finished(feed: schema.feed) }
+        do {
+            try finishDirectCopy()
+        } catch {
+            open = false
+            abandon(String(describing: error))
+            throw .database(feed: schema.feed, (error as? PostgresError) ?? PostgresError(.server, message: String(describing: error)))
+        }
         open = false
         do {
             try connection.query(
@@ -284,6 +337,13 @@ public final class StagingLoad {
     }
 
     private func abandon(_ reason: String) {
+        // The connection must leave an open COPY before anything else; its rows go with the transaction.
+        if let copy = directCopy {
+            directCopy = nil
+            _ = try? copy.finish()
+        }
+        pendingMerged = []
+        pendingRejects = []
         StagingLoad.release(connection, schema.feed, shared: sharedLock)
         _ = try? connection.query(
             "UPDATE citypipe.feed_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2, rows_in = $3, rows_rejected = $4 WHERE feed_run_id = $1",

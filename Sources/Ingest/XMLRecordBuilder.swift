@@ -88,6 +88,11 @@ final class XMLRecordBuilder: XMLTokenHandler {
             if !text.isEmpty {
                 value = String(validating: text, as: UTF8.self)
                 if value == nil {
+                    // The raw text keeps the field, its invalid bytes replaced (text columns cannot hold them).
+                    if !skippingRecord {
+                        paths.append(rel)
+                        values.append(String(decoding: text, as: UTF8.self))
+                    }
                     rejectRecord(.invalidEncoding, field: rel, "the element's text is not valid UTF-8")
                 }
             }
@@ -173,7 +178,14 @@ final class XMLRecordBuilder: XMLTokenHandler {
         embedded = nil
         bufferedEmbedded = nil
         pending.append(
-            .rejected(RecordError(record: recordNumber, line: nil, field: field, reason: reason, message: message)))
+            .rejected(
+                RecordError(
+                    record: recordNumber, line: nil, field: field, reason: reason, message: message, raw: rawText())))
+    }
+
+    /// The current record's fields read so far, as `path=value` lines (for a reject's raw text).
+    private func rawText() -> String {
+        RawRecordText.lines(Array(zip(paths, values)))
     }
 
     // MARK: - Embedded documents
@@ -220,7 +232,8 @@ final class XMLRecordBuilder: XMLTokenHandler {
                         DecodedRecord(
                             number: emitted, line: nil, schema: r.schema, values: r.values, origin: r.origin)))
             case .rejected(let e):
-                pending.append(.rejected(e))
+                // The outer record's fields read so far (the embedded document's text is not kept).
+                pending.append(.rejected(e.with(raw: e.raw ?? rawText())))
             }
         }
         doc.events.removeAll()

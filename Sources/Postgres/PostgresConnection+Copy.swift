@@ -92,7 +92,7 @@ extension PostgresConnection {
         try copyOut(sql, name: name) { row in try body(CopyTextDecoder.fields(of: row)) }
     }
 
-    private static func finishCopy(_ handle: OpaquePointer, statement: String) throws(PostgresError) -> Int {
+    static func finishCopy(_ handle: OpaquePointer, statement: String) throws(PostgresError) -> Int {
         var rows = 0
         var error: PostgresError? = nil
         while let result = PQgetResult(handle) {

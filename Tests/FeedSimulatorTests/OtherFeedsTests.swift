@@ -25,6 +25,19 @@ final class OtherFeedsTests: XCTestCase {
         XCTAssertEqual(unauthorised.status, 401)
     }
 
+    func testBusinessServesOnlyTheMergedProvince() async throws {
+        let sim = try await RunningSimulator.start(.init(seed: 9, scale: 0.01))
+        defer { Task { await sim.stop() } }
+        let key = [("X-API-Key", sim.simulator.configuration.credentials.businessAPIKey)]
+        let served = try await sim.client.send("GET", "/api/v2/enterprises?province=24&offset=0&limit=5", headers: key)
+        XCTAssertEqual(served.status, 200)
+        let old = try await sim.client.send("GET", "/api/v2/enterprises?province=27&offset=0&limit=5", headers: key)
+        XCTAssertEqual(old.status, 400, "27, the old Bắc Ninh, merged into 24 on 1 July 2025")
+        XCTAssertTrue(String(decoding: old.body, as: UTF8.self).contains("unknown_province"))
+        let none = try await sim.client.send("GET", "/api/v2/enterprises?offset=0&limit=5", headers: key)
+        XCTAssertEqual(none.status, 400)
+    }
+
     func testInsuranceExportIsGzipOfBOMSemicolonCSV() async throws {
         let sim = try await RunningSimulator.start(.init(seed: 10, scale: 0.01))
         defer { Task { await sim.stop() } }

@@ -232,7 +232,7 @@ struct FeedClient: Sendable {
                 &faults,
                 request: {
                     try await send(
-                        "GET", "/api/v2/enterprises?province=27&offset=\(offset)&limit=\(limit)",
+                        "GET", "/api/v2/enterprises?province=24&offset=\(offset)&limit=\(limit)",
                         headers: [("X-API-Key", credentials.businessAPIKey)])
                 }, accept: { try JSONDecoder().decode(EnterprisePage.self, from: Data($0.body)) })
             out += page.results

@@ -112,7 +112,7 @@ final class DirectJSONReaderTests: XCTestCase {
             XCTAssertEqual(direct.records.count, general.records.count, c.name)
             for (d, g) in zip(direct.records, general.records) {
                 XCTAssertEqual(d.number, g.number, c.name)
-                XCTAssertEqual(d.values, projection.values(of: g), c.name)
+                XCTAssertEqual(direct.values(of: d, in: bytes), projection.values(of: g), c.name)
                 XCTAssertEqual(
                     d.extra.map { "\($0.0)=\($0.1 ?? "nil")" },
                     projection.extraFields(of: g).map { "\($0.path)=\($0.value ?? "nil")" }, c.name)
@@ -178,7 +178,7 @@ final class DirectJSONReaderTests: XCTestCase {
             XCTAssertEqual(direct.next, general.next)
             XCTAssertEqual(direct.records.count, general.records.count)
             for (d, g) in zip(direct.records, general.records) {
-                XCTAssertEqual(d.values, projection.values(of: g), "round \(round) record \(d.number)")
+                XCTAssertEqual(direct.values(of: d, in: bytes), projection.values(of: g), "round \(round) record \(d.number)")
                 XCTAssertEqual(
                     d.extra.map { "\($0.0)=\($0.1 ?? "nil")" },
                     projection.extraFields(of: g).map { "\($0.path)=\($0.value ?? "nil")" }, "round \(round) record \(d.number)")

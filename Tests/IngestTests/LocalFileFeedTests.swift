@@ -107,4 +107,61 @@ final class LocalFileFeedTests: DatabaseTestCase {
         XCTAssertEqual(try rows.map { try $0.decode(String.self, "ho_ten") }, ["Nguyễn Văn An", "Trần Thị Bình"])
         XCTAssertEqual(try rows[0].decode(String.self, "t"), "350000")
     }
+
+    /// A record the CSV decoder cannot read lands in citypipe.rejects with feed, run, position, field, reason and
+    /// its raw text; title lines (`skip_lines`) are skipped; the error message never holds the raw text.
+    func testDecodeRejectsKeepTheirRawTextAndTitleLinesAreSkipped() async throws {
+        let csv = "\u{FEFF}DANH SÁCH \"HỘ\", tháng 3\r\nma,ten\r\n1,An\r\n2,\"Bình\"x\r\n3,Chi,extra\r\n4,Dũng\r\n"
+        try Data(csv.utf8).write(to: folder.appendingPathComponent("people.csv"))
+        let manifest = """
+            name: people_files
+            kind: csv
+            request:
+              url: file://\(folder.path)/people.csv
+            records:
+              csv: {header: true, bom: required, skip_lines: 1}
+            primary_key: [ma]
+            max_reject_ratio: 0.9
+            fields:
+              ma: {path: ma, type: text, required: true}
+              ten: {path: ten, type: text}
+            """
+        let report = try await load(manifest)
+        XCTAssertEqual(report.rowsStaged, 2)
+        let rejects = try connection.query(
+            "SELECT feed, run_id IS NOT NULL AS has_run, position, field, reason, raw FROM citypipe.rejects WHERE feed = 'people_files' ORDER BY position")
+        XCTAssertEqual(try rejects.map { try $0.decode(String.self, "feed") }, ["people_files", "people_files"])
+        XCTAssertEqual(try rejects.map { try $0.decode(Bool.self, "has_run") }, [true, true])
+        XCTAssertEqual(try rejects.map { try $0.decode(Int.self, "position") }, [2, 3])
+        XCTAssertEqual(try rejects.map { try $0.decode(String?.self, "field") }, ["ten", nil])
+        XCTAssertEqual(try rejects.map { try $0.decode(String.self, "reason").hasPrefix("text_after_quote") }, [true, false])
+        XCTAssertEqual(try rejects.map { try $0.decode(String?.self, "raw") }, ["2,\"Bình\"x", "3,Chi,extra"])
+    }
+
+    /// `bom: required` and a file without one: a typed error naming the feed, the file and what to do.
+    func testARequiredBOMThatIsMissingFailsTheLoadNamingFeedAndFile() async throws {
+        try Data("ma,ten\r\n1,An\r\n".utf8).write(to: folder.appendingPathComponent("nobom.csv"))
+        do {
+            _ = try await load(
+                """
+                name: nobom_files
+                kind: csv
+                request:
+                  url: file://\(folder.path)/nobom.csv
+                records:
+                  csv: {bom: required}
+                primary_key: [ma]
+                fields:
+                  ma: {path: ma, type: text, required: true}
+                  ten: {path: ten, type: text}
+                """)
+            XCTFail("a file without a BOM was loaded")
+        } catch let error as CSVDocumentError {
+            XCTAssertEqual(error.feed, "nobom_files")
+            XCTAssertEqual(error.error, .missingBOM)
+            XCTAssertTrue(error.description.contains("nobom.csv"), error.description)
+            XCTAssertTrue(error.description.contains("re-export"), error.description)
+            XCTAssertFalse(error.description.contains("An"), error.description)
+        }
+    }
 }

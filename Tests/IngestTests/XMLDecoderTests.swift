@@ -105,4 +105,12 @@ final class XMLDecoderTests: XCTestCase {
         let events = try decodeXML(bytes, XMLRecordOptions(recordPath: "DATA/ROW"), chunk: 3).map(Outcome.init)
         XCTAssertEqual(events, [.record(1, nil, ["1"]), .rejected(2, nil, "A", .invalidEncoding), .record(3, nil, ["3"])])
     }
+
+    func testARejectedRecordCarriesTheFieldsReadSoFarAsItsRawText() throws {
+        let bytes = Array("<DATA><ROW id=\"7\"><A>An</A><B>".utf8) + [0xC3, 0x28] + Array("</B><C>x</C></ROW></DATA>".utf8)
+        let events = try decodeXML(bytes, XMLRecordOptions(recordPath: "DATA/ROW"), chunk: 5)
+        guard case .rejected(let error)? = events.first else { return XCTFail("\(events)") }
+        XCTAssertEqual(error.raw, "@id=7\nA=An\nB=\u{FFFD}(")
+        XCTAssertFalse(error.description.contains("An"), error.description)
+    }
 }

@@ -51,7 +51,7 @@ final class ShippedManifestTests: XCTestCase {
         XCTAssertEqual(manifest.field(named: "capital")?.type, .numeric)
         XCTAssertEqual(manifest.field(named: "legal_rep_citizen_id")?.semantic, "vn_citizen_id")
         XCTAssertEqual(manifest.field(named: "registered_on")?.type, .date)
-        XCTAssertEqual(manifest.request.parameters, ["province": "27"])
+        XCTAssertEqual(manifest.request.parameters, ["province": "24"], "the merged Bắc Ninh since 1 July 2025")
     }
 
     func testInsurance() throws {

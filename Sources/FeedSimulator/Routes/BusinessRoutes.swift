@@ -1,6 +1,8 @@
 import Hummingbird
 
-/// `GET /api/v2/enterprises` (business manifest): API key header, offset/limit, a full snapshot.
+/// `GET /api/v2/enterprises?province=24` (business manifest): API key header, offset/limit, a full snapshot of the
+/// one province the simulator serves (the merged Bắc Ninh, GSO code 24 since 1 July 2025); any other province,
+/// the old Bắc Ninh's 27 included, or none is a 400.
 struct BusinessRoutes {
     let simulator: FeedSimulator
 
@@ -18,6 +20,14 @@ struct BusinessRoutes {
         }
         if let rejection = Responses.rejection(for: fault) { return rejection }
         let query = request.uri.queryParameters
+        guard let province = query["province"].map(String.init) else {
+            return Responses.error(.badRequest, "invalid_request", "province is required (GSO code, e.g. \(Geography.provinceCode))")
+        }
+        guard province == Geography.provinceCode else {
+            return Responses.error(
+                .badRequest, "unknown_province",
+                "province \(province) is not served here: this registry serves province \(Geography.provinceCode) (\(Geography.provinceName)); codes changed on 1 July 2025")
+        }
         var offset = 0
         var limit = 100
         if let raw = query["offset"] {

@@ -78,7 +78,7 @@ public final class ConnectorRunner: Sendable {
             timeout: .milliseconds(Int64(manifest.request.timeout.seconds * 1000)))
         let auth = Authenticator(feed: feed, spec: manifest.auth, client: client)
         let session = Session(
-            runner: self, db: db, load: load, typer: typer, fetcher: fetcher, auth: auth, progress: progress)
+            runner: self, db: db, load: load, schema: schema, typer: typer, fetcher: fetcher, auth: auth, progress: progress)
         do {
             let windows = window.map { IncrementalPlan.crossed([$0.pairs], with: manifest) }
                 ?? IncrementalPlan(manifest: manifest, storedCursor: stored, now: now()).windows()
@@ -125,12 +125,14 @@ public final class ConnectorRunner: Sendable {
         let progress: Progress?
         let cursorIndex: Int?
         let projection: FieldProjection
+        /// Types and encodes pages of the direct reader in one pass (nil when the schema is not the typer's).
+        let rowWriter: PageRowWriter?
         let cursor = WorkerOwned<String?>(nil)
         var position = 0
 
         init(
-            runner: ConnectorRunner, db: DatabaseWorker, load: WorkerOwned<StagingLoad>, typer: RecordTyper,
-            fetcher: HTTPFetcher, auth: Authenticator, progress: Progress?
+            runner: ConnectorRunner, db: DatabaseWorker, load: WorkerOwned<StagingLoad>, schema: StagingSchema,
+            typer: RecordTyper, fetcher: HTTPFetcher, auth: Authenticator, progress: Progress?
         ) {
             self.runner = runner
             self.db = db
@@ -142,6 +144,7 @@ public final class ConnectorRunner: Sendable {
             let field = runner.manifest.incremental?.cursorField
             self.cursorIndex = typer.bindings.firstIndex { $0.name == field }
             self.projection = FieldProjection(sourcePaths: typer.bindings.map(\.sourcePath))
+            self.rowWriter = PageRowWriter(schema: schema, typer: typer, cursorIndex: cursorIndex)
         }
 
         func request(_ url: String) -> @Sendable () async throws -> HTTPClientRequest {
@@ -226,6 +229,16 @@ public final class ConnectorRunner: Sendable {
                     // follow feed order, and so do the stagings.
                     let previousEncoding = encoding
                     let thisEncoding = Task { () async throws -> EncodedBatch? in
+                        if case .projected(let projected, let bytes) = page, let writer = self.rowWriter {
+                            // Typed, hashed and escaped here, beside other pages; only the routing is in order.
+                            let rows = try writer.prepare(projected, bytes: bytes) {
+                                Session.rawText(of: $0, in: bytes, extractor: extractor)
+                            }
+                            _ = try await previousEncoding?.value
+                            self.advanceCursor(rows.latest)
+                            guard rows.count > 0 || !rows.rejects.isEmpty else { return nil }
+                            return try encoder.value.encode(rows)
+                        }
                         let batch =
                             switch page {
                             case .decoded(let decoded): self.typed(decoded.records.map(DecodeEvent.record))
@@ -287,6 +300,8 @@ public final class ConnectorRunner: Sendable {
                     try stream.finish { pending.append($0) }
                 } catch let error as InflateError {
                     throw DamagedPage(reason: error.description)
+                } catch let error as CSVError {
+                    throw CSVDocumentError(feed: self.runner.manifest.name, document: url, error: error)
                 }
                 try await self.stage(pending)
             }
@@ -311,6 +326,8 @@ public final class ConnectorRunner: Sendable {
                 try stream.finish { pending.append($0) }
             } catch let error as InflateError {
                 throw LocalFiles.Unreadable(feed: runner.manifest.name, path: path, reason: error.description)
+            } catch let error as CSVError {
+                throw CSVDocumentError(feed: runner.manifest.name, document: path, error: error)
             }
             try await stage(pending)
         }
@@ -354,7 +371,9 @@ public final class ConnectorRunner: Sendable {
                     }
                 case .rejected(let error):
                     rejects.append(
-                        RejectedRecord(position: error.record, field: error.field, reason: "\(error.reason.rawValue): \(error.message)", raw: nil))
+                        RejectedRecord(
+                            position: error.record, field: error.field, reason: "\(error.reason.rawValue): \(error.message)",
+                            raw: error.raw))
                 }
             }
             return Batch(staged: staged, rejects: rejects, latest: latest)
@@ -368,11 +387,9 @@ public final class ConnectorRunner: Sendable {
             var rejects: [RejectedRecord] = []
             staged.reserveCapacity(page.records.count)
             for record in page.records {
-                let raw = {
-                    let json = Data(bytes[record.bytes])
-                    return Session.rawText(extractor.fields(ofRecord: json).map { ($0.path, $0.value) })
-                }
-                switch typer.type(position: record.number, values: record.values, extra: record.extra, raw: raw) {
+                let raw = { Session.rawText(of: record, in: bytes, extractor: extractor) }
+                let values = page.values(of: record, in: bytes)
+                switch typer.type(position: record.number, values: values, extra: record.extra, raw: raw) {
                 case .staged(let row):
                     if let index = cursorIndex, let value = row.values[index] { latest = Session.later(latest, value) }
                     staged.append(row)
@@ -403,9 +420,14 @@ public final class ConnectorRunner: Sendable {
             if IncrementalPlan.isAfter(value, current) { cursor.value = value }
         }
 
+        /// The raw text of a record read by the direct reader, rebuilt from its bytes.
+        static func rawText(of record: ProjectedRecord, in bytes: [UInt8], extractor: JSONRecordExtractor) -> String {
+            rawText(extractor.fields(ofRecord: Data(bytes[record.bytes])).map { ($0.path, $0.value) })
+        }
+
         /// A decoded record as `path=value` lines, for `citypipe.rejects.raw` (never logged).
         static func rawText(_ fields: [(String, String?)]) -> String {
-            fields.map { "\($0.0)=\($0.1 ?? "")" }.joined(separator: "\n")
+            RawRecordText.lines(fields)
         }
     }
 
@@ -419,7 +441,8 @@ public final class ConnectorRunner: Sendable {
                 delimiter: csv?.delimiter.utf8.first ?? UInt8(ascii: ","),
                 quote: csv.map { $0.quote.isEmpty ? nil : $0.quote.utf8.first } ?? UInt8(ascii: "\""),
                 hasHeader: csv?.header ?? true, columnNames: csv?.columns,
-                encoding: Ingest.CSVTextEncoding(rawValue: csv?.encoding.rawValue ?? "utf-8") ?? .utf8)
+                encoding: Ingest.CSVTextEncoding(rawValue: csv?.encoding.rawValue ?? "utf-8") ?? .utf8,
+                bom: Ingest.CSVBOMPolicy(rawValue: csv?.bom.rawValue ?? "auto") ?? .auto, skipLines: csv?.skipLines ?? 0)
             return { try CSVStreamDecoder(options: options) }
         case .xml:
             guard let element = records.element else {

@@ -61,11 +61,44 @@ struct IncrementalPlan {
 
     /// True when `a` is a later cursor value than `b` (timestamps compared as instants).
     static func isAfter(_ a: String, _ b: String) -> Bool {
+        // Both `yyyy-mm-ddThh:mm:ss+07:00` (the common case, once per record): their order is their bytes' order,
+        // whether or not both parse (the comparisons below agree on that).
+        if let plain = plainOrder(a, b) { return plain }
         if case .success(let x) = DateNormalizer.timestamp(a), case .success(let y) = DateNormalizer.timestamp(b) {
             return x.epochSeconds != y.epochSeconds ? x.epochSeconds > y.epochSeconds : x.fraction > y.fraction
         }
         if let x = Int64(a), let y = Int64(b) { return x > y }
         return a > b
+    }
+
+    /// `a > b` by bytes when both have the shape `dddd-dd-ddTdd:dd:dd+07:00` with seconds below 60 (a leap second
+    /// would compare equal to :59 once parsed), else nil.
+    private static func plainOrder(_ a: String, _ b: String) -> Bool? {
+        CopyText.withUTF8(a) { x in
+            CopyText.withUTF8(b) { y -> Bool? in
+                guard hasPlainShape(x), hasPlainShape(y), let p = x.baseAddress, let q = y.baseAddress else { return nil }
+                return memcmp(p, q, 25) > 0
+            }
+        }
+    }
+
+    private static func hasPlainShape(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard p.count == 25 else { return false }
+        for k in 0..<25 {
+            let b = p[k]
+            switch k {
+            case 4, 7: guard b == UInt8(ascii: "-") else { return false }
+            case 10: guard b == UInt8(ascii: "T") else { return false }
+            case 13, 16, 22: guard b == UInt8(ascii: ":") else { return false }
+            case 19: guard b == UInt8(ascii: "+") else { return false }
+            case 20: guard b == UInt8(ascii: "0") else { return false }
+            case 21: guard b == UInt8(ascii: "7") else { return false }
+            case 23, 24: guard b == UInt8(ascii: "0") else { return false }
+            case 17: guard b >= 48 && b <= 53 else { return false }
+            default: guard b >= 48 && b <= 57 else { return false }
+            }
+        }
+        return true
     }
 
     static func text(of date: Date, _ format: CursorFormat) -> String {

@@ -1,12 +1,30 @@
 import Foundation
 
+/// One value of a record read by `DirectJSONPageReader`, as the general path would give it as text.
+enum ProjectedValue: Sendable, Equatable {
+    /// The record lacks the path, or holds `null`.
+    case null
+    /// A string without escapes: its bytes in the page (valid UTF-8, no control character), not copied.
+    case span(start: Int, count: Int)
+    /// A string with escapes (decoded), a number or boolean as its JSON text, an empty object or array as `{}`/`[]`.
+    case text(String)
+
+    /// The value as text; `page` is the page's bytes.
+    func string(in page: UnsafeRawBufferPointer) -> String? {
+        switch self {
+        case .null: nil
+        case .span(let start, let count): String(decoding: UnsafeRawBufferPointer(rebasing: page[start..<(start + count)]), as: UTF8.self)
+        case .text(let text): text
+        }
+    }
+}
+
 /// One record of a REST page read straight into the manifest's columns.
 struct ProjectedRecord: Sendable {
     /// 1-based record number within the feed.
     let number: Int
-    /// The values in binding order (nil where the record lacks the path or holds `null`), as the general path
-    /// gives them: strings as is, numbers and booleans as their JSON text, empty objects and arrays as `{}`/`[]`.
-    let values: [String?]
+    /// Where the record's values (one per binding) start in `ProjectedPage.values`.
+    let first: Int
     /// The fields no binding names, as (flattened path, value), in the general path's (sorted) order.
     let extra: [(String, String?)]
     /// Where the record's bytes are in its page (to rebuild its raw text for a reject).
@@ -16,8 +34,23 @@ struct ProjectedRecord: Sendable {
 /// A REST page read by `DirectJSONPageReader`.
 struct ProjectedPage: Sendable {
     let records: [ProjectedRecord]
+    /// Every record's values, `width` a record, in binding order.
+    let values: [ProjectedValue]
+    /// Values a record.
+    let width: Int
     /// The next cursor or next URL found at the next path, as text (nil at the last page).
     let next: String?
+
+    /// A record's values as text, in binding order (nil where the record lacks the path or holds `null`), as the
+    /// general path gives them; `page` is the page's bytes.
+    func values(of record: ProjectedRecord, in page: UnsafeRawBufferPointer) -> [String?] {
+        (record.first..<(record.first + width)).map { values[$0].string(in: page) }
+    }
+
+    /// `values(of:in:)` over the page's bytes as an array.
+    func values(of record: ProjectedRecord, in page: [UInt8]) -> [String?] {
+        page.withUnsafeBytes { values(of: record, in: $0) }
+    }
 }
 
 /// Reads a REST page from its bytes straight to the manifest's declared source paths, without building
@@ -76,7 +109,7 @@ struct DirectJSONPageReader: Sendable {
         try parse.navigate(depth: 0, onRecords: true, onNext: nextSteps != nil)
         guard parse.cursor.peek() == nil else { throw DirectJSONFallback(reason: "bytes after the document") }
         guard parse.recordsFound else { throw DirectJSONFallback(reason: "no records value") }
-        return ProjectedPage(records: parse.records, next: parse.next)
+        return ProjectedPage(records: parse.records, values: parse.values, width: width, next: parse.next)
     }
 }
 
@@ -90,11 +123,14 @@ private struct PageParse {
     var number: Int
 
     var records: [ProjectedRecord] = []
+    /// Every record's values, `width` a record.
+    var values: [ProjectedValue] = []
     var recordsFound = false
     var next: String? = nil
 
     // Per record.
-    private var values: [String?] = []
+    /// Where the current record's values start in `values`.
+    private var first = 0
     private var seen: [Bool] = []
     private var extras: [(segments: [Segment], value: String?)] = []
     private var segments: [Segment] = []
@@ -222,7 +258,8 @@ private struct PageParse {
 
     private mutating func readRecord() throws(DirectJSONFallback) {
         let start = cursor.i
-        values = [String?](repeating: nil, count: width)
+        first = values.count
+        for _ in 0..<width { values.append(.null) }
         for k in seen.indices { seen[k] = false }
         extras.removeAll(keepingCapacity: true)
         segments.removeAll(keepingCapacity: true)
@@ -235,7 +272,7 @@ private struct PageParse {
             }
             extra = extras.map { (pathText($0.segments), $0.value) }
         }
-        records.append(ProjectedRecord(number: number, values: values, extra: extra, bytes: start..<cursor.i))
+        records.append(ProjectedRecord(number: number, first: first, extra: extra, bytes: start..<cursor.i))
         number += 1
     }
 
@@ -244,12 +281,12 @@ private struct PageParse {
         guard let b = cursor.peek() else { throw DirectJSONFallback(reason: "document ends before a value") }
         switch b {
         case JSONByteCursor.quote:
-            let value = try cursor.readString()
+            let value = try cursor.readStringValue()
             try leaf(state, value)
         case UInt8(ascii: "{"):
             cursor.i += 1
             if cursor.consume(UInt8(ascii: "}")) {
-                try leaf(state, "{}")
+                try leaf(state, .text("{}"))
                 return
             }
             let keyBase = keys.count
@@ -270,7 +307,7 @@ private struct PageParse {
         case UInt8(ascii: "["):
             cursor.i += 1
             if cursor.consume(UInt8(ascii: "]")) {
-                try leaf(state, "[]")
+                try leaf(state, .text("[]"))
                 return
             }
             var index = 0
@@ -283,10 +320,10 @@ private struct PageParse {
             } while try cursor.next(closing: UInt8(ascii: "]"))
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let value = try cursor.readNumber()
-            try leaf(state, value)
+            try leaf(state, .text(value))
         default:
             let value = try cursor.readLiteral()
-            try leaf(state, value)
+            try leaf(state, value.map(ProjectedValue.text) ?? .null)
         }
     }
 
@@ -313,19 +350,19 @@ private struct PageParse {
         return automaton.advance(s, UInt8(ascii: "]"))
     }
 
-    private mutating func leaf(_ state: Int32, _ value: String?) throws(DirectJSONFallback) {
+    private mutating func leaf(_ state: Int32, _ value: ProjectedValue) throws(DirectJSONFallback) {
         if state >= 0 {
             let columns = automaton.columns[Int(state)]
             if !columns.isEmpty {
                 for column in columns {
                     if seen[column] { throw DirectJSONFallback(reason: "a declared path twice in a record") }
                     seen[column] = true
-                    values[column] = value
+                    values[first + column] = value
                 }
                 return
             }
         }
-        extras.append((segments, value))
+        extras.append((segments, value.string(in: UnsafeRawBufferPointer(start: cursor.base, count: cursor.count))))
     }
 
     /// The flattened path of `segments`: `a.b[0].c`.

@@ -107,6 +107,23 @@ struct JSONByteCursor {
         return String(decoding: scratch, as: UTF8.self)
     }
 
+    /// Reads a string value (on its opening quote) without copying it when it has no escape: where its bytes are
+    /// in the document, or its decoded text.
+    mutating func readStringValue() throws(DirectJSONFallback) -> ProjectedValue {
+        i += 1
+        let start = i
+        scanPlainRun()
+        guard i < count else { throw DirectJSONFallback(reason: "unterminated string") }
+        if base[i] == JSONByteCursor.quote {
+            i += 1
+            return .span(start: start, count: i - 1 - start)
+        }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: i - start))
+        try readEscapedTail()
+        return .text(String(decoding: scratch, as: UTF8.self))
+    }
+
     /// Skips a string (on its opening quote), checking it as `readString` does.
     mutating func skipString() throws(DirectJSONFallback) {
         i += 1
