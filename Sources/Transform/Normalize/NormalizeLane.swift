@@ -31,9 +31,13 @@ struct NormalizeLane {
     let range: KeyRange
     /// The condition on staged rows changed since the watermark; nil reads all.
     let since: String?
+    /// `core.clean_FEED` was empty when the pass began (a first build, a rebuild): rows and rejects are COPYed
+    /// straight into it and `citypipe.rejects`, with nothing to merge.
+    let fresh: Bool
 
     /// Runs the lane on `c`, which must be in a transaction (repeatable read, so that paging sees one snapshot).
     func run(_ c: PostgresConnection, runID: Int64) throws -> Result {
+        if fresh { return try runFresh(c, runID: runID) }
         try c.simpleExecute(
             """
             CREATE TEMP TABLE cp_clean (\((plan.columns.map { "\($0.name) \($0.sqlType)" } + ["_quality text[]", "_hash text", "_deleted_at timestamptz"]).joined(separator: ", "))) ON COMMIT DROP;
@@ -57,6 +61,67 @@ struct NormalizeLane {
         }
         result.written = try merge(c, runID: runID)
         return result
+    }
+
+    /// The lane of a first build: each batch COPYed into `core.clean_FEED` and its rejects into
+    /// `citypipe.rejects` as it is normalised.
+    private func runFresh(_ c: PostgresConnection, runID: Int64) throws -> Result {
+        let stamp = try c.query("SELECT now()::text AS t", name: "transaction time").first?.decode(String.self, "t")
+        let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at", "_normalized_by", "_run_id", "_normalized_at"]
+        let keyWidth = plan.primaryKey.count
+        let fieldCount = plan.fields.count
+        var result = Result()
+        var after: [String?]? = nil
+        while true {
+            var batch: [[String?]] = []
+            batch.reserveCapacity(batchSize)
+            _ = try c.copyOutRows(readQuery(after: after), name: "read \(plan.feed) batch") { batch.append($0) }
+            guard !batch.isEmpty else { break }
+            result.read += batch.count
+            let mark = Date()
+            let outputs = normalize(batch)
+            result.cpu += Date().timeIntervalSince(mark)
+            _ = try c.copyIn("COPY \(plan.table) (\(columns.joined(separator: ", "))) FROM STDIN", name: "copy \(plan.table)") { writer in
+                for (row, output) in zip(batch, outputs) {
+                    for value in output.values { try writer.append(value) }
+                    try writer.append(Self.flags(output.quality))
+                    try writer.append(row[keyWidth + fieldCount + 1])
+                    try writer.append(row[keyWidth + fieldCount + 2])
+                    try writer.append(FeedNormalization.version)
+                    try writer.append(String(runID))
+                    try writer.append(stamp)
+                    try writer.endRow()
+                }
+            }
+            if outputs.contains(where: { !$0.failures.isEmpty }) {
+                _ = try c.copyIn(
+                    "COPY citypipe.rejects (run_id, feed, stage, record_key_hash, field, reason) FROM STDIN", name: "copy transform rejects"
+                ) { writer in
+                    for (row, output) in zip(batch, outputs) where !output.failures.isEmpty {
+                        let keyHash = RecordKeyHash.of(Array(row.prefix(keyWidth)))
+                        for failure in output.failures {
+                            try writer.append(String(runID))
+                            try writer.append(plan.feed)
+                            try writer.append("transform")
+                            try writer.append(keyHash)
+                            try writer.append(failure.field)
+                            try writer.append("\(failure.code): \(failure.reason)")
+                            try writer.endRow()
+                            result.rejects += 1
+                        }
+                    }
+                }
+            }
+            result.written += batch.count
+            if batch.count < batchSize { break }
+            after = Array(batch[batch.count - 1].prefix(keyWidth))
+        }
+        return result
+    }
+
+    /// `_quality` as a text[] literal, nil when there is no flag.
+    static func flags(_ quality: [String]) -> String? {
+        quality.isEmpty ? nil : "{" + quality.map { "\"\($0)\"" }.joined(separator: ",") + "}"
     }
 
     /// Normalises a batch on `slices` Dispatch workers, each taking a contiguous slice.
@@ -86,7 +151,7 @@ struct NormalizeLane {
         _ = try c.copyIn("COPY cp_clean FROM STDIN", name: "copy clean \(plan.feed)") { writer in
             for (row, output) in zip(batch, outputs) {
                 for value in output.values { try writer.append(value) }
-                try writer.append(output.quality.isEmpty ? nil : "{" + output.quality.map { "\"\($0)\"" }.joined(separator: ",") + "}")
+                try writer.append(Self.flags(output.quality))
                 try writer.append(row[keyWidth + fieldCount + 1])
                 try writer.append(row[keyWidth + fieldCount + 2])
                 try writer.endRow()
@@ -130,9 +195,14 @@ struct NormalizeLane {
         let recordDate = plan.recordDate.column.map { "\($0)::text" } ?? "NULL"
         var conditions: [String] = []
         if let since { conditions.append(since) }
-        if let lower = range.lower { conditions.append("\(columns) >= \(key(lower))") }
+        // One lower bound only: with two row comparisons the index scan may start at the range's first key and
+        // filter its way up to `after`, batch after batch.
+        if let after {
+            conditions.append("\(columns) > \(key(after))")
+        } else if let lower = range.lower {
+            conditions.append("\(columns) >= \(key(lower))")
+        }
         if let upper = range.upper { conditions.append("\(columns) < \(key(upper))") }
-        if let after { conditions.append("\(columns) > \(key(after))") }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return """
             COPY (SELECT \((plan.primaryKey.map { "\($0)::text" } + fields + [recordDate, "_hash", "_deleted_at"]).joined(separator: ", "))
@@ -142,6 +212,10 @@ struct NormalizeLane {
 
     /// MERGE of the batch tables into `core.clean_FEED`; the rejects of the records read replace their earlier ones.
     private func merge(_ c: PostgresConnection, runID: Int64) throws -> Int {
+        // The lane's range on the target too, so that the join reads only its share of core.clean_FEED (lanes
+        // merging side by side do not read each other's rows).
+        let tuple = "(\(plan.primaryKey.map { "t.\($0)" }.joined(separator: ", ")))"
+        let targetRange = [range.lower.map { "\(tuple) >= \(self.key($0))" }, range.upper.map { "\(tuple) < \(self.key($0))" }].compactMap { $0 }
         let key = plan.primaryKey
         let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at"]
         // The batch tables have no statistics yet: without them the planner guesses one row and loops.
@@ -159,7 +233,7 @@ struct NormalizeLane {
         return try c.query(
             """
             MERGE INTO \(plan.table) AS t USING cp_clean AS n
-            ON \(key.map { "t.\($0) = n.\($0)" }.joined(separator: " AND "))
+            ON \((key.map { "t.\($0) = n.\($0)" } + targetRange).joined(separator: " AND "))
             WHEN MATCHED AND (\(columns.map { "t.\($0)" }.joined(separator: ", ")))
                  IS NOT DISTINCT FROM (\(columns.map { "n.\($0)" }.joined(separator: ", "))) THEN DO NOTHING
             WHEN MATCHED THEN UPDATE SET \((columns.map { "\($0) = n.\($0)" } + ["_normalized_by = $2", "_run_id = $1", "_normalized_at = now()"]).joined(separator: ", "))

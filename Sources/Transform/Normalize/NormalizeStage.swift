@@ -74,7 +74,7 @@ public final class NormalizeStage: Sendable {
             return try connection.transaction(isolation: .repeatableRead) { c in
                 guard try c.tryAdvisoryTransactionLock(named: lockName) else { throw TransformError.busy(feed: plan.feed) }
                 guard let pass = try begin(c, full: full) else { return Report.empty(plan.feed) }
-                let lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, range: .all, since: pass.since)
+                let lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, range: .all, since: pass.since, fresh: pass.fresh)
                 let result = try lane.run(c, runID: runID)
                 try moveWatermark(c, to: pass.next, runID: runID)
                 return Report(
@@ -91,7 +91,7 @@ public final class NormalizeStage: Sendable {
         guard let (pass, ranges) = prepared else { return Report.empty(plan.feed) }
         let results = LaneResults(count: ranges.count)
         let lanes = ranges.map {
-            NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: 1, range: $0, since: pass.since)
+            NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: 1, range: $0, since: pass.since, fresh: pass.fresh)
         }
         DispatchQueue.concurrentPerform(iterations: lanes.count) { k in
             let lane = lanes[k]
@@ -121,6 +121,8 @@ public final class NormalizeStage: Sendable {
     struct Pass {
         let since: String?
         let next: Date
+        /// The clean table was empty: a first build (see `NormalizeLane.fresh`).
+        let fresh: Bool
     }
 
     /// Prepares `core.clean_FEED` and decides what to read; nil when the feed has never been staged.
@@ -138,10 +140,19 @@ public final class NormalizeStage: Sendable {
             """
             SELECT least(now(), (SELECT min(started_at) FROM citypipe.feed_runs WHERE feed = $1 AND status = 'running')) AS w
             """, [plan.feed]).first?.decode(Date.self, "w") ?? Date()
-        let since = watermark.map {
+        // An empty clean table (a first build, or one dropped to rebuild it) is filled from all of staging,
+        // whatever the watermark says; its old transform rejects go, and so does its watermark, so that a pass
+        // cut off half-way is followed by a full one.
+        let fresh = try c.query("SELECT NOT EXISTS (SELECT 1 FROM \(plan.table)) AS empty", name: "is \(plan.table) empty")
+            .first?.decode(Bool.self, "empty") ?? false
+        if fresh {
+            try c.query("DELETE FROM citypipe.rejects WHERE feed = $1 AND stage = 'transform'", [plan.feed], name: "clear transform rejects")
+            try c.query("DELETE FROM citypipe.transform_state WHERE feed = $1", [plan.feed], name: "clear transform watermark")
+        }
+        let since = fresh ? nil : watermark.map {
             "greatest(_loaded_at, coalesce(_deleted_at, '-infinity')) >= \(NormalizeStage.literal(NormalizeStage.timestamp($0)))::timestamptz"
         }
-        return Pass(since: since, next: next)
+        return Pass(since: since, next: next, fresh: fresh)
     }
 
     private func moveWatermark(_ c: PostgresConnection, to next: Date, runID: Int64) throws {
