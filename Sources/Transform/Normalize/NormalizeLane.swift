@@ -3,9 +3,10 @@ import Foundation
 import Postgres
 import Warehouse
 
-/// One lane of a normalise pass: the staged rows of one key range read in key order, batch by batch
-/// (`COPY … TO STDOUT`, one batch in memory), normalised (on `slices` Dispatch workers), written by COPY to
-/// temporary tables, then merged into `core.clean_FEED` with their rejects; inside the caller's transaction.
+/// One lane of a normalise pass: its share of the staged rows read a run of heap pages at a time
+/// (`COPY … TO STDOUT`, one batch in memory), normalised (on `slices` Dispatch workers), and written to
+/// `core.clean_FEED` with their rejects: straight by COPY on a first build (`fresh`), else by COPY to temporary
+/// tables and a MERGE; inside the caller's transaction.
 struct NormalizeLane {
     /// What a lane did.
     struct Result: Sendable {
@@ -28,7 +29,7 @@ struct NormalizeLane {
     let batchSize: Int
     /// Dispatch workers a batch is normalised on.
     let slices: Int
-    let range: KeyRange
+    let share: LaneShare
     /// The condition on staged rows changed since the watermark; nil reads all.
     let since: String?
     /// `core.clean_FEED` was empty when the pass began (a first build, a rebuild): rows and rejects are COPYed
@@ -45,22 +46,31 @@ struct NormalizeLane {
             CREATE TEMP TABLE cp_clean_seen (key_hash text) ON COMMIT DROP;
             """, name: "create transform tables")
         var result = Result()
-        var after: [String?]? = nil
-        while true {
-            var batch: [[String?]] = []
-            batch.reserveCapacity(batchSize)
-            _ = try c.copyOutRows(readQuery(after: after), name: "read \(plan.feed) batch") { batch.append($0) }
-            guard !batch.isEmpty else { break }
+        try forEachBatch(c) { batch in
             result.read += batch.count
             let mark = Date()
             let outputs = normalize(batch)
             result.cpu += Date().timeIntervalSince(mark)
             result.rejects += try write(batch, outputs, c)
-            if batch.count < batchSize { break }
-            after = Array(batch[batch.count - 1].prefix(plan.primaryKey.count))
         }
         result.written = try merge(c, runID: runID)
         return result
+    }
+
+    /// Reads the lane's rows a run of pages at a time, up to the table's size as this transaction's snapshot
+    /// sees it (every row it can see lies below), and hands each non-empty batch to `body`.
+    private func forEachBatch(_ c: PostgresConnection, _ body: ([[String?]]) throws -> Void) throws {
+        let pages = try c.query(
+            "SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::bigint)::bigint AS pages",
+            ["staging.\(plan.feed)"], name: "pages of staging.\(plan.feed)").first?.decode(Int.self, "pages") ?? 0
+        var page = 0
+        while page < pages {
+            let next = page + share.pagesPerBatch
+            var batch: [[String?]] = []
+            _ = try c.copyOutRows(readQuery(from: page, to: next), name: "read \(plan.feed) batch") { batch.append($0) }
+            if !batch.isEmpty { try body(batch) }
+            page = next
+        }
     }
 
     /// The lane of a first build: each batch COPYed into `core.clean_FEED` and its rejects into
@@ -71,12 +81,7 @@ struct NormalizeLane {
         let keyWidth = plan.primaryKey.count
         let fieldCount = plan.fields.count
         var result = Result()
-        var after: [String?]? = nil
-        while true {
-            var batch: [[String?]] = []
-            batch.reserveCapacity(batchSize)
-            _ = try c.copyOutRows(readQuery(after: after), name: "read \(plan.feed) batch") { batch.append($0) }
-            guard !batch.isEmpty else { break }
+        try forEachBatch(c) { batch in
             result.read += batch.count
             let mark = Date()
             let outputs = normalize(batch)
@@ -113,8 +118,6 @@ struct NormalizeLane {
                 }
             }
             result.written += batch.count
-            if batch.count < batchSize { break }
-            after = Array(batch[batch.count - 1].prefix(keyWidth))
         }
         return result
     }
@@ -179,43 +182,20 @@ struct NormalizeLane {
         return rejects
     }
 
-    /// A key as a typed row literal: `('…'::text, 2024::integer)`.
-    private func key(_ values: [String?]) -> String {
-        let typed = zip(plan.primaryKey, values).map { name, value in
-            let type = plan.fields.first { $0.name == name }?.stagingType ?? "text"
-            return "\(value.map(NormalizeStage.literal) ?? "NULL")::\(type)"
-        }
-        return "(\(typed.joined(separator: ", ")))"
-    }
-
-    /// The read of one batch: keys (for paging), the fields, the record date, the hash, the deletion.
-    func readQuery(after: [String?]?) -> String {
-        let columns = "(\(plan.primaryKey.joined(separator: ", ")))"
+    /// The read of one batch: the lane's rows on heap pages `[from, to)` changed since the watermark: keys, the
+    /// fields, the record date, the hash, the deletion.
+    func readQuery(from: Int, to: Int) -> String {
         let fields = plan.fields.map { "\($0.name)::text" }
         let recordDate = plan.recordDate.column.map { "\($0)::text" } ?? "NULL"
-        var conditions: [String] = []
-        if let since { conditions.append(since) }
-        // One lower bound only: with two row comparisons the index scan may start at the range's first key and
-        // filter its way up to `after`, batch after batch.
-        if let after {
-            conditions.append("\(columns) > \(key(after))")
-        } else if let lower = range.lower {
-            conditions.append("\(columns) >= \(key(lower))")
-        }
-        if let upper = range.upper { conditions.append("\(columns) < \(key(upper))") }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let conditions = ["ctid >= '(\(from),0)'::tid", "ctid < '(\(to),0)'::tid"] + [since, share.condition(plan)].compactMap { $0 }
         return """
             COPY (SELECT \((plan.primaryKey.map { "\($0)::text" } + fields + [recordDate, "_hash", "_deleted_at"]).joined(separator: ", "))
-                  FROM staging.\(plan.feed) \(filter) ORDER BY \(plan.primaryKey.joined(separator: ", ")) LIMIT \(batchSize)) TO STDOUT
+                  FROM staging.\(plan.feed) WHERE \(conditions.joined(separator: " AND "))) TO STDOUT
             """
     }
 
     /// MERGE of the batch tables into `core.clean_FEED`; the rejects of the records read replace their earlier ones.
     private func merge(_ c: PostgresConnection, runID: Int64) throws -> Int {
-        // The lane's range on the target too, so that the join reads only its share of core.clean_FEED (lanes
-        // merging side by side do not read each other's rows).
-        let tuple = "(\(plan.primaryKey.map { "t.\($0)" }.joined(separator: ", ")))"
-        let targetRange = [range.lower.map { "\(tuple) >= \(self.key($0))" }, range.upper.map { "\(tuple) < \(self.key($0))" }].compactMap { $0 }
         let key = plan.primaryKey
         let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at"]
         // The batch tables have no statistics yet: without them the planner guesses one row and loops.
@@ -233,7 +213,7 @@ struct NormalizeLane {
         return try c.query(
             """
             MERGE INTO \(plan.table) AS t USING cp_clean AS n
-            ON \((key.map { "t.\($0) = n.\($0)" } + targetRange).joined(separator: " AND "))
+            ON \(key.map { "t.\($0) = n.\($0)" }.joined(separator: " AND "))
             WHEN MATCHED AND (\(columns.map { "t.\($0)" }.joined(separator: ", ")))
                  IS NOT DISTINCT FROM (\(columns.map { "n.\($0)" }.joined(separator: ", "))) THEN DO NOTHING
             WHEN MATCHED THEN UPDATE SET \((columns.map { "\($0) = n.\($0)" } + ["_normalized_by = $2", "_run_id = $1", "_normalized_at = now()"]).joined(separator: ", "))

@@ -49,13 +49,13 @@ public final class NormalizeStage: Sendable {
 
     /// Normalises what changed in `staging.FEED` since the watermark (everything with `full`), as part of run `runID`.
     ///
-    /// With `connect` and more than one worker, the key space is cut into `workers` ranges of about equal size
-    /// and each range is a lane on its own connection (`DispatchQueue.concurrentPerform` over the lanes): its
-    /// reads, normalisation, writes and MERGE run beside the others', so PostgreSQL's half of the work is shared
-    /// out too. Each lane commits its range in one transaction; the watermark moves when all have, so a pass
-    /// cut off half-way is done again whole next time, and finds the ranges already written unchanged. Without
-    /// `connect` (or with one worker) the pass is one transaction on `connection`, the watermark moving with it,
-    /// the batch normalised on `workers` Dispatch workers.
+    /// With `connect` and more than one worker, the rows are shared out between `workers` lanes by a hash of
+    /// their key (`LaneShare`), each lane on its own connection (`DispatchQueue.concurrentPerform` over the
+    /// lanes): its reads, normalisation, writes and MERGE run beside the others', so PostgreSQL's half of the
+    /// work is shared out too. Each lane commits its share in one transaction; the watermark moves when all
+    /// have, so a pass cut off half-way is done again whole next time, and finds the rows already written
+    /// unchanged. Without `connect` (or with one worker) the pass is one transaction on `connection`, the
+    /// watermark moving with it, each batch normalised on `workers` Dispatch workers.
     public func run(
         _ connection: PostgresConnection, runID: Int64, full: Bool = false,
         connect: (@Sendable () throws -> PostgresConnection)? = nil
@@ -74,8 +74,10 @@ public final class NormalizeStage: Sendable {
             return try connection.transaction(isolation: .repeatableRead) { c in
                 guard try c.tryAdvisoryTransactionLock(named: lockName) else { throw TransformError.busy(feed: plan.feed) }
                 guard let pass = try begin(c, full: full) else { return Report.empty(plan.feed) }
-                let lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, range: .all, since: pass.since, fresh: pass.fresh)
+                let share = try LaneShare.shares(plan, lanes: 1, batchSize: batchSize, c)[0]
+                let lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, share: share, since: pass.since, fresh: pass.fresh)
                 let result = try lane.run(c, runID: runID)
+                if pass.fresh { try finishFresh(c) }
                 try moveWatermark(c, to: pass.next, runID: runID)
                 return Report(
                     feed: plan.feed, rowsRead: result.read, rowsWritten: result.written, rejects: result.rejects,
@@ -84,14 +86,14 @@ public final class NormalizeStage: Sendable {
         }
         guard try connection.tryAdvisoryLock(named: lockName) else { throw TransformError.busy(feed: plan.feed) }
         defer { _ = try? connection.advisoryUnlock(named: lockName) }
-        let prepared = try connection.transaction { c -> (Pass, [KeyRange])? in
+        let prepared = try connection.transaction { c -> (Pass, [LaneShare])? in
             guard let pass = try begin(c, full: full) else { return nil }
-            return (pass, try KeyRange.split(plan, lanes: workers, since: pass.since, minimumRows: 2 * batchSize, c))
+            return (pass, try LaneShare.shares(plan, lanes: workers, batchSize: batchSize, c))
         }
-        guard let (pass, ranges) = prepared else { return Report.empty(plan.feed) }
-        let results = LaneResults(count: ranges.count)
-        let lanes = ranges.map {
-            NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: 1, range: $0, since: pass.since, fresh: pass.fresh)
+        guard let (pass, shares) = prepared else { return Report.empty(plan.feed) }
+        let results = LaneResults(count: shares.count)
+        let lanes = shares.map {
+            NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: 1, share: $0, since: pass.since, fresh: pass.fresh)
         }
         DispatchQueue.concurrentPerform(iterations: lanes.count) { k in
             let lane = lanes[k]
@@ -111,7 +113,10 @@ public final class NormalizeStage: Sendable {
             case nil: throw TransformError.laneLost(feed: plan.feed, lane: k)
             }
         }
-        try connection.transaction { try moveWatermark($0, to: pass.next, runID: runID) }
+        try connection.transaction { c in
+            if pass.fresh { try finishFresh(c) }
+            try moveWatermark(c, to: pass.next, runID: runID)
+        }
         return Report(
             feed: plan.feed, rowsRead: total.read, rowsWritten: total.written, rejects: total.rejects,
             seconds: Date().timeIntervalSince(started), normalizeSeconds: total.cpu)
@@ -127,11 +132,13 @@ public final class NormalizeStage: Sendable {
 
     /// Prepares `core.clean_FEED` and decides what to read; nil when the feed has never been staged.
     private func begin(_ c: PostgresConnection, full: Bool) throws -> Pass? {
-        // The clean table exists even before the feed's first load, so that the models reading it build.
-        try prepareTable(c)
         guard try c.query("SELECT to_regclass($1) IS NOT NULL AS present", ["staging.\(plan.feed)"]).first?
             .decode(Bool.self, "present") == true
-        else { return nil }
+        else {
+            // The clean table exists even before the feed's first load, so that the models reading it build.
+            try prepareTable(c)
+            return nil
+        }
         // A watermark holds only for the plan that wrote it: new normalisers or new columns read everything.
         let state = try c.query("SELECT watermark, plan FROM citypipe.transform_state WHERE feed = $1", [plan.feed]).first
         let current = try state?.decode(String?.self, "plan") == plan.signature
@@ -140,14 +147,24 @@ public final class NormalizeStage: Sendable {
             """
             SELECT least(now(), (SELECT min(started_at) FROM citypipe.feed_runs WHERE feed = $1 AND status = 'running')) AS w
             """, [plan.feed]).first?.decode(Date.self, "w") ?? Date()
-        // An empty clean table (a first build, or one dropped to rebuild it) is filled from all of staging,
-        // whatever the watermark says; its old transform rejects go, and so does its watermark, so that a pass
-        // cut off half-way is followed by a full one.
-        let fresh = try c.query("SELECT NOT EXISTS (SELECT 1 FROM \(plan.table)) AS empty", name: "is \(plan.table) empty")
-            .first?.decode(Bool.self, "empty") ?? false
+        // A first build: no clean table, an empty one, or one left without its key by a first build cut off
+        // half-way. It is made anew without a key, filled from all of staging whatever the watermark says, and
+        // keyed at the end; its old transform rejects go, and so does its watermark, so that a pass cut off
+        // half-way is followed by another first build.
+        let fresh = try c.query(
+            """
+            SELECT to_regclass($1) IS NULL
+                OR NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'p') AS fresh
+            """, [plan.table], name: "state of \(plan.table)").first?.decode(Bool.self, "fresh") ?? true
+            || c.query("SELECT NOT EXISTS (SELECT 1 FROM \(plan.table)) AS empty", name: "is \(plan.table) empty")
+                .first?.decode(Bool.self, "empty") ?? true
         if fresh {
+            try c.simpleExecute("DROP TABLE IF EXISTS \(plan.table)", name: "drop \(plan.table)")
+            try prepareTable(c, withKey: false)
             try c.query("DELETE FROM citypipe.rejects WHERE feed = $1 AND stage = 'transform'", [plan.feed], name: "clear transform rejects")
             try c.query("DELETE FROM citypipe.transform_state WHERE feed = $1", [plan.feed], name: "clear transform watermark")
+        } else {
+            try prepareTable(c)
         }
         let since = fresh ? nil : watermark.map {
             "greatest(_loaded_at, coalesce(_deleted_at, '-infinity')) >= \(NormalizeStage.literal(NormalizeStage.timestamp($0)))::timestamptz"
@@ -164,18 +181,28 @@ public final class NormalizeStage: Sendable {
             """, [plan.feed, next, runID, plan.signature], name: "move transform watermark")
     }
 
-    /// Creates `core.clean_FEED` or adds the columns a manifest gained.
-    private func prepareTable(_ c: PostgresConnection) throws {
+    /// Creates `core.clean_FEED` (with its primary key, or without it for a first build that adds it at the end)
+    /// or adds the columns a manifest gained.
+    private func prepareTable(_ c: PostgresConnection, withKey: Bool = true) throws {
         let columns = plan.columns.map { "\($0.name) \($0.sqlType)" }
             + ["_quality text[]", "_hash text", "_deleted_at timestamptz", "_normalized_by text", "_run_id bigint", "_normalized_at timestamptz"]
+        let key = withKey ? ", PRIMARY KEY (\(plan.primaryKey.joined(separator: ", ")))" : ""
         try c.simpleExecute(
             """
-            CREATE TABLE IF NOT EXISTS \(plan.table) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(plan.primaryKey.joined(separator: ", "))));
+            CREATE TABLE IF NOT EXISTS \(plan.table) (\(columns.joined(separator: ", "))\(key));
             COMMENT ON TABLE \(plan.table) IS 'staging.\(plan.feed), normalised by the semantics its manifest declares (citypipe transform)';
             """, name: "create \(plan.table)")
         for column in plan.columns {
             try c.simpleExecute("ALTER TABLE \(plan.table) ADD COLUMN IF NOT EXISTS \(column.name) \(column.sqlType)", name: "add column")
         }
+    }
+
+    /// The end of a first build: the primary key, built once over all the rows (a sort, instead of an index
+    /// insert per row in no particular order), and the statistics the models' plans need.
+    private func finishFresh(_ c: PostgresConnection) throws {
+        try c.simpleExecute(
+            "ALTER TABLE \(plan.table) ADD PRIMARY KEY (\(plan.primaryKey.joined(separator: ", "))); ANALYZE \(plan.table)",
+            name: "key of \(plan.table)")
     }
 
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
