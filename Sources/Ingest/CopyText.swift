@@ -1,43 +1,14 @@
 import Foundation
+import Postgres
 
-/// PostgreSQL COPY text escaping into a byte buffer, byte for byte what `CopyInWriter.append(_:)` writes for a
-/// value (backslash, tab, newline, carriage return, vertical tab, backspace and form feed escaped).
+/// COPY text values written into a byte buffer, byte for byte what `CopyInWriter.append(_:)` writes for a value
+/// (the escaping is `Postgres.CopyTextEscaping`'s).
 enum CopyText {
     /// Appends `bytes` escaped to `out`; false (and nothing appended past the NUL) when they hold a NUL byte,
     /// which PostgreSQL text cannot store.
     @inline(__always)
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
-        var start = 0
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            if byte > 13 && byte != 92 {
-                index += 1
-                continue
-            }
-            let replacement: UInt8
-            switch byte {
-            case 92: replacement = 92
-            case 9: replacement = 116
-            case 10: replacement = 110
-            case 13: replacement = 114
-            case 11: replacement = 118
-            case 8: replacement = 98
-            case 12: replacement = 102
-            case 0: return false
-            default:
-                index += 1
-                continue
-            }
-            if index > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index])) }
-            out.append(92)
-            out.append(replacement)
-            index += 1
-            start = index
-        }
-        if count > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<count])) }
-        return true
+        CopyTextEscaping.append(UnsafeRawBufferPointer(bytes), to: &out)
     }
 
     /// `\N`, SQL NULL.

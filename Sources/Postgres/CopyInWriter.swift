@@ -141,36 +141,6 @@ public final class CopyInWriter {
 
     /// Appends `bytes` escaped; false (and nothing appended past the NUL) when they hold a NUL byte.
     private func appendEscaped(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var start = 0
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            if byte > 13 && byte != 92 {
-                index += 1
-                continue
-            }
-            let replacement: UInt8
-            switch byte {
-            case 92: replacement = 92  // backslash
-            case 9: replacement = 116  // \t
-            case 10: replacement = 110  // \n
-            case 13: replacement = 114  // \r
-            case 11: replacement = 118  // \v
-            case 8: replacement = 98  // \b
-            case 12: replacement = 102  // \f
-            case 0: return false
-            default:
-                index += 1
-                continue
-            }
-            if index > start { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index])) }
-            buffer.append(92)
-            buffer.append(replacement)
-            index += 1
-            start = index
-        }
-        if count > start { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<count])) }
-        return true
+        CopyTextEscaping.append(bytes, to: &buffer)
     }
 }
