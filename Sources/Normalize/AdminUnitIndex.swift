@@ -54,7 +54,7 @@ public final class AdminUnitIndex: Sendable {
     let newParents: Set<String>
     /// Post-2025 province code → the pre-2025 province codes merged into it (from the crosswalk's province rows;
     /// a province the crosswalk does not list is its own predecessor).
-    let provinceSuccessors: [String: Set<String>]
+    let provincePredecessors: [String: Set<String>]
     /// Common short forms of province names (folded, spaceless) → the folded name.
     static let provinceAliases: [String: String] = [
         "hcm": "hochiminh", "tphcm": "hochiminh", "saigon": "hochiminh", "hn": "hanoi", "thuathienhue": "hue",
@@ -158,18 +158,20 @@ public final class AdminUnitIndex: Sendable {
         var predecessors: [String: Set<String>] = [:]
         for row in rows where row.level == "province" { predecessors[row.newCode, default: []].insert(row.oldCode) }
         for u in new where predecessors[u.provinceCode] == nil { predecessors[u.provinceCode] = [u.provinceCode] }
-        self.provinceSuccessors = predecessors
+        self.provincePredecessors = predecessors
     }
 
     /// Whether `code` is a post-2025 province code.
-    public func isProvince(_ code: String) -> Bool { provinceSuccessors[code] != nil }
+    public func isProvince(_ code: String) -> Bool { provincePredecessors[code] != nil }
 
     /// The post-2025 province of a post-2025 ward code, nil for an unknown code.
     public func province(ofWard code: String) -> String? { newByCode[code].map { new[$0].provinceCode } }
 
     /// A scope of post-2025 provinces as the pre-2025 province codes that lie in it.
     func predecessors(of provinces: Set<String>) -> Set<String> {
-        provinces.reduce(into: Set<String>()) { $0.formUnion(provinceSuccessors[$1] ?? [$1]) }
+        // The usual scope, one province: its stored set, no new one per value resolved.
+        if provinces.count == 1, let only = provinces.first { return provincePredecessors[only] ?? provinces }
+        return provinces.reduce(into: Set<String>()) { $0.formUnion(provincePredecessors[$1] ?? [$1]) }
     }
 
     /// The alias-resolved folded key of a parent name.

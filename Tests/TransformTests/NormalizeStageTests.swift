@@ -209,4 +209,18 @@ final class NormalizeStageTests: DatabaseTestCase {
         XCTAssertEqual(full.rowsWritten, 0, "nothing changed")
         XCTAssertEqual(try connection.query(content)[0].decode(String.self, "h"), one)
     }
+
+    /// A manifest naming a province that no longer exists fails the pass with the feed and what to correct,
+    /// before anything is written.
+    func testAnUnknownProvinceIsRefused() throws {
+        try stage(Self.rows)
+        let text = Self.manifestText + "\nplace: {province: \"27\"}\n"
+        let loaded = ManifestLoader(knownSemantics: ["vn_citizen_id", "vn_person_name", "vn_admin_unit", "vn_phone", "vn_tax_code"])
+            .load(yaml: text, file: "people.yaml")
+        let old = FeedNormalization(manifest: try XCTUnwrap(loaded.manifest, "\(loaded.issues)"))
+        XCTAssertThrowsError(try NormalizeStage(plan: old, workers: 1).run(connection, runID: runID)) {
+            XCTAssertTrue(String(describing: $0).contains("place.province '27'"), "\($0)")
+        }
+        XCTAssertEqual(try connection.query("SELECT count(*) AS n FROM citypipe.transform_state")[0].decode(Int.self, "n"), 0)
+    }
 }

@@ -86,6 +86,7 @@ public struct FeedNormalization: Sendable {
             placeFields = admin
         }
         province = manifest.place?.province
+        columns = FeedNormalization.columns(of: fields, hasPlace: !placeFields.isEmpty)
         let named = (manifest.recordDate ?? manifest.incremental?.cursorField).flatMap { name in manifest.fields.first { $0.name == name } }
         if let field = named, field.type == .date || field.type == .timestamptz {
             recordDate = .field(field.name)
@@ -103,14 +104,17 @@ public struct FeedNormalization: Sendable {
     public var table: String { "core.clean_\(feed)" }
 
     /// The columns of `core.clean_FEED` before the bookkeeping ones, in order.
-    public var columns: [Column] {
+    public let columns: [Column]
+
+    /// The columns of a plan's fields and place (computed once: the normaliser sizes every row by them).
+    static func columns(of fields: [Field], hasPlace: Bool) -> [Column] {
         fields.flatMap { field -> [Column] in
             guard let semantic = field.semantic else { return [Column(name: field.name, sqlType: field.stagingType)] }
             let kept = field.isKey ? [Column(name: field.name, sqlType: field.stagingType)] : []
             let normal = Column(name: field.isKey ? "\(field.name)_norm" : field.name, sqlType: FeedNormalization.sqlType(of: semantic))
             let derived = FeedNormalization.derivedSuffix(of: semantic).map { [Column(name: field.name + $0, sqlType: "text")] } ?? []
             return kept + [normal] + derived
-        } + (placeFields.isEmpty ? [] : [Column(name: "_ward", sqlType: "text"), Column(name: "_ward_rule", sqlType: "text")])
+        } + (hasPlace ? [Column(name: "_ward", sqlType: "text"), Column(name: "_ward_rule", sqlType: "text")] : [])
     }
 
     /// What the clean rows depend on besides the staged data: the normalisers' version, the columns, the place's

@@ -67,6 +67,9 @@ public final class NormalizeStage: Sendable {
         } catch {
             throw TransformError.referenceData(error.description)
         }
+        if let province = plan.province, !index.isProvince(province) {
+            throw TransformError.unknownProvince(feed: plan.feed, code: province)
+        }
         let seconds = Date().timeIntervalSince1970 + 7 * 3_600
         let normalizer = RecordNormalizer(plan: plan, index: index, today: CivilDate(daysSince1970: Int(seconds / 86_400)))
         let lockName = "citypipe:transform:\(plan.feed)"

@@ -7,6 +7,21 @@ struct RecordNormalizer: Sendable {
     let index: AdminUnitIndex?
     /// The day of the transform (the as-of date of snapshot records).
     let today: CivilDate
+    /// The feed's province as a resolver scope.
+    let scope: Set<String>?
+    /// Reads the place of a record, nil when the feed has no place (or no index).
+    let places: PlaceResolver?
+    /// The names of the place's fields, in the plan's order.
+    let placeNames: [String]
+
+    init(plan: FeedNormalization, index: AdminUnitIndex?, today: CivilDate) {
+        self.plan = plan
+        self.index = index
+        self.today = today
+        scope = plan.province.map { [$0] }
+        places = plan.hasPlace ? index.map { PlaceResolver(index: $0, scope: plan.province.map { [$0] }) } : nil
+        placeNames = plan.placeFields.map { plan.fields[$0].name }
+    }
 
     /// A value that failed its normaliser.
     struct Failure: Sendable, Equatable {
@@ -28,14 +43,10 @@ struct RecordNormalizer: Sendable {
         output.values.reserveCapacity(plan.columns.count)
         var context = NormalizationContext()
         context.adminIndex = index
-        context.adminScope = plan.province.map { [$0] }
+        context.adminScope = scope
         context.asOf = asOf(input.last ?? nil)
-        var place: PlaceResolver.Resolution? = nil
-        if let index, plan.hasPlace {
-            place = PlaceResolver(index: index, scope: context.adminScope).resolve(
-                names: plan.placeFields.map { plan.fields[$0].name },
-                values: plan.placeFields.map { $0 < input.count ? input[$0] : nil }, asOf: context.asOf)
-        }
+        let place = places?.resolve(
+            names: placeNames, values: plan.placeFields.map { $0 < input.count ? input[$0] : nil }, asOf: context.asOf)
         for (position, field) in plan.fields.enumerated() {
             let raw = position < input.count ? input[position] : nil
             guard let semantic = field.semantic else {
