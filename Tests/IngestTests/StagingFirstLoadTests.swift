@@ -23,19 +23,6 @@ extension StagingLoadTests {
             "the table created by the load gets its primary key before the load commits")
     }
 
-    func testAFirstLoadAndTheMergeHashRowsAlike() throws {
-        let records = [person(1, "A", "a"), person(2, "B", "b", extra: #"{"x": "1"}"#)]
-        _ = try load(records)
-        let before = try connection.query("SELECT string_agg(xmin::text, ',' ORDER BY citizen_id) AS x FROM staging.people")[0]
-            .decode(String.self, "x")
-        let again = try load(records)
-        XCTAssertEqual(again.rowsStaged, 0)
-        XCTAssertEqual(again.rowsUnchanged, 2)
-        let after = try connection.query("SELECT string_agg(xmin::text, ',' ORDER BY citizen_id) AS x FROM staging.people")[0]
-            .decode(String.self, "x")
-        XCTAssertEqual(before, after, "rows staged by a first load are not rewritten by the next identical load")
-    }
-
     func testRowsHashedByTheServerBeforeAreStillRecognised() throws {
         let records = [person(1, "A", "a"), person(2, "B", "b")]
         _ = try load(records)
