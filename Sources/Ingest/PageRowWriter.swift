@@ -1,4 +1,5 @@
 import Foundation
+import Normalize
 import Postgres
 
 /// Types the records of a page read by `DirectJSONPageReader` and writes them straight into COPY text, with their
@@ -286,14 +287,7 @@ struct PageRowWriter: Sendable {
         guard p.count >= 10, p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), let year = number(p, 0, 4),
             let month = number(p, 5, 2), let day = number(p, 8, 2), year >= 1, month >= 1, month <= 12, day >= 1
         else { return false }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let days: Int
-        switch month {
-        case 2: days = leap ? 29 : 28
-        case 4, 6, 9, 11: days = 30
-        default: days = 31
-        }
-        return day <= days
+        return day <= CivilDate.daysIn(month: month, year: year)
     }
 
     /// Exactly `yyyy-mm-dd`, a day that exists.
