@@ -18,8 +18,23 @@ enum Fault: Sendable, Equatable {
 }
 
 /// Which endpoint a fault is drawn for.
-enum FaultTarget: Sendable {
+enum FaultTarget: Sendable, CaseIterable {
     case token, population, business, insurance, labour, health, schools, statistics, finance
+
+    /// The name `GET /_sim/state` counts its requests under: the feed's, or `token` for the OAuth2 endpoint.
+    var name: String {
+        switch self {
+        case .token: "token"
+        case .population: "population"
+        case .business: "business"
+        case .insurance: "insurance"
+        case .labour: "labour"
+        case .health: "health_encounters"
+        case .schools: "schools"
+        case .statistics: "statistics"
+        case .finance: "finance"
+        }
+    }
 }
 
 /// Draws faults deterministically from the seed and the request count.

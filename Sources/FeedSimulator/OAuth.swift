@@ -36,6 +36,15 @@ final class TokenStore: @unchecked Sendable {
     func revoke(_ token: Substring) {
         _ = lock.withLock { tokens.removeValue(forKey: String(token)) }
     }
+
+    /// Ends every token issued so far, as a gateway does when it rotates its signing key: clients holding one
+    /// get 401 before the lifetime they were told.
+    func expireAll() {
+        lock.withLock { tokens.removeAll() }
+    }
+
+    /// Tokens issued since the start.
+    var issuedCount: UInt64 { lock.withLock { issued } }
 }
 
 /// HTTP Basic credentials (`Authorization: Basic base64(user:password)`).

@@ -19,6 +19,7 @@ public final class FeedSimulator: Sendable {
     let simulation: Simulation
     let tokens: TokenStore
     let faults: FaultInjector
+    let controls = ServingControls()
     let populationPages = PageCache<PopulationPageKey>(capacity: 64)
     let businessPages = PageCache<BusinessPageKey>(capacity: 32)
     private let insuranceFiles = InsuranceFileCache(capacity: 4)
@@ -55,6 +56,14 @@ public final class FeedSimulator: Sendable {
             try truth?.write(simulation, state: state, includeStatic: false)
             return state
         }
+    }
+
+    /// Counts a request to a feed endpoint, waits the delay the admin endpoints set (if any), and draws the
+    /// request's fault.
+    func admit(_ target: FaultTarget) async throws -> Fault {
+        let delay = controls.admit(target)
+        if delay > 0 { try await Task.sleep(for: .milliseconds(delay)) }
+        return faults.draw(for: target)
     }
 
     /// The gzip file of one month (cached).

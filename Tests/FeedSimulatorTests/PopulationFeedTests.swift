@@ -116,6 +116,54 @@ final class PopulationFeedTests: XCTestCase {
         XCTAssertEqual(none.status, 401)
     }
 
+    func testEndedTokensAreRefusedTheDelayHoldsAnswersAndTheStateCountsBoth() async throws {
+        let sim = try await RunningSimulator.start(.init(seed: 7, scale: 0.001))
+        defer { Task { await sim.stop() } }
+        let client = sim.client
+        func status(_ method: String, _ path: String) async throws -> Int { try await client.send(method, path).status }
+        let token = try await client.accessToken()
+        let before = try await client.citizens("limit=5", token: token)
+        XCTAssertEqual(before.status, 200)
+
+        // Every token issued so far stops working at once; a new one works.
+        let expire = try await status("POST", "/_sim/tokens/expire")
+        XCTAssertEqual(expire, 200)
+        let ended = try await client.citizens("limit=5", token: token)
+        XCTAssertEqual(ended.status, 401)
+        XCTAssertEqual(ended.headers["www-authenticate"], "Bearer error=\"invalid_token\"")
+        let fresh = try await client.accessToken()
+        let renewed = try await client.citizens("limit=5", token: fresh)
+        XCTAssertEqual(renewed.status, 200)
+
+        // A delay holds every feed answer; out-of-range values are refused.
+        let delay = try await status("POST", "/_sim/delay?ms=400")
+        XCTAssertEqual(delay, 200)
+        let started = ContinuousClock.now
+        let held = try await client.citizens("limit=5", token: fresh)
+        XCTAssertEqual(held.status, 200)
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(400))
+        for bad in ["/_sim/delay?ms=-1", "/_sim/delay?ms=60001", "/_sim/delay?ms=x", "/_sim/delay"] {
+            let refused = try await status("POST", bad)
+            XCTAssertEqual(refused, 400, bad)
+        }
+        let none = try await status("POST", "/_sim/delay?ms=0")
+        XCTAssertEqual(none, 200)
+
+        let state = try await client.send("GET", "/_sim/state")
+        XCTAssertEqual(state.status, 200)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(state.body)) as? [String: Any])
+        XCTAssertEqual(json["delay_ms"] as? Int, 0)
+        XCTAssertEqual(json["tokens_issued"] as? Int, 2)
+        XCTAssertEqual(json["tokens_refused"] as? Int, 1)
+        let requests = try XCTUnwrap(json["requests"] as? [String: Int])
+        XCTAssertEqual(requests["token"], 2)
+        XCTAssertEqual(requests["population"], 4)
+        XCTAssertEqual(requests["business"], 0)
+        XCTAssertEqual(Set(requests.keys), [
+            "token", "population", "business", "insurance", "labour", "health_encounters", "schools", "statistics", "finance",
+        ])
+    }
+
     func testAdvanceChangesExactlyNRecordsAndAddsM() async throws {
         let sim = try await RunningSimulator.start(.init(seed: 6, scale: 0.01))
         defer { Task { await sim.stop() } }

@@ -31,6 +31,34 @@ class SimulatorIngestTestCase: DatabaseTestCase {
         try TruthFiles.load(simulator.truth.appendingPathComponent("\(name).csv"), into: "truth_\(name)", columns: columns, connection)
     }
 
+    /// Asserts that `staging.population` holds exactly the truth's `population.csv`: the latest version of every
+    /// well-formed person, once.
+    func assertPopulationEqualsTruth(_ simulator: SimulatorProcess, file: StaticString = #filePath, line: UInt = #line) throws {
+        try loadTruth(
+            "population", simulator,
+            columns: "citizen_id text, full_name text, birth_date text, sex text, phone text, ward_code text, address text, updated_at timestamptz")
+        XCTAssertGreaterThan(try count("SELECT count(*) FROM truth_population"), 100, file: file, line: line)
+        XCTAssertEqual(
+            try difference("staging.population", "truth_population", columns: "citizen_id, full_name, sex, phone, ward_code, address, updated_at"), 0,
+            "staging.population equals the truth", file: file, line: line)
+        XCTAssertEqual(
+            try count("SELECT count(*) FROM staging.population"), try count("SELECT count(DISTINCT citizen_id) FROM staging.population"),
+            "no person twice", file: file, line: line)
+    }
+
+    /// Asserts that the enterprises of `staging.business` not marked deleted are exactly the truth's `business.csv`.
+    func assertBusinessEqualsTruth(_ simulator: SimulatorProcess, file: StaticString = #filePath, line: UInt = #line) throws {
+        try loadTruth(
+            "business", simulator,
+            columns: "tax_code text, name text, vsic text, capital numeric, status text, legal_rep_citizen_id text, address text, registered_on text")
+        XCTAssertEqual(
+            try difference(
+                "(SELECT * FROM staging.business WHERE _deleted_at IS NULL) AS s",
+                "(SELECT tax_code, name, vsic, capital, status, legal_rep_citizen_id, address, CASE WHEN registered_on ~ '^[0-9]{4}-' THEN registered_on::date ELSE to_date(registered_on, 'DD/MM/YYYY') END AS registered_on FROM truth_business) AS t",
+                columns: "tax_code, name, vsic, capital, status, legal_rep_citizen_id, address, registered_on"), 0,
+            "staging.business equals the truth", file: file, line: line)
+    }
+
     /// Asserts that the rejects of `feed` are as many as the truth's deliberately malformed records of it.
     func assertRejectsMatchTruth(_ feed: String, _ simulator: SimulatorProcess, file: StaticString = #filePath, line: UInt = #line) throws {
         try loadTruth("rejects", simulator, columns: "feed text, position text, key text, field text, reason text")

@@ -13,7 +13,7 @@ struct BusinessRoutes {
     }
 
     private func enterprises(_ request: Request) async throws -> Response {
-        let fault = simulator.faults.draw(for: .business)
+        let fault = try await simulator.admit(.business)
         let apiKey = request.headers.first { $0.name.canonicalName == "x-api-key" }?.value
         guard apiKey == simulator.configuration.credentials.businessAPIKey else {
             return Responses.error(.unauthorized, "invalid_api_key", "a valid X-API-Key header is required")

@@ -13,7 +13,7 @@ struct FinanceRoutes {
     }
 
     private func document(_ request: Request) async throws -> Response {
-        let fault = simulator.faults.draw(for: .finance)
+        let fault = try await simulator.admit(.finance)
         let key = request.headers.first { $0.name.canonicalName == "x-api-key" }?.value
         guard key == simulator.configuration.credentials.financeAPIKey else {
             return Responses.error(.unauthorized, "invalid_api_key", "a valid X-Api-Key header is required")

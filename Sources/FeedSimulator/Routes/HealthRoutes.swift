@@ -16,7 +16,7 @@ struct HealthRoutes {
     }
 
     private func claims(_ request: Request) async throws -> Response {
-        let fault = simulator.faults.draw(for: .health)
+        let fault = try await simulator.admit(.health)
         let credentials = simulator.configuration.credentials
         guard let user = BasicAuth.parse(request.headers[.authorization]), user.user == credentials.healthUser,
             user.password == credentials.healthPassword

@@ -12,7 +12,7 @@ struct InsuranceRoutes {
     }
 
     private func export(_ request: Request) async throws -> Response {
-        let fault = simulator.faults.draw(for: .insurance)
+        let fault = try await simulator.admit(.insurance)
         let credentials = simulator.configuration.credentials
         guard let user = BasicAuth.parse(request.headers[.authorization]), user.user == credentials.insuranceUser,
             user.password == credentials.insurancePassword

@@ -12,7 +12,7 @@ struct LabourRoutes {
     }
 
     private func records(_ request: Request) async throws -> Response {
-        let fault = simulator.faults.draw(for: .labour)
+        let fault = try await simulator.admit(.labour)
         guard request.headers[.authorization] == "Bearer " + simulator.configuration.credentials.labourToken else {
             var headers: HTTPFields = [:]
             headers[.wwwAuthenticate] = "Bearer realm=\"labour\""

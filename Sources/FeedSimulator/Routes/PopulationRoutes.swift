@@ -14,7 +14,7 @@ struct PopulationRoutes {
     }
 
     private func token(_ request: Request) async throws -> Response {
-        let fault = simulator.faults.draw(for: .token)
+        let fault = try await simulator.admit(.token)
         if let rejection = Responses.rejection(for: fault) { return rejection }
         var request = request
         let body = try await request.collectBody(upTo: 64 * 1024)
@@ -46,7 +46,7 @@ struct PopulationRoutes {
     }
 
     private func citizens(_ request: Request) async throws -> Response {
-        let fault = simulator.faults.draw(for: .population)
+        let fault = try await simulator.admit(.population)
         var challenge: HTTPFields = [:]
         challenge[.wwwAuthenticate] = "Bearer error=\"invalid_token\""
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
@@ -54,10 +54,12 @@ struct PopulationRoutes {
         }
         let token = header.dropFirst(7)
         guard simulator.tokens.isValid(token) else {
+            simulator.controls.refusedToken()
             return Responses.error(.unauthorized, "invalid_token", "the access token expired or is unknown", headers: challenge)
         }
         if fault == .expiredToken {
             simulator.tokens.revoke(token)
+            simulator.controls.refusedToken()
             return Responses.error(.unauthorized, "invalid_token", "the access token expired", headers: challenge)
         }
         if let rejection = Responses.rejection(for: fault) { return rejection }

@@ -13,7 +13,7 @@ struct SchoolRoutes {
     }
 
     private func export(_ request: Request) async throws -> Response {
-        let fault = simulator.faults.draw(for: .schools)
+        let fault = try await simulator.admit(.schools)
         let query = request.uri.queryParameters
         guard query["api_key"].map(String.init) == simulator.configuration.credentials.schoolsAPIKey else {
             return Responses.error(.unauthorized, "invalid_api_key", "a valid api_key parameter is required")

@@ -7,7 +7,7 @@ struct StatisticsRoutes {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/thongke/v1/dan-so-xa.csv") { _, _ -> Response in
-            let fault = simulator.faults.draw(for: .statistics)
+            let fault = try await simulator.admit(.statistics)
             if let rejection = Responses.rejection(for: fault) { return rejection }
             var headers: HTTPFields = [:]
             headers[.contentDisposition] = "attachment; filename=\"dan-so-xa_2020-2025.csv\""
