@@ -119,6 +119,15 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The normalise step alone, in memory, on 1 and 2 Dispatch workers (Benchmarks/transform/run.sh).
+        .executableTarget(
+            name: "transform-bench",
+            dependencies: ["Transform", "Ingest", "Postgres"],
+            path: "Benchmarks/transform",
+            exclude: ["run.sh"],
+            swiftSettings: strict
+        ),
+
         .executableTarget(
             name: "copy-bench",
             dependencies: ["Postgres", "Warehouse"],

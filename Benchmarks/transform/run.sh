@@ -7,12 +7,16 @@
 # CPU s" is the CPU time spent in the normalisers, summed over the workers.
 # "CityPipe CPU s" and "PostgreSQL CPU s" are the CPU time of the citypipe process and of the server's backends
 # during the run; their sum over the wall time is how many of the 2 cores the run kept busy.
+# Then (unless IN_MEMORY=0) `transform-bench` times the normalise step alone on the same staged rows: each feed
+# read into memory first, normalised by the pass's own code on 1 and 2 Dispatch workers, nothing written, so
+# that how the Dispatch half scales shows apart from the server that shares the two cores in a real pass.
 # Usage: Benchmarks/transform/run.sh [SCALE...]   (default: 0.1 1); SKIP_INGEST=1 reuses what is staged;
 # NORMALISE_ONLY=1 builds one small model only, so that the run is the normalise phase.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scales=("$@"); ((${#scales[@]})) || scales=(0.1 1)
 flock -o /tmp/citypipe-swift-build.lock swift build -c release --product citypipe >/dev/null
+[[ "${IN_MEMORY:-1}" == 0 ]] || flock -o /tmp/citypipe-swift-build.lock swift build -c release --product transform-bench >/dev/null
 bin=$PWD/.build/release/citypipe
 export CITYPIPE_HOME=${CITYPIPE_HOME:-/tmp/citypipe-bench-transform-$(id -u)}
 "$bin" db up >/dev/null && "$bin" db migrate >/dev/null
@@ -66,4 +70,15 @@ for scale in "${scales[@]}"; do
       "$(echo "$rows / $secs" | bc -l)" "$cpu" "$models" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$after - $before" | bc -l)" \
       "$(echo "$rss / 1024" | bc -l)"
   done
+  if [[ "${IN_MEMORY:-1}" != 0 ]]; then
+    {
+      echo
+      echo "The normalise step alone at scale $scale (rows in memory, nothing written; median of 3 alternating rounds):"
+      echo
+      /usr/bin/time -f "%M" -o "$work/time.mem" "$PWD/.build/release/transform-bench" "$url" "$work/connectors" 3
+      echo
+      echo "(transform-bench peak RSS, every row of the largest feed in memory: $(( $(cat "$work/time.mem") / 1024 )) MB)"
+    } >>"$work/in-memory.md"
+  fi
 done
+[[ ! -f "$work/in-memory.md" ]] || cat "$work/in-memory.md"

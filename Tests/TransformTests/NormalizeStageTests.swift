@@ -210,6 +210,29 @@ final class NormalizeStageTests: DatabaseTestCase {
         XCTAssertEqual(try connection.query(content)[0].decode(String.self, "h"), one)
     }
 
+    /// The normalise step alone (the benchmark's `NormalizeWorkload`): it reads every staged row, or about a
+    /// limit of them, and finds on 1, 2 or 3 workers exactly the failures a real pass writes as rejects.
+    func testTheInMemoryWorkloadFindsWhatAPassRejectsOnAnyNumberOfWorkers() throws {
+        var many: [(String, String?, String?, String?, String?, String)] = []
+        for i in 0..<2_500 {
+            let id = String(format: "0270900%05d", i)
+            many.append((id, "Lê Thị Thuỷ", i % 4 == 0 ? "99999" : "09169", nil, i % 9 == 0 ? "0100233487" : "0100233488", "2025-08-01T00:00:00+07:00"))
+        }
+        try stage(many)
+        try connection.simpleExecute("ANALYZE staging.people")
+        let workload = try NormalizeWorkload.read(plan, batchSize: 300, connection)
+        XCTAssertEqual(workload.rows, 2_500)
+        XCTAssertEqual(workload.batches.count, 9, "batches of 300")
+        let failures = [1, 2, 3].map { workload.normalize(workers: $0) }
+        let pass = try normalise(workers: 1)
+        XCTAssertEqual(pass.rejects, 625 + 278, "unknown wards and wrong check digits")
+        XCTAssertEqual(failures, [pass.rejects, pass.rejects, pass.rejects])
+        XCTAssertEqual(try connection.query("SELECT count(*) AS n FROM core.clean_people")[0].decode(Int.self, "n"), 2_500, "the workload wrote nothing itself")
+        let part = try NormalizeWorkload.read(plan, limit: 500, connection)
+        XCTAssertLessThanOrEqual(part.rows, 500, "never more than the limit")
+        XCTAssertGreaterThan(part.rows, 250, "about the limit: the pages that hold it by the statistics")
+    }
+
     /// A manifest naming a province that no longer exists fails the pass with the feed and what to correct,
     /// before anything is written.
     func testAnUnknownProvinceIsRefused() throws {

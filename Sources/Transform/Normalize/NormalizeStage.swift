@@ -61,17 +61,7 @@ public final class NormalizeStage: Sendable {
         connect: (@Sendable () throws -> PostgresConnection)? = nil
     ) throws -> Report {
         let started = Date()
-        let index: AdminUnitIndex
-        do {
-            index = try AdminUnitIndex.shared.get()
-        } catch {
-            throw TransformError.referenceData(error.description)
-        }
-        if let province = plan.province, !index.isProvince(province) {
-            throw TransformError.unknownProvince(feed: plan.feed, code: province)
-        }
-        let seconds = Date().timeIntervalSince1970 + 7 * 3_600
-        let normalizer = RecordNormalizer(plan: plan, index: index, today: CivilDate(daysSince1970: Int(seconds / 86_400)))
+        let normalizer = try RecordNormalizer.today(plan)
         let lockName = "citypipe:transform:\(plan.feed)"
         guard let connect, workers > 1 else {
             return try connection.transaction(isolation: .repeatableRead) { c in

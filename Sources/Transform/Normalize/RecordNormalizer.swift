@@ -23,6 +23,22 @@ struct RecordNormalizer: Sendable {
         placeNames = plan.placeFields.map { plan.fields[$0].name }
     }
 
+    /// The normaliser of a pass run today (Asia/Ho_Chi_Minh), over the shipped reference data; refuses a
+    /// `place.province` that is no province since the reform.
+    static func today(_ plan: FeedNormalization) throws -> RecordNormalizer {
+        let index: AdminUnitIndex
+        do {
+            index = try AdminUnitIndex.shared.get()
+        } catch {
+            throw TransformError.referenceData(error.description)
+        }
+        if let province = plan.province, !index.isProvince(province) {
+            throw TransformError.unknownProvince(feed: plan.feed, code: province)
+        }
+        let seconds = Date().timeIntervalSince1970 + 7 * 3_600
+        return RecordNormalizer(plan: plan, index: index, today: CivilDate(daysSince1970: Int(seconds / 86_400)))
+    }
+
     /// A value that failed its normaliser.
     struct Failure: Sendable, Equatable {
         let field: String
