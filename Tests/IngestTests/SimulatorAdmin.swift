@@ -61,13 +61,7 @@ extension SimulatorProcess {
     /// Starts `citypipe ARGUMENTS` pointed at this simulator and at `databaseURL`, without waiting for it; its
     /// standard output and error go to `log`.
     func start(_ arguments: [String], databaseURL: String, log: URL) throws -> Process {
-        let process = Process()
-        process.executableURL = BuiltBinary.citypipe
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(exports) { _, new in new }
-        environment["DATABASE_URL"] = databaseURL
-        process.environment = environment
+        let process = command(arguments, databaseURL: databaseURL)
         guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
             throw SimulatorAdminError("cannot create \(log.path)")
         }

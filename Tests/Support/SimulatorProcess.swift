@@ -59,6 +59,18 @@ public final class SimulatorProcess: @unchecked Sendable {
     /// Runs `citypipe ARGUMENTS` pointed at this simulator (its exports) and at `databaseURL`; returns the exit
     /// status and standard output and error together.
     public func citypipe(_ arguments: [String], databaseURL: String, directory: URL? = nil) throws -> (status: Int32, output: String) {
+        let process = command(arguments, databaseURL: databaseURL, directory: directory)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    /// `citypipe ARGUMENTS` pointed at this simulator (its exports) and at `databaseURL`, not yet started.
+    public func command(_ arguments: [String], databaseURL: String, directory: URL? = nil) -> Process {
         let process = Process()
         process.executableURL = BuiltBinary.citypipe
         process.arguments = arguments
@@ -67,13 +79,7 @@ public final class SimulatorProcess: @unchecked Sendable {
         environment.merge(exports) { _, new in new }
         environment["DATABASE_URL"] = databaseURL
         process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        return process
     }
 
     /// Stops the simulator and removes its truth folder.

@@ -60,9 +60,7 @@ struct NormalizeLane {
     /// Reads the lane's rows a run of pages at a time, up to the table's size as this transaction's snapshot
     /// sees it (every row it can see lies below), and hands each non-empty batch to `body`.
     private func forEachBatch(_ c: PostgresConnection, _ body: ([[String?]]) throws -> Void) throws {
-        let pages = try c.query(
-            "SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::bigint)::bigint AS pages",
-            ["staging.\(plan.feed)"], name: "pages of staging.\(plan.feed)").first?.decode(Int.self, "pages") ?? 0
+        let pages = try heapPages(c)
         var page = 0
         while page < pages {
             let next = page + share.pagesPerBatch
@@ -71,6 +69,13 @@ struct NormalizeLane {
             if !batch.isEmpty { try body(batch) }
             page = next
         }
+    }
+
+    /// The heap pages of `staging.FEED` as `c`'s snapshot sees the table's size (every row it can see lies below).
+    func heapPages(_ c: PostgresConnection) throws -> Int {
+        try c.query(
+            "SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::bigint)::bigint AS pages",
+            ["staging.\(plan.feed)"], name: "pages of staging.\(plan.feed)").first?.decode(Int.self, "pages") ?? 0
     }
 
     /// The lane of a first build: each batch COPYed into `core.clean_FEED` and its rejects into

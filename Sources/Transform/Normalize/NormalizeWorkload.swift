@@ -25,14 +25,11 @@ public struct NormalizeWorkload: Sendable {
     public static func read(
         _ plan: FeedNormalization, limit: Int = .max, batchSize: Int = 20_000, _ connection: PostgresConnection
     ) throws -> NormalizeWorkload {
-        let normalizer = try RecordNormalizer.today(plan)
-        let pages = try connection.query(
-            "SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::bigint)::bigint AS pages",
-            ["staging.\(plan.feed)"], name: "pages of staging.\(plan.feed)").first?.decode(Int.self, "pages") ?? 0
-        let wanted = try LaneShare.shares(plan, lanes: 1, batchSize: min(limit, Int(Int32.max)), connection)[0].pagesPerBatch
         let lane = NormalizeLane(
-            plan: plan, normalizer: normalizer, batchSize: batchSize, slices: 1,
+            plan: plan, normalizer: try RecordNormalizer.today(plan), batchSize: batchSize, slices: 1,
             share: LaneShare(lane: 0, lanes: 1, pagesPerBatch: 1), since: nil, fresh: true)
+        let pages = try lane.heapPages(connection)
+        let wanted = try LaneShare.shares(plan, lanes: 1, batchSize: min(limit, Int(Int32.max)), connection)[0].pagesPerBatch
         var batches: [[[String?]]] = []
         var batch: [[String?]] = []
         batch.reserveCapacity(batchSize)
