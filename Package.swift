@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Connector manifests are YAML; Yams gives the node tree with line/column marks that errors name.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // `citypipe serve`: SIGTERM drains requests in flight, then the process exits 0.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The API's /metrics: counters and histograms (swift-metrics) in Prometheus text (swift-prometheus).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries (Debian: libpq-dev, zlib1g-dev).
@@ -104,9 +109,33 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // What the CLI and the API both start: the nightly run, backfills, the transform, with their locks and
+        // ledgers. The executable only parses arguments.
+        .target(
+            name: "Orchestration",
+            dependencies: ["Postgres", "Warehouse", "Manifest", "Ingest", "Transform"],
+            swiftSettings: strict
+        ),
+
+        // The operations-centre API (`citypipe serve`): integrated views with roles, masking, audit, provenance.
+        .target(
+            name: "OpsAPI",
+            dependencies: [
+                "Postgres", "Warehouse", "Transform", "Orchestration", "Ingest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
         .executableTarget(
             name: "citypipe",
             dependencies: [
+                "Orchestration",
+                "OpsAPI",
                 "Postgres",
                 "Warehouse",
                 "Normalize",
@@ -200,6 +229,19 @@ let package = Package(
         .testTarget(
             name: "TransformTests",
             dependencies: ["Transform", "Postgres", "Warehouse", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "OrchestrationTests",
+            dependencies: ["Orchestration", "Postgres", "Warehouse", "TestSupport", "Ingest", "Manifest"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "OpsAPITests",
+            dependencies: [
+                "OpsAPI", "Orchestration", "Postgres", "Warehouse", "TestSupport", "Transform",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

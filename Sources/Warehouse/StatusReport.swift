@@ -93,13 +93,9 @@ public struct StatusReport: Codable, Sendable {
             let state = try connection.query(
                 "SELECT cursor_value, last_success_at FROM citypipe.feed_state WHERE feed = $1", [name], name: "feed state").first
             let lastSuccess = try state?.decode(Date?.self, "last_success_at")
-            var rows: Int64? = nil
-            if try connection.query("SELECT to_regclass($1) IS NOT NULL AS present", ["staging.\(name)"], name: "staging table")
-                .first?.decode(Bool.self, "present") == true, StatusReport.isIdentifier(name) {
-                rows = try connection.query(
-                    "SELECT count(*) AS n FROM staging.\(name) WHERE _deleted_at IS NULL", name: "count staged"
-                ).first?.decode(Int64.self, "n")
-            }
+            // Through citypipe.staged_rows (migration 0009), which the API's read-only role may call.
+            let rows = try connection.query("SELECT citypipe.staged_rows($1) AS n", [name], name: "count staged")
+                .first?.decode(Int64?.self, "n")
             feeds.append(Feed(
                 feed: name, lastSuccessAt: lastSuccess, lagSeconds: lastSuccess.map { now.timeIntervalSince($0) },
                 rowsStaged: rows, cursor: try state?.decode(String?.self, "cursor_value"),

@@ -1,4 +1,5 @@
 -- description: One row per registered enterprise or branch: canonical tax code, the parent enterprise's code (a branch's 10 first digits, which must be a registered enterprise to link), VSIC industry, capital (VND), status, whether it is active, the ward of its address (post-2025 code, read from the address text as of today, unit names settled within the province), and the legal representative's CCCD with the person it links to.
+-- personal: legal_rep_citizen_id (identifier), legal_rep_person_id (identifier)
 -- unique_key: tax_code
 -- indexes: parent_tax_code; ward_code; legal_rep_person_id
 SELECT

@@ -1,4 +1,5 @@
 -- description: Social and health insurance participation, one row per insurance number and month: the person it links to (see core.person_link), the employer's tax code and enterprise, the scheme.
+-- personal: insurance_code (identifier), person_id (identifier)
 -- unique_key: insurance_code, period
 -- indexes: person_id, period; employer_tax_code, period
 SELECT

@@ -1,4 +1,5 @@
 -- description: Job-seeker registrations (TIMVIEC) and unemployment-benefit claims (TCTN), one row per file: the person it links to, the post-2025 ward of residence (the code given and the ward name read together, names settled within the province; null and flagged when ambiguous), occupation, dates, status, monthly benefit (VND).
+-- personal: person_id (identifier)
 -- unique_key: claim_id
 -- indexes: person_id; ward_code, claim_date
 SELECT

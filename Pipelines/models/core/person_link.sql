@@ -1,4 +1,5 @@
 -- description: Links of the records of insurance, labour and health feeds (and enterprises' legal representatives) to core.person, one row per record: by CCCD (confidence 1.0), by legacy CMND (0.98), else by name match key + birth date + ward when exactly one person fits (0.95) or name key + birth date alone when exactly one person in the province fits (0.9). Several candidates: not linked, rule 'ambiguous' with their number; none: rule 'unmatched'.
+-- personal: record_key (identifier), person_id (identifier)
 -- unique_key: feed, record_key
 -- indexes: person_id; rule
 WITH records AS (

@@ -1,4 +1,5 @@
 -- description: Population by commune and year from the statistics office, with the commune code as published (pre-2025 codes for 2020-2024) and the post-2025 ward it lies in now (code and name read together); a split commune (partial merge) that the name does not settle has no single ward and is flagged.
+-- suppress: population, male, female, households
 -- unique_key: year, commune_code
 -- indexes: ward_code, year
 SELECT

@@ -1,4 +1,5 @@
 -- description: PERSONAL DATA (Decree 13/2023/NĐ-CP; grant to officers only). One row per person: identity, ward, insurance status in the latest period (scheme, employer), last health encounter, labour claims.
+-- personal: person_id (identifier), cccd (identifier), cmnd (identifier), full_name (name), birth_date (birth_date), phone (contact)
 -- unique_key: person_id
 -- indexes: ward_code
 WITH period AS (SELECT max(period) AS period FROM {{ ref('core.insurance_coverage') }}),

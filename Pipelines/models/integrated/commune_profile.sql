@@ -1,4 +1,5 @@
 -- description: One row per post-2025 ward of Bắc Ninh province: residents (population register) by sex and age band (as of the day of the build); active enterprises and their insured employees; the share of residents insured; schools, pupils and pupils per teacher; job seekers and benefit claims of the reference month; health encounters of that month per 1,000 residents; the ward's boundary. Reference months: the previous calendar month, or the data's latest month when a feed ends earlier (insurance: its latest period).
+-- suppress: population, male, female, age_0_14, age_15_59, age_60_plus, insured_employees, insured_people, pupils, job_seekers, benefit_claims, health_encounters
 -- unique_key: ward_code
 -- indexes: USING gist (geom)
 WITH wards AS (

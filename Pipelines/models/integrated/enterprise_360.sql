@@ -1,4 +1,5 @@
 -- description: One row per enterprise (branches under their parent): tax code, name, VSIC, status, ward, its branches, insured employees in the latest insurance period (the enterprise and its branches), tax paid in the last 12 months of payments (to the latest payment date in the data), the legal representative's person id.
+-- personal: legal_rep_person_id (identifier)
 -- unique_key: tax_code
 -- indexes: ward_code; legal_rep_person_id
 WITH period AS (SELECT max(period) AS period FROM {{ ref('core.insurance_coverage') }}),

@@ -8,7 +8,7 @@ public struct ModelCatalog: Sendable {
 
     /// Schemas a model may be built in.
     public static let schemas: Set<String> = ["core", "integrated"]
-    static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout"]
+    static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress"]
 
     /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
     public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
@@ -128,6 +128,13 @@ public struct ModelCatalog: Sendable {
             }
             timeout = seconds
         }
+        let personal = try header["personal"].map { given throws(ModelError) in
+            try PersonalColumn.parseList(given.value, file: file, line: given.line)
+        } ?? []
+        let suppress = header["suppress"].map { list($0.value, separator: ",") } ?? []
+        for column in suppress where column.range(of: #"^[a-z_][a-z0-9_]*$"#, options: .regularExpression) == nil {
+            throw .invalid(file: file, line: header["suppress"]?.line ?? 0, message: "suppress: '\(column)' is not a column name")
+        }
         let dependencies = Array(Set(refs + extra)).sorted()
         if dependencies.contains(name) {
             throw .invalid(file: file, line: bodyStart + 1, message: "a model cannot ref itself")
@@ -135,7 +142,8 @@ public struct ModelCatalog: Sendable {
         return SQLModel(
             name: name, file: file, sql: sql, dependencies: dependencies, description: header["description"]?.value,
             uniqueKey: header["unique_key"].map { list($0.value, separator: ",") } ?? [],
-            indexes: header["indexes"].map { list($0.value, separator: ";") } ?? [], timeoutSeconds: timeout)
+            indexes: header["indexes"].map { list($0.value, separator: ";") } ?? [], timeoutSeconds: timeout,
+            personal: personal, suppress: suppress)
     }
 
     /// `90s`, `20m`, `2h` → seconds; nil for anything else (or zero).

@@ -11,6 +11,8 @@ import Foundation
 /// -- indexes: province_code; ward_type, ward_name
 /// -- depends_on: core.person          (a dependency the query does not name with ref)
 /// -- timeout: 20m                      (longest build, `s`, `m` or `h`; default 30m)
+/// -- personal: person_id (identifier), full_name (name), birth_date (birth_date)
+/// -- suppress: population               (counts of people a viewer sees only from 5 up)
 /// SELECT … FROM {{ ref('core.person') }} AS p JOIN ref.admin_unit_2025 AS u USING (ward_code)
 /// ```
 ///
@@ -33,6 +35,11 @@ public struct SQLModel: Sendable, Hashable {
     /// The longest a build may take (PostgreSQL's `statement_timeout` for each of its statements), in seconds.
     public let timeoutSeconds: Int
 
+    /// Columns holding personal data (Decree 13/2023/NĐ-CP) and what kind: how each role sees them.
+    public let personal: [PersonalColumn]
+    /// Counts of people that a viewer sees only when at least 5 (small-cell suppression).
+    public let suppress: [String]
+
     /// Default of `timeout`: 30 minutes.
     public static let defaultTimeoutSeconds = 1_800
 
@@ -44,8 +51,11 @@ public struct SQLModel: Sendable, Hashable {
     /// Creates a model (the catalog parses files into these).
     public init(
         name: String, file: String, sql: String, dependencies: [String], description: String? = nil,
-        uniqueKey: [String] = [], indexes: [String] = [], timeoutSeconds: Int = SQLModel.defaultTimeoutSeconds
+        uniqueKey: [String] = [], indexes: [String] = [], timeoutSeconds: Int = SQLModel.defaultTimeoutSeconds,
+        personal: [PersonalColumn] = [], suppress: [String] = []
     ) {
+        self.personal = personal
+        self.suppress = suppress
         self.timeoutSeconds = timeoutSeconds
         self.name = name
         self.file = file

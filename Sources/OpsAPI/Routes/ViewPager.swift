@@ -1,0 +1,287 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Postgres
+
+/// Serves `GET /v1/views/{name}`: a page of a view for the caller's role, in the format asked for, with its
+/// provenance, its next link, and (for an officer reading personal data) its audit row written first.
+struct ViewPager: Sendable {
+    let service: OpsService
+
+    /// Rows per chunk of a streamed export (each chunk one audit row for officers).
+    static let chunkRows = 2_000
+
+    func respond(name: String, request: Request, context: OpsRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let query = try QueryString(request.uri.query)
+        var parsed = try ViewRequest(query)
+        let catalog = try await service.viewCatalog()
+        guard let view = catalog.views[name] else {
+            throw APIError.notFound("no view named \(name.prefix(80)) (GET /v1/views lists them)")
+        }
+        if let refusal = RoleShaping(role: caller.role).refusal(for: view) { throw APIError.forbidden(refusal) }
+        guard view.isBuilt else {
+            throw APIError.unavailable("\(view.name) has not been built yet; run citypipe transform")
+        }
+        let purpose = try ViewPager.purpose(request, caller: caller)
+        let format = try ViewPager.format(parsed, request: request, view: view)
+        parsed.format = format
+        if parsed.limit == nil && !format.streams {
+            throw APIError.badRequest("bad_limit", "limit=all is for the csv and ndjson exports; json and geojson pages take limit 1 to \(ViewRequest.maximumLimit) and a cursor")
+        }
+        let audit = caller.role == .officer && view.isPersonal
+        let statement = try PageStatement(view: view, role: caller.role, request: parsed, format: format, keys: service.configuration.keys, audit: audit)
+        var headers = ViewPager.provenance(view: view, role: caller.role, query: request.uri.query ?? "", format: format)
+        if let tag = headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = format.contentType
+        let auditEntry = purpose.map {
+            AuditWriter.Entry(requestID: context.requestID, caller: caller, purpose: $0, view: view.name,
+                              request: request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
+        }
+        let renderer = RowRenderer(columns: statement.columns, format: format, geometryColumn: view.geometryColumn, idColumns: view.uniqueKey)
+        if parsed.limit == nil {
+            return try await stream(statement, view: view, renderer: renderer, headers: headers, audit: audit ? auditEntry : nil)
+        }
+        return try await page(statement, view: view, parsed: parsed, query: query, path: request.uri.path, renderer: renderer,
+                              headers: headers, audit: audit ? auditEntry : nil, role: caller.role)
+    }
+
+    // MARK: - A page
+
+    private func page(
+        _ statement: PageStatement, view: ViewDescriptor, parsed: ViewRequest, query: QueryString, path: String,
+        renderer: RowRenderer, headers: HTTPFields, audit: AuditWriter.Entry?, role: Role
+    ) async throws -> Response {
+        let keys = service.configuration.keys
+        let result: (rows: PostgresRows, count: Int64?)
+        do {
+            result = try await service.reader.withConnection { connection in
+                let several = parsed.cursor != nil || parsed.count != .none
+                if several { try connection.simpleExecute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", name: "begin page") }
+                do {
+                    if let cursor = parsed.cursor {
+                        let signature = try connection.query(
+                            "SELECT (\(PageStatement.decryptCursor("$1", key: "$2")))->>0 AS sig", [cursor, keys.cursor], name: "read cursor"
+                        ).first?.decode(String?.self, "sig")
+                        guard signature == statement.signature else {
+                            throw APIError.badRequest("bad_cursor", "cursor: it was given for another view, role or order; start again without it")
+                        }
+                    }
+                    let rows = try connection.query(statement.sql, statement.parameters, name: "view page")
+                    var count: Int64? = nil
+                    switch parsed.count {
+                    case .none: break
+                    case .exact:
+                        let (sql, parameters) = try PageStatement.count(view: view, role: role, request: parsed, keys: keys)
+                        count = try connection.query(sql, parameters, name: "view count").first?.decode(Int64.self, "n")
+                    case .estimated:
+                        count = try ViewPager.estimate(connection, view: view, role: role, request: parsed, keys: keys)
+                    }
+                    if several { try connection.simpleExecute("COMMIT", name: "end page") }
+                    return (rows, count)
+                } catch {
+                    if several { try? connection.simpleExecute("ROLLBACK", name: "abort page") }
+                    throw error
+                }
+            }
+        } catch {
+            throw APIError.from(error, doing: parsed.cursor != nil ? "reading the cursor or the page" : "reading \(view.name)")
+        }
+        let limit = statement.limit ?? Int.max
+        let visible = min(result.rows.count, limit)
+        let hasMore = result.rows.count > limit
+        let width = statement.columns.count
+        var nextCursor: String? = nil
+        if hasMore, visible > 0 { nextCursor = result.rows.values[visible - 1][width] }
+        if let audit, visible > 0 {
+            let subjects = result.rows.values.prefix(visible).compactMap { $0[width + 1] }
+            do {
+                _ = try await AuditWriter(pool: service.auditor).append(audit, subjects: subjects)
+            } catch {
+                throw APIError.from(error, doing: "writing the audit log (nothing was served)")
+            }
+            service.metrics.audited(count: visible)
+        }
+        var headers = headers
+        var nextLink: String? = nil
+        if let nextCursor {
+            var items = query.items.filter { $0.name != "cursor" && $0.name != "offset" }
+            items.append(("cursor", nextCursor))
+            nextLink = path + "?" + items.map { ViewPager.encode($0.name) + "=" + ViewPager.encode($0.value) }.joined(separator: "&")
+            headers[HTTPField.Name("Link")!] = "<\(nextLink ?? "")>; rel=\"next\""
+        }
+        if let count = result.count { headers[HTTPField.Name("X-CityPipe-Count")!] = String(count) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(visible * 128 + 256)
+        switch renderer.format {
+        case .csv:
+            renderer.csvHeader(into: &bytes)
+            for index in 0..<visible { renderer.row(result.rows.values[index], into: &bytes) }
+        case .ndjson:
+            for index in 0..<visible {
+                renderer.row(result.rows.values[index], into: &bytes)
+                bytes.append(0x0A)
+            }
+        case .json, .geojson:
+            var head = JSONOutput()
+            head.beginObject()
+            if renderer.format == .geojson { head.field("type", "FeatureCollection") }
+            head.field("view", view.name)
+            head.field("as_of", view.build.map { ViewPager.iso8601($0.finishedAt) })
+            head.field("run_id", view.build?.runID)
+            if let count = result.count { head.field("count", count) }
+            head.field(renderer.format == .geojson ? "numberReturned" : "returned", visible)
+            head.field("next_cursor", nextCursor)
+            head.field("next", nextLink)
+            head.key(renderer.format == .geojson ? "features" : "rows")
+            bytes += head.bytes
+            bytes.append(UInt8(ascii: "["))
+            for index in 0..<visible {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                renderer.row(result.rows.values[index], into: &bytes)
+            }
+            bytes += Array("]}".utf8)
+        }
+        service.metrics.rowsStreamed(view: view.name, count: visible)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    // MARK: - A streamed export (limit=all)
+
+    private func stream(
+        _ statement: PageStatement, view: ViewDescriptor, renderer: RowRenderer, headers: HTTPFields, audit: AuditWriter.Entry?
+    ) async throws -> Response {
+        let channel = ChunkChannel(capacity: 4)
+        let service = self.service
+        let width = statement.columns.count
+        // The export runs on one of the reader's connections, in one read-only snapshot, FETCHing a chunk at a
+        // time; each chunk is audited (officers) before it is handed to the response. The channel holds a few
+        // chunks: a slow client slows the export, memory stays flat.
+        @Sendable func produce() {
+            var sent = 0
+            do {
+                try service.reader.withConnection { connection in
+                    try connection.simpleExecute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", name: "begin export")
+                    do {
+                        try connection.query("DECLARE export NO SCROLL CURSOR FOR \(statement.sql)", statement.parameters, name: "declare export")
+                        var header: [UInt8] = []
+                        if renderer.format == .csv { renderer.csvHeader(into: &header) }
+                        if !header.isEmpty, !channel.send(header) { throw ChunkChannel.Closed() }
+                        while true {
+                            let rows = try connection.query("FETCH \(ViewPager.chunkRows) FROM export", name: "fetch export")
+                            if rows.isEmpty { break }
+                            if let audit {
+                                let subjects = rows.values.compactMap { $0[width + 1] }
+                                _ = try service.auditor.withConnection { try AuditWriter.append($0, audit, subjects: subjects) }
+                                service.metrics.audited(count: rows.count)
+                            }
+                            var bytes: [UInt8] = []
+                            bytes.reserveCapacity(rows.count * 128)
+                            for values in rows.values {
+                                renderer.row(values, into: &bytes)
+                                if renderer.format == .ndjson { bytes.append(0x0A) }
+                            }
+                            sent += rows.count
+                            if !channel.send(bytes) { throw ChunkChannel.Closed() }
+                        }
+                        try connection.simpleExecute("COMMIT", name: "end export")
+                    } catch {
+                        try? connection.simpleExecute("ROLLBACK", name: "abort export")
+                        throw error
+                    }
+                }
+                channel.finish(nil)
+            } catch {
+                channel.finish(error is ChunkChannel.Closed ? nil : APIError.from(error, doing: "exporting \(view.name)"))
+            }
+            service.metrics.rowsStreamed(view: view.name, count: sent)
+        }
+        // The export starts when the body is written, and stops when the writer stops (done, error, client gone).
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            defer { channel.markConsumerGone() }
+            DispatchQueue.global().async { produce() }
+            while let chunk = try await channel.next() {
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    // MARK: - Pieces
+
+    /// An officer's stated purpose (400 when missing or not on the list); nil for other roles.
+    static func purpose(_ request: Request, caller: Caller) throws(APIError) -> Purpose? {
+        guard caller.role == .officer else { return nil }
+        guard let given = request.headers[HTTPField.Name("X-Purpose")!], !given.isEmpty else {
+            throw .badRequest("purpose_required", "an officer states the purpose of every request in X-Purpose (one of: \(Purpose.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard let purpose = Purpose(rawValue: given.trimmingCharacters(in: .whitespaces)) else {
+            throw .badRequest("bad_purpose", "X-Purpose is not one of: \(Purpose.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return purpose
+    }
+
+    static func format(_ parsed: ViewRequest, request: Request, view: ViewDescriptor) throws(APIError) -> OutputFormat {
+        let format: OutputFormat
+        if let given = parsed.format {
+            format = given
+        } else if let negotiated = OutputFormat.negotiate(accept: request.headers[.accept]) {
+            format = negotiated
+        } else {
+            throw APIError(.notAcceptable, "not_acceptable", "Accept: this API serves application/json, text/csv, application/x-ndjson and application/geo+json")
+        }
+        if format == .geojson && view.geometryColumn == nil {
+            throw .badRequest("bad_format", "\(view.name) has no geometry: ask for json, csv or ndjson")
+        }
+        return format
+    }
+
+    /// Provenance and caching: the build served, an ETag of the build and the request, private caching.
+    static func provenance(view: ViewDescriptor, role: Role, query: String, format: OutputFormat) -> HTTPFields {
+        var headers = HTTPFields()
+        if let build = view.build {
+            headers[HTTPField.Name("X-CityPipe-As-Of")!] = iso8601(build.finishedAt)
+            headers[HTTPField.Name("X-CityPipe-Run")!] = String(build.runID)
+            headers[.eTag] = "W/\"m\(build.modelRunID)-\(String(fnv1a("\(role.rawValue)|\(format.rawValue)|\(query)"), radix: 36))\""
+        }
+        // Views change once a night: a client may keep a page for a minute, then revalidate with its ETag.
+        headers[.cacheControl] = "private, max-age=60, must-revalidate"
+        headers[.vary] = "Authorization, Accept"
+        return headers
+    }
+
+    static func matches(_ ifNoneMatch: String, _ tag: String) -> Bool {
+        ifNoneMatch.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == tag || $0.trimmingCharacters(in: .whitespaces) == "*" }
+    }
+
+    static func estimate(_ connection: PostgresConnection, view: ViewDescriptor, role: Role, request: ViewRequest, keys: PageStatement.Keys) throws -> Int64 {
+        if request.filters.isEmpty && view.estimatedRows >= 0 { return view.estimatedRows }
+        let (sql, parameters) = try PageStatement.count(view: view, role: role, request: request, keys: keys)
+        let plan = try connection.query("EXPLAIN (FORMAT JSON) " + sql.replacingOccurrences(of: "SELECT count(*) AS n FROM", with: "SELECT 1 FROM"), parameters, name: "estimate")
+        guard let text = try plan.first?.text(0), let range = text.range(of: "\"Plan Rows\": ") else { return -1 }
+        return Int64(text[range.upperBound...].prefix { $0.isNumber }) ?? -1
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~(),*")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
+}
