@@ -1,9 +1,5 @@
 import ArgumentParser
-import Foundation
-import Ingest
-import Manifest
-import Postgres
-import Warehouse
+import Orchestration
 
 /// `citypipe ingest FEED…`: loads feeds into staging (no transform), one after the other.
 struct IngestCommand: AsyncParsableCommand {
@@ -26,32 +22,19 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let log = EventLog()
-        let manifests: [ConnectorManifest]
-        let connection: PostgresConnection
-        let conninfo: String
-        let runID: Int64
+        let job: IngestJob
         do {
-            manifests = try ManifestCatalog(directory: connectors).manifests(named: feeds)
-            conninfo = try database.target.conninfo(start: true)
-            connection = try PostgresConnection.connect(conninfo)
-            // The schema must be there; the reference data (5 MB to checksum) is `db migrate`'s business.
-            try Warehouse.migrateSchema(connection)
-            runID = try RunLedger.start(connection, pipeline: "ingest", kind: .ingest, arguments: JSONB(ManifestCatalog.jsonArray(feeds)))
+            // The manifests are checked before any database is touched.
+            let manifests = try IngestJob.manifests(feeds: feeds, connectors: connectors)
+            job = try IngestJob.start(
+                feeds: feeds, manifests: manifests, connectors: connectors, conninfo: try database.target.conninfo(start: true), log: log)
         } catch {
             Console.error("error: \(error)")
             throw ExitCode.failure
         }
-        defer { connection.close() }
-        let loader = FeedLoader(connectors: connectors, conninfo: conninfo, log: log, board: FeedProgressBoard(log: log))
-        var failed: [String] = []
-        for manifest in manifests {
-            let result = await loader.load(manifest, runID: runID, step: "ingest")
-            if !result.succeeded { failed.append(manifest.name) }
-        }
-        let outcome: RunLedger.Outcome = failed.isEmpty ? .succeeded : (failed.count == manifests.count ? .failed : .partial)
-        try? RunLedger.finish(connection, runID: runID, outcome: outcome, error: failed.isEmpty ? nil : "failed feeds: \(failed.joined(separator: ", "))")
-        if !failed.isEmpty {
-            Console.error("failed feeds: \(failed.joined(separator: ", "))")
+        let result = await job.execute()
+        if !result.failed.isEmpty {
+            Console.error("failed feeds: \(result.failed.joined(separator: ", "))")
             throw ExitCode(2)
         }
     }

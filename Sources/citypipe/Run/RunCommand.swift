@@ -1,10 +1,5 @@
 import ArgumentParser
-import Foundation
-import Ingest
-import Manifest
-import Postgres
-import Transform
-import Warehouse
+import Orchestration
 
 /// `citypipe run [PIPELINE]`: the nightly run that cron starts.
 struct RunCommand: AsyncParsableCommand {
@@ -46,127 +41,39 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let log: EventLog
-        let definition: PipelineManifest
-        let manifests: [String: ConnectorManifest]
+        let plan: PipelinePlan
         let conninfo: String
-        let control: PostgresConnection
         do {
             log = try EventLog(output: jsonLog ? .jsonLines : (EventLog.isTerminal ? .terminal : .silent), logFile: logFile)
-            definition = try PipelineCatalog(pipelines: pipelines, connectors: connectors).pipeline(named: pipeline)
-            let loaded = try ManifestCatalog(directory: connectors).manifests(named: definition.feeds)
-            manifests = Dictionary(uniqueKeysWithValues: loaded.map { ($0.name, $0) })
+            // The pipeline and its manifests are checked before any database is touched.
+            plan = try PipelinePlan(pipeline: pipeline, pipelines: pipelines, connectors: connectors, models: models)
             conninfo = try database.target.conninfo(start: true)
-            control = try PostgresConnection.connect(conninfo)
         } catch {
             Console.error("run \(pipeline): \(error)")
             throw ExitCode.failure
         }
-        defer { control.close() }
-        let runID: Int64
+        let started: PipelineRun
         do {
-            // The control tables must exist to take the lock and read who holds it (cheap when up to date).
-            try Warehouse.migrateSchema(control)
-            if let holder = try RunLock.acquire(control, pipeline: definition.name) {
-                Console.error("run \(definition.name): \(holder); this one exits without doing anything")
-                throw ExitCode.failure
-            }
-            // Reference data (reloaded when a new build ships a changed file): the nightly run keeps it current
-            // after an upgrade; the schema was migrated above.
-            _ = try ReferenceLoader().load(control)
-            runID = try RunLedger.start(
-                control, pipeline: definition.name, kind: .run,
-                arguments: JSONB(ManifestCatalog.jsonArray(definition.feeds)))
-        } catch let exit as ExitCode {
-            throw exit
+            started = try PipelineRun.start(plan, conninfo: conninfo, log: log)
+        } catch .busy(let holder) {
+            Console.error("run \(plan.name): \(holder); this one exits without doing anything")
+            throw ExitCode.failure
         } catch {
-            Console.error("run \(definition.name): \(error)")
+            Console.error("run \(plan.name): \(error)")
             throw ExitCode.failure
         }
-        let started = Date()
-        log.event("run.started", [("run_id", runID), ("pipeline", definition.name)], human: "run #\(runID) of \(definition.name)")
-        let loader = FeedLoader(connectors: connectors, conninfo: conninfo, log: log, board: FeedProgressBoard(log: log))
-        var results: [FeedLoadResult] = []
-        var skipped: [String] = []
-        var stopping = false
-        for step in definition.steps {
-            if stopping {
-                skipped.append(step.name)
-                log.event("step.skipped", level: "warning", [("run_id", runID), ("step", step.name)],
-                          human: "\(step.name): skipped (an earlier step failed and says on_failure: stop)")
-                continue
-            }
-            let stepResults: [FeedLoadResult]
-            switch step.action {
-            case .ingest(let feeds):
-                let limit = min(step.concurrency ?? definition.concurrency, definition.concurrency)
-                stepResults = await Self.ingest(feeds.compactMap { manifests[$0] }, limit: limit, step: step.name, runID: runID, loader: loader)
-            case .transform(let models):
-                do {
-                    let stage = try TransformStage(
-                        directory: self.models, select: models, concurrency: definition.concurrency,
-                        normalize: try ManifestCatalog(directory: connectors).manifests(named: []),
-                        workers: ProcessInfo.processInfo.activeProcessorCount)
-                    stepResults = await Self.onDispatch { stage.run(runID: runID, conninfo: conninfo, step: step.name, log: log) }
-                } catch {
-                    log.event("step.failed", level: "error", [("run_id", runID), ("step", step.name), ("error", String(describing: error))],
-                              human: "\(step.name): FAILED: \(error)")
-                    stepResults = [FeedLoadResult(feed: "transform", step: step.name, report: nil, error: String(describing: error), seconds: 0)]
-                }
-            }
-            results += stepResults
-            if step.onFailure == .stop && stepResults.contains(where: { !$0.succeeded }) { stopping = true }
+        let result = await started.execute()
+        if let recordError = result.recordError {
+            Console.error("run #\(result.runID): could not record its end: \(recordError)")
         }
-        let failed = results.filter { !$0.succeeded }
-        let outcome: RunLedger.Outcome = failed.isEmpty ? .succeeded : (failed.count == results.count ? .failed : .partial)
-        let errorText = failed.isEmpty ? nil : "failed: \(failed.map(\.feed).joined(separator: ", "))"
-            + (skipped.isEmpty ? "" : "; skipped steps: \(skipped.joined(separator: ", "))")
-        do {
-            try RunLedger.finish(control, runID: runID, outcome: outcome, error: errorText)
-        } catch {
-            Console.error("run #\(runID): could not record its end: \(error)")
-        }
-        let seconds = Date().timeIntervalSince(started)
-        log.event(
-            "run.finished", level: failed.isEmpty ? "info" : "error",
-            [("run_id", runID), ("pipeline", definition.name), ("status", outcome.rawValue), ("seconds", (seconds * 10).rounded() / 10),
-             ("failed", failed.map(\.feed))],
-            human: "run #\(runID) of \(definition.name): \(outcome.rawValue) in \(String(format: "%.1f", seconds)) s")
         if summary || log.interactive {
-            Console.print(RunSummary(runID: runID, pipeline: definition.name, outcome: outcome, seconds: seconds, results: results).text)
+            Console.print(result.summary)
         }
+        let failed = result.failed
         if !failed.isEmpty {
-            for result in failed { Console.error("run #\(runID): \(result.feed) failed: \(result.error ?? "")") }
-            Console.error("run #\(runID) of \(definition.name): \(failed.count) of \(results.count) feeds and models failed: \(failed.map(\.feed).joined(separator: ", "))")
+            for failure in failed { Console.error("run #\(result.runID): \(failure.feed) failed: \(failure.error ?? "")") }
+            Console.error("run #\(result.runID) of \(result.pipeline): \(failed.count) of \(result.results.count) feeds and models failed: \(failed.map(\.feed).joined(separator: ", "))")
             throw ExitCode(2)
-        }
-    }
-
-    /// Runs blocking work (libpq, Dispatch workers) off Swift's cooperative pool.
-    static func onDispatch<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
-        }
-    }
-
-    /// Loads `manifests` side by side, at most `limit` at a time, in the order given.
-    static func ingest(
-        _ manifests: [ConnectorManifest], limit: Int, step: String, runID: Int64, loader: FeedLoader
-    ) async -> [FeedLoadResult] {
-        await withTaskGroup(of: (Int, FeedLoadResult).self) { group in
-            var next = 0
-            func start() {
-                let index = next
-                let manifest = manifests[index]
-                next += 1
-                group.addTask { (index, await loader.load(manifest, runID: runID, step: step)) }
-            }
-            while next < min(max(1, limit), manifests.count) { start() }
-            var results: [(Int, FeedLoadResult)] = []
-            for await result in group {
-                results.append(result)
-                if next < manifests.count { start() }
-            }
-            return results.sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
 }

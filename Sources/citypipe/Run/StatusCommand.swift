@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Manifest
+import Orchestration
 import Postgres
 import Warehouse
 

@@ -1,13 +1,9 @@
 import ArgumentParser
 import Foundation
-import Ingest
-import Manifest
-import Postgres
-import Transform
-import Warehouse
+import Orchestration
 
 /// `citypipe transform`: builds the SQL models of `Pipelines/models`.
-struct TransformCommand: ParsableCommand {
+struct TransformCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transform",
         abstract: "Build the SQL models of Pipelines/models (core.*, integrated.*) in dependency order.",
@@ -41,114 +37,22 @@ struct TransformCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    func run() throws {
+    func run() async throws {
         let log = EventLog()
-        let conninfo: String
-        let connection: PostgresConnection
-        let runID: Int64
-        let stage: TransformStage
+        let job: TransformJob
         do {
-            stage = try TransformStage(
+            let stage = try TransformStage(
                 directory: models, select: select, concurrency: concurrency,
-                normalize: modelsOnly ? [] : try ManifestCatalog(directory: connectors).manifests(named: []), workers: workers, full: full)
-            conninfo = try database.target.conninfo(start: true)
-            connection = try PostgresConnection.connect(conninfo)
-            try Warehouse.migrateSchema(connection)
-            runID = try RunLedger.start(connection, pipeline: "transform", kind: .transform)
+                normalize: modelsOnly ? [] : try TransformStage.manifests(connectors: connectors), workers: workers, full: full)
+            job = try TransformJob.start(stage, conninfo: try database.target.conninfo(start: true), log: log)
         } catch {
             Console.error("transform: \(error)")
             throw ExitCode.failure
         }
-        defer { connection.close() }
-        let results = stage.run(runID: runID, conninfo: conninfo, step: "transform", log: log)
-        let failed = results.filter { !$0.succeeded }
-        try? RunLedger.finish(
-            connection, runID: runID, outcome: failed.isEmpty ? .succeeded : (failed.count == results.count ? .failed : .partial),
-            error: failed.isEmpty ? nil : "failed or skipped: \(failed.map(\.feed).joined(separator: ", "))")
-        if !failed.isEmpty {
-            for result in failed { Console.error("transform: \(result.feed): \(result.error ?? "")") }
+        let result = await job.execute()
+        if !result.failed.isEmpty {
+            for failure in result.failed { Console.error("transform: \(failure.feed): \(failure.error ?? "")") }
             throw ExitCode(2)
-        }
-    }
-}
-
-/// The transform step, shared by `citypipe transform` and a pipeline's `transform` step: each feed's staged
-/// rows normalised into `core.clean_FEED`, then the SQL models.
-struct TransformStage {
-    let catalog: ModelCatalog
-    let selected: [SQLModel]
-    let concurrency: Int
-    let plans: [FeedNormalization]
-    let workers: Int
-    let full: Bool
-
-    init(directory: String, select: [String], concurrency: Int, normalize manifests: [ConnectorManifest] = [], workers: Int = 2, full: Bool = false) throws {
-        plans = manifests.map(FeedNormalization.init(manifest:)).filter(\.hasSemantics)
-        self.workers = max(1, workers)
-        self.full = full
-        let folder = URL(fileURLWithPath: directory, isDirectory: true)
-        guard FileManager.default.fileExists(atPath: folder.path) else {
-            throw CommandFailure("no models directory \(directory)")
-        }
-        catalog = try ModelCatalog(directory: folder, display: directory)
-        selected = try catalog.selection(select)
-        self.concurrency = max(1, min(16, concurrency))
-    }
-
-    /// Builds the selected models; one result per model (succeeded, failed or skipped).
-    func run(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
-        var results = normalizeFeeds(runID: runID, conninfo: conninfo, step: step, log: log)
-        results += buildModels(runID: runID, conninfo: conninfo, step: step, log: log)
-        return results
-    }
-
-    /// Each feed with semantics, one after the other (each uses `workers` Dispatch workers).
-    private func normalizeFeeds(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
-        guard !plans.isEmpty else { return [] }
-        let connection: PostgresConnection
-        do {
-            connection = try PostgresConnection.connect(conninfo)
-        } catch {
-            return [FeedLoadResult(feed: "normalize", step: step, report: nil, error: String(describing: error), seconds: 0)]
-        }
-        defer { connection.close() }
-        return plans.map { plan in
-            let started = Date()
-            do {
-                let report = try NormalizeStage(plan: plan, workers: workers).run(
-                    connection, runID: runID, full: full, connect: { try PostgresConnection.connect(conninfo) })
-                log.event(
-                    "normalize.succeeded",
-                    [("run_id", runID), ("feed", plan.feed), ("rows_read", report.rowsRead), ("rows_written", report.rowsWritten),
-                     ("rejects", report.rejects), ("seconds", (report.seconds * 1000).rounded() / 1000),
-                     ("normalize_seconds", (report.normalizeSeconds * 1000).rounded() / 1000)],
-                    human: "\(plan.table): \(report.rowsRead) staged rows read, \(report.rowsWritten) written, \(report.rejects) values rejected in \(String(format: "%.1f", report.seconds)) s")
-                return FeedLoadResult(feed: plan.table, step: step, report: nil, error: nil, seconds: report.seconds)
-            } catch {
-                log.event("normalize.failed", level: "error", [("run_id", runID), ("feed", plan.feed), ("error", String(describing: error))],
-                          human: "\(plan.table): FAILED: \(error)")
-                return FeedLoadResult(feed: plan.table, step: step, report: nil, error: String(describing: error), seconds: Date().timeIntervalSince(started))
-            }
-        }
-    }
-
-    private func buildModels(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
-        log.event("transform.started", [("run_id", runID), ("models", selected.count)], human: "transform: \(selected.count) models")
-        let runner = ModelRunner(catalog: catalog, concurrency: concurrency) { try PostgresConnection.connect(conninfo) }
-        do {
-            let outcomes = try runner.run(selected, runID: runID) { outcome in
-                let rows = outcome.rows.map { "\($0) rows" } ?? ""
-                log.event(
-                    "model.\(outcome.status.rawValue)", level: outcome.status == .succeeded ? "info" : "error",
-                    [("run_id", runID), ("model", outcome.model), ("rows", outcome.rows ?? 0), ("seconds", (outcome.seconds * 1000).rounded() / 1000),
-                     ("error", outcome.error ?? "")],
-                    human: "\(outcome.model): \(outcome.status.rawValue) \(rows) in \(String(format: "%.1f", outcome.seconds)) s\(outcome.error.map { " — \($0)" } ?? "")")
-            }
-            return outcomes.map {
-                FeedLoadResult(feed: $0.model, step: step, report: nil, error: $0.status == .succeeded ? nil : ($0.error ?? $0.status.rawValue), seconds: $0.seconds)
-            }
-        } catch {
-            return [FeedLoadResult(feed: "transform", step: step, report: nil, error: String(describing: error), seconds: 0)]
         }
     }
 }

@@ -3,7 +3,7 @@ import Ingest
 import Manifest
 import Postgres
 
-/// Loads one feed into staging for `citypipe ingest` and `citypipe run`, telling the event log as it goes; a
+/// Loads one feed into staging for an ingest job and a pipeline run, telling the event log as it goes; a
 /// failure is returned, not thrown, so that one feed never stops the others.
 struct FeedLoader: Sendable {
     let connectors: String

@@ -7,9 +7,9 @@ import Glibc
 /// What a command tells its operator: live progress and readable lines on a terminal; one JSON object per line
 /// otherwise (log shippers, journald), or nothing at all (cron, which mails whatever a job prints); and, with a
 /// log file, JSON lines appended there in every case. Events carry counts, names and ids, never a record's values.
-struct EventLog: Sendable {
+public struct EventLog: Sendable {
     /// Where events go on standard output.
-    enum Output: Sendable {
+    public enum Output: Sendable {
         /// Readable lines and live progress (a terminal).
         case terminal
         /// One JSON object per event.
@@ -18,38 +18,56 @@ struct EventLog: Sendable {
         case silent
     }
 
-    let output: Output
+    /// Where events go on standard output.
+    public let output: Output
     private let file: LogFile?
 
-    /// Terminal on a TTY, JSON lines otherwise (`citypipe ingest`).
-    init() {
+    /// Nothing on standard output and no file: for callers (the API) that report through their own channels.
+    public static let silent = EventLog(output: .silent)
+
+    /// Terminal on a TTY, JSON lines otherwise (`citypipe ingest`, `citypipe backfill`).
+    public init() {
         output = EventLog.isTerminal ? .terminal : .jsonLines
         file = nil
     }
 
-    /// An explicit output, and JSON lines appended to `logFile` when given.
-    init(output: Output, logFile: String?) throws {
+    /// An explicit output and no log file.
+    public init(output: Output) {
         self.output = output
-        file = try logFile.map(LogFile.init(path:))
+        file = nil
     }
 
-    static var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    /// An explicit output, and JSON lines appended to `logFile` when given.
+    ///
+    /// - Throws: `OrchestrationError.failed` naming the file when it cannot be opened for appending.
+    public init(output: Output, logFile: String?) throws(OrchestrationError) {
+        self.output = output
+        if let logFile {
+            file = try LogFile(path: logFile)
+        } else {
+            file = nil
+        }
+    }
 
-    var interactive: Bool { output == .terminal }
+    /// True when standard output is a terminal.
+    public static var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+
+    /// True when events are shown as readable lines (a terminal).
+    public var interactive: Bool { output == .terminal }
 
     /// One event; on a terminal, a readable line.
-    func event(_ name: String, level: String = "info", _ fields: [(String, Any)] = [], human: String) {
+    public func event(_ name: String, level: String = "info", _ fields: [(String, Any)] = [], human: String) {
         let line = output == .jsonLines || file != nil ? EventLog.json(name, level: level, fields) : nil
         switch output {
-        case .terminal: Console.print("\r\u{1B}[K" + human)
-        case .jsonLines: line.map(Console.print)
+        case .terminal: StandardStreams.print("\r\u{1B}[K" + human)
+        case .jsonLines: line.map(StandardStreams.print)
         case .silent: break
         }
         if let line { file?.append(line) }
     }
 
     /// Progress on a terminal (rewritten in place); nothing otherwise.
-    func progress(_ line: String) {
+    public func progress(_ line: String) {
         guard output == .terminal else { return }
         FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + line).utf8))
     }
@@ -66,33 +84,4 @@ struct EventLog: Sendable {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date())
     }
-}
-
-/// A log file opened for appending (logrotate's `copytruncate` and a plain rename both work: each line is one
-/// `write` at the end of the file).
-final class LogFile: Sendable {
-    private let descriptor: Int32
-
-    init(path: String) throws {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else {
-            throw CommandFailure("cannot open the log file \(path): \(String(cString: strerror(errno)))")
-        }
-        descriptor = fd
-    }
-
-    deinit { close(descriptor) }
-
-    func append(_ line: String) {
-        let bytes = Array((line + "\n").utf8)
-        // A failed log write must not stop a nightly run; stderr says so once per line lost.
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        if written != bytes.count { Console.error("warning: could not write to the log file") }
-    }
-}
-
-/// A command-level failure with a message for standard error.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,10 +1,17 @@
 /// A plain-text table for terminals: columns padded to their widest cell, the first row a header.
-struct TextTable {
-    let rows: [[String]]
+public struct TextTable: Sendable {
+    /// The rows; the first is the header.
+    public let rows: [[String]]
     /// Columns aligned to the right (numbers).
-    var rightAligned: Set<Int> = []
+    public var rightAligned: Set<Int> = []
 
-    var text: String {
+    public init(rows: [[String]], rightAligned: Set<Int> = []) {
+        self.rows = rows
+        self.rightAligned = rightAligned
+    }
+
+    /// The table, lines joined by newlines, trailing blanks trimmed.
+    public var text: String {
         guard let header = rows.first else { return "" }
         var widths = Array(repeating: 0, count: header.count)
         for row in rows {

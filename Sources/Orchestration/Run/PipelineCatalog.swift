@@ -24,7 +24,7 @@ struct PipelineCatalog {
         guard FileManager.default.fileExists(atPath: url.path) else {
             let known = (try? ManifestLoader.manifestFiles(in: URL(fileURLWithPath: pipelines, isDirectory: true)))?
                 .map { $0.deletingPathExtension().lastPathComponent } ?? []
-            throw CommandFailure("no pipeline \(url.path) (pipelines: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+            throw OrchestrationError.invalid("no pipeline \(url.path) (pipelines: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
         }
         let display = name.hasSuffix(".yaml") || name.hasSuffix(".yml") ? name : "\(pipelines)/\(name).yaml"
         return try PipelineLoader(knownFeeds: try feedNames()).loadValid(contentsOf: url, displayPath: display)

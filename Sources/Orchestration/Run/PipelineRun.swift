@@ -1,0 +1,166 @@
+import Foundation
+import Ingest
+import Manifest
+import Postgres
+import Warehouse
+
+/// A started run of a pipeline (`citypipe run`, or the API): the pipeline's lock taken, held by the run's own
+/// control connection, and its row in `citypipe.runs` written. `execute()` runs the steps, records the end,
+/// releases the lock and closes the connection; a run dropped without `execute()` is recorded as aborted and
+/// its connection closed (which releases the lock).
+public final class PipelineRun: @unchecked Sendable {
+    /// The run's row in `citypipe.runs`.
+    public let runID: Int64
+    /// The pipeline's name.
+    public let pipeline: String
+
+    private let plan: PipelinePlan
+    private let conninfo: String
+    private let log: EventLog
+    /// Holds the advisory lock `citypipe:run:PIPELINE` until the run ends.
+    private let control: PostgresConnection
+    private let state = NSLock()
+    /// The one execution (a second `execute()` waits for it and returns its result).
+    private var execution: Task<PipelineRunResult, Never>?
+
+    private init(runID: Int64, plan: PipelinePlan, conninfo: String, log: EventLog, control: PostgresConnection) {
+        self.runID = runID
+        pipeline = plan.name
+        self.plan = plan
+        self.conninfo = conninfo
+        self.log = log
+        self.control = control
+    }
+
+    deinit {
+        // Started, never executed: nothing ran. Say so in the ledger; closing the connection drops the lock.
+        if execution == nil {
+            try? RunLedger.finish(control, runID: runID, outcome: .aborted, error: "aborted: the run was started but never executed")
+            // Released here rather than by the server when it sees the connection close, a moment later.
+            _ = try? control.advisoryUnlock(named: RunLock.name(pipeline))
+            control.close()
+        }
+    }
+
+    /// Loads the pipeline and manifests, connects, migrates the schema, takes the advisory lock
+    /// `citypipe:run:NAME` (throws `OrchestrationError.busy(holder)` when held), marks dead runs aborted, loads
+    /// reference data, records the run. Blocking (libpq): call it off Swift's cooperative pool.
+    public static func start(_ request: PipelineRunRequest, log: EventLog) throws(OrchestrationError) -> PipelineRun {
+        try start(PipelinePlan(request), conninfo: request.conninfo, log: log)
+    }
+
+    /// Starts a run of a pipeline already read (see `start(_:log:)`).
+    ///
+    /// - Throws: `OrchestrationError.busy` naming the run that holds the lock (no row is written then);
+    ///   `.failed` when the database cannot be reached, migrated or written.
+    public static func start(_ plan: PipelinePlan, conninfo: String, log: EventLog) throws(OrchestrationError) -> PipelineRun {
+        let control: PostgresConnection
+        do {
+            control = try PostgresConnection.connect(conninfo)
+        } catch {
+            throw .failed(String(describing: error))
+        }
+        var locked = false
+        do {
+            // The control tables must exist to take the lock and read who holds it (cheap when up to date).
+            try Warehouse.migrateSchema(control)
+            if let holder = try RunLock.acquire(control, pipeline: plan.name) {
+                throw OrchestrationError.busy(holder)
+            }
+            locked = true
+            // Reference data (reloaded when a new build ships a changed file): the nightly run keeps it current
+            // after an upgrade; the schema was migrated above.
+            _ = try ReferenceLoader().load(control)
+            let runID = try RunLedger.start(
+                control, pipeline: plan.name, kind: .run, arguments: JSONB(ManifestCatalog.jsonArray(plan.definition.feeds)))
+            return PipelineRun(runID: runID, plan: plan, conninfo: conninfo, log: log, control: control)
+        } catch {
+            if locked { _ = try? control.advisoryUnlock(named: RunLock.name(plan.name)) }
+            control.close()
+            throw .failed(because: error)
+        }
+    }
+
+    /// Runs the steps, records the end, releases the lock, closes the control connection. One feed's failure
+    /// does not stop the others; a step that fails stops the later ones only when it says `on_failure: stop`.
+    /// Called again, returns the first call's result.
+    public func execute() async -> PipelineRunResult {
+        let task: Task<PipelineRunResult, Never> = state.withLock {
+            if let execution { return execution }
+            let created = Task { await self.perform() }
+            execution = created
+            return created
+        }
+        return await task.value
+    }
+
+    private func perform() async -> PipelineRunResult {
+        let definition = plan.definition
+        let runID = runID
+        let log = log
+        let conninfo = conninfo
+        let started = Date()
+        log.event("run.started", [("run_id", runID), ("pipeline", definition.name)], human: "run #\(runID) of \(definition.name)")
+        let loader = FeedLoader(connectors: plan.connectors, conninfo: conninfo, log: log, board: FeedProgressBoard(log: log))
+        var results: [FeedLoadResult] = []
+        var skipped: [String] = []
+        var stopping = false
+        for step in definition.steps {
+            if stopping {
+                skipped.append(step.name)
+                log.event("step.skipped", level: "warning", [("run_id", runID), ("step", step.name)],
+                          human: "\(step.name): skipped (an earlier step failed and says on_failure: stop)")
+                continue
+            }
+            let stepResults: [FeedLoadResult]
+            switch step.action {
+            case .ingest(let feeds):
+                let limit = min(step.concurrency ?? definition.concurrency, definition.concurrency)
+                stepResults = await SideBySideIngest.load(
+                    feeds.compactMap { plan.manifests[$0] }, limit: limit, step: step.name, runID: runID, loader: loader)
+            case .transform(let models):
+                do {
+                    let stage = try TransformStage(
+                        directory: plan.models, select: models, concurrency: definition.concurrency,
+                        normalize: try TransformStage.manifests(connectors: plan.connectors),
+                        workers: ProcessInfo.processInfo.activeProcessorCount)
+                    let name = step.name
+                    stepResults = await Blocking.run { stage.run(runID: runID, conninfo: conninfo, step: name, log: log) }
+                } catch {
+                    log.event("step.failed", level: "error", [("run_id", runID), ("step", step.name), ("error", String(describing: error))],
+                              human: "\(step.name): FAILED: \(error)")
+                    stepResults = [FeedLoadResult(feed: "transform", step: step.name, report: nil, error: String(describing: error), seconds: 0)]
+                }
+            }
+            results += stepResults
+            if step.onFailure == .stop && stepResults.contains(where: { !$0.succeeded }) { stopping = true }
+        }
+        let failed = results.filter { !$0.succeeded }
+        let outcome: RunLedger.Outcome = failed.isEmpty ? .succeeded : (failed.count == results.count ? .failed : .partial)
+        let errorText = failed.isEmpty ? nil : "failed: \(failed.map(\.feed).joined(separator: ", "))"
+            + (skipped.isEmpty ? "" : "; skipped steps: \(skipped.joined(separator: ", "))")
+        let control = control
+        let pipeline = pipeline
+        let recordError: String? = await Blocking.run {
+            defer {
+                _ = try? control.advisoryUnlock(named: RunLock.name(pipeline))
+                control.close()
+            }
+            do {
+                try RunLedger.finish(control, runID: runID, outcome: outcome, error: errorText)
+                return nil
+            } catch {
+                return String(describing: error)
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        log.event(
+            "run.finished", level: failed.isEmpty ? "info" : "error",
+            [("run_id", runID), ("pipeline", definition.name), ("status", outcome.rawValue), ("seconds", (seconds * 10).rounded() / 10),
+             ("failed", failed.map(\.feed))],
+            human: "run #\(runID) of \(definition.name): \(outcome.rawValue) in \(String(format: "%.1f", seconds)) s")
+        return PipelineRunResult(
+            runID: runID, pipeline: definition.name, outcome: outcome, seconds: seconds, results: results, skipped: skipped,
+            recordError: recordError)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Ingest
+import Manifest
+import Postgres
+import Transform
+
+/// The transform step, shared by `citypipe transform` and a pipeline's `transform` step: each feed's staged
+/// rows normalised into `core.clean_FEED`, then the SQL models.
+public struct TransformStage: Sendable {
+    let catalog: ModelCatalog
+    let selected: [SQLModel]
+    /// Models built at once (1 to 16).
+    public let concurrency: Int
+    let plans: [FeedNormalization]
+    /// Dispatch workers of the normalise phase.
+    public let workers: Int
+    /// Normalise every staged row again, not only those staged since the watermark.
+    public let full: Bool
+
+    /// Reads the models of `directory` and picks `select` (all when empty) and what they read.
+    ///
+    /// - Parameters:
+    ///   - normalize: the manifests whose semantics decide the normalisers (none: only the SQL models).
+    /// - Throws: `OrchestrationError.invalid` when the folder is missing, a model is invalid or a selected one
+    ///   does not exist.
+    public init(
+        directory: String, select: [String], concurrency: Int, normalize manifests: [ConnectorManifest] = [], workers: Int = 2,
+        full: Bool = false
+    ) throws(OrchestrationError) {
+        plans = manifests.map(FeedNormalization.init(manifest:)).filter(\.hasSemantics)
+        self.workers = max(1, workers)
+        self.full = full
+        let folder = URL(fileURLWithPath: directory, isDirectory: true)
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            throw .invalid("no models directory \(directory)")
+        }
+        do {
+            catalog = try ModelCatalog(directory: folder, display: directory)
+            selected = try catalog.selection(select)
+        } catch {
+            throw .invalid(because: error)
+        }
+        self.concurrency = max(1, min(16, concurrency))
+    }
+
+    /// Every valid manifest of `connectors`: their semantics decide the normalisers of the normalise phase.
+    ///
+    /// - Throws: `OrchestrationError.invalid` listing every problem of an invalid manifest.
+    public static func manifests(connectors: String) throws(OrchestrationError) -> [ConnectorManifest] {
+        do {
+            return try ManifestCatalog(directory: connectors).manifests(named: [])
+        } catch {
+            throw .invalid(because: error)
+        }
+    }
+
+    /// The names of the models it builds, in dependency order.
+    public var models: [String] { selected.map(\.name) }
+
+    /// Normalises the staged rows of every feed with semantics, then builds the selected models; one result per
+    /// normalised table and per model (succeeded, failed or skipped). Blocking (libpq, Dispatch workers).
+    public func run(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
+        var results = normalizeFeeds(runID: runID, conninfo: conninfo, step: step, log: log)
+        results += buildModels(runID: runID, conninfo: conninfo, step: step, log: log)
+        return results
+    }
+
+    /// Each feed with semantics, one after the other (each uses `workers` Dispatch workers).
+    private func normalizeFeeds(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
+        guard !plans.isEmpty else { return [] }
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection.connect(conninfo)
+        } catch {
+            return [FeedLoadResult(feed: "normalize", step: step, report: nil, error: String(describing: error), seconds: 0)]
+        }
+        defer { connection.close() }
+        return plans.map { plan in
+            let started = Date()
+            do {
+                let report = try NormalizeStage(plan: plan, workers: workers).run(
+                    connection, runID: runID, full: full, connect: { try PostgresConnection.connect(conninfo) })
+                log.event(
+                    "normalize.succeeded",
+                    [("run_id", runID), ("feed", plan.feed), ("rows_read", report.rowsRead), ("rows_written", report.rowsWritten),
+                     ("rejects", report.rejects), ("seconds", (report.seconds * 1000).rounded() / 1000),
+                     ("normalize_seconds", (report.normalizeSeconds * 1000).rounded() / 1000)],
+                    human: "\(plan.table): \(report.rowsRead) staged rows read, \(report.rowsWritten) written, \(report.rejects) values rejected in \(String(format: "%.1f", report.seconds)) s")
+                return FeedLoadResult(feed: plan.table, step: step, report: nil, error: nil, seconds: report.seconds)
+            } catch {
+                log.event("normalize.failed", level: "error", [("run_id", runID), ("feed", plan.feed), ("error", String(describing: error))],
+                          human: "\(plan.table): FAILED: \(error)")
+                return FeedLoadResult(feed: plan.table, step: step, report: nil, error: String(describing: error), seconds: Date().timeIntervalSince(started))
+            }
+        }
+    }
+
+    private func buildModels(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
+        log.event("transform.started", [("run_id", runID), ("models", selected.count)], human: "transform: \(selected.count) models")
+        let runner = ModelRunner(catalog: catalog, concurrency: concurrency) { try PostgresConnection.connect(conninfo) }
+        do {
+            let outcomes = try runner.run(selected, runID: runID) { outcome in
+                let rows = outcome.rows.map { "\($0) rows" } ?? ""
+                log.event(
+                    "model.\(outcome.status.rawValue)", level: outcome.status == .succeeded ? "info" : "error",
+                    [("run_id", runID), ("model", outcome.model), ("rows", outcome.rows ?? 0), ("seconds", (outcome.seconds * 1000).rounded() / 1000),
+                     ("error", outcome.error ?? "")],
+                    human: "\(outcome.model): \(outcome.status.rawValue) \(rows) in \(String(format: "%.1f", outcome.seconds)) s\(outcome.error.map { " — \($0)" } ?? "")")
+            }
+            return outcomes.map {
+                FeedLoadResult(feed: $0.model, step: step, report: nil, error: $0.status == .succeeded ? nil : ($0.error ?? $0.status.rawValue), seconds: $0.seconds)
+            }
+        } catch {
+            return [FeedLoadResult(feed: "transform", step: step, report: nil, error: String(describing: error), seconds: 0)]
+        }
+    }
+}
