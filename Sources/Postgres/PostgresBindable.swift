@@ -24,7 +24,7 @@ public struct PostgresParameter: Sendable, Equatable {
     /// SQL NULL of an unspecified type.
     public static let null = PostgresParameter(bytes: nil, typeOID: 0)
 
-    static func text(_ string: String, oid: UInt32) -> PostgresParameter {
+    public static func text(_ string: String, oid: UInt32) -> PostgresParameter {
         PostgresParameter(bytes: Array(string.utf8), typeOID: oid)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Normalize
 import Postgres
 
 /// The SQL of one page of a view for one role: the role's shaped columns, the request's filters, order and
@@ -59,12 +60,9 @@ struct PageStatement {
             selected.append(column)
         }
 
-        // Filters.
-        var conditions: [String] = []
-        for filter in request.filters {
-            let column = try lookup(filter.column, for: "filter")
-            conditions.append(try PageStatement.condition(filter, column: column, parameters: &parameters))
-        }
+        // Filters and the name search.
+        for filter in request.filters { _ = try lookup(filter.column, for: "filter") }
+        var conditions = try PageStatement.conditions(view: view, shaped: shaped, request: request, parameters: &parameters)
 
         // Order: the request's terms, then the unique key (raw columns of the table; they never leave the
         // database except encrypted in a cursor).
@@ -137,6 +135,18 @@ struct PageStatement {
     static func count(view: ViewDescriptor, role: Role, request: ViewRequest, keys: Keys) throws(APIError) -> (String, [any PostgresBindable]) {
         var parameters = SQLParameters()
         let shaped = RoleShaping(role: role).columns(of: view, pseudonymKey: keys.pseudonym, parameters: &parameters)
+        let conditions = try conditions(view: view, shaped: shaped, request: request, parameters: &parameters)
+        var sql = "SELECT count(*) AS n FROM \(view.quotedTable) AS t"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        return (sql, parameters.values)
+    }
+
+    // MARK: - Pieces
+
+    /// The request's filters and its `q` search as SQL conditions over the role's columns.
+    static func conditions(
+        view: ViewDescriptor, shaped: [RoleShaping.Column], request: ViewRequest, parameters: inout SQLParameters
+    ) throws(APIError) -> [String] {
         var conditions: [String] = []
         for filter in request.filters {
             guard let column = shaped.first(where: { $0.name == filter.column }) else {
@@ -144,12 +154,19 @@ struct PageStatement {
             }
             conditions.append(try condition(filter, column: column, parameters: &parameters))
         }
-        var sql = "SELECT count(*) AS n FROM \(view.quotedTable) AS t"
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        return (sql, parameters.values)
+        if let search = request.search {
+            // Vietnamese-aware: diacritics, both tone placements, case and đ/d do not matter.
+            let names = shaped.filter { $0.category == .text && ($0.name == "name" || $0.name.hasSuffix("_name")) }
+            guard !names.isEmpty else {
+                throw .badRequest("bad_search", "q: \(view.name) has no name column (name or …_name) this role sees")
+            }
+            let folded = PersonNameNormalizer.matchKey(search)
+                .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            let pattern = parameters.add("%" + folded + "%")
+            conditions.append("(" + names.map { "citypipe.fold_name((\($0.expression))::text) LIKE \(pattern)::text" }.joined(separator: " OR ") + ")")
+        }
+        return conditions
     }
-
-    // MARK: - Pieces
 
     static func isOrderable(_ column: RoleShaping.Column) -> Bool {
         column.category != .geometry && !["json", "jsonb"].contains(column.type) && !column.type.hasSuffix("[]")

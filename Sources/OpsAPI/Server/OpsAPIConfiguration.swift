@@ -37,13 +37,13 @@ public struct OpsAPIConfiguration: Sendable {
 
     /// The reader's connection string: `conninfo` with the API role, read-only transactions and the timeout.
     var readerConninfo: String {
-        let options = "-c role=citypipe_api -c default_transaction_read_only=on -c statement_timeout=\(statementTimeoutMilliseconds) -c application_name=citypipe-serve"
+        let options = "-c role=citypipe_api -c search_path=public,citypipe -c default_transaction_read_only=on -c statement_timeout=\(statementTimeoutMilliseconds) -c application_name=citypipe-serve"
         return OpsAPIConfiguration.adding(options: options, to: conninfo)
     }
 
     /// The audit writer's: the API role too (it may only call citypipe.audit_append), read-write.
     var auditConninfo: String {
-        OpsAPIConfiguration.adding(options: "-c role=citypipe_api -c statement_timeout=\(statementTimeoutMilliseconds) -c application_name=citypipe-audit", to: conninfo)
+        OpsAPIConfiguration.adding(options: "-c role=citypipe_api -c search_path=public,citypipe -c statement_timeout=\(statementTimeoutMilliseconds) -c application_name=citypipe-audit", to: conninfo)
     }
 
     static func adding(options: String, to conninfo: String) -> String {

@@ -8,8 +8,24 @@ import ServiceLifecycle
 public enum OpsServer {
     /// The router with every route and the middleware.
     public static func router(service: OpsService) -> Router<OpsRequestContext> {
+        routerAndRoutes(service: service).router
+    }
+
+    /// The router, and every (method, path template) it answers: a test holds this list against the OpenAPI
+    /// document, so that neither has a route the other lacks.
+    static func routerAndRoutes(service: OpsService) -> (router: Router<OpsRequestContext>, routes: [(method: String, path: String)]) {
         let router = Router(context: OpsRequestContext.self)
         router.add(middleware: OpsMiddleware(service: service))
+        var routes: [(method: String, path: String)] = []
+        typealias Handler = @Sendable (Request, OpsRequestContext) async throws -> Response
+        func get(_ path: String, _ handler: @escaping Handler) {
+            routes.append(("get", path))
+            router.get(RouterPath(path), use: handler)
+        }
+        func post(_ path: String, _ handler: @escaping Handler) {
+            routes.append(("post", path))
+            router.post(RouterPath(path), use: handler)
+        }
         let pager = ViewPager(service: service)
         let catalog = CatalogRoute(service: service)
         let status = StatusRoutes(service: service)
@@ -18,30 +34,30 @@ public enum OpsServer {
         let audit = AuditRoute(service: service)
         let jobs = JobRoutes(service: service)
         let openAPI = OpenAPIRoute()
-        router.get("/health") { request, context in try await health.health(request: request, context: context) }
-        router.get("/ready") { request, context in try await health.ready(request: request, context: context) }
-        router.get("/metrics") { request, context in try await health.metrics(request: request, context: context) }
-        router.get("/openapi.json") { request, context in try openAPI.json(request: request) }
-        router.get("/openapi.yaml") { request, context in try openAPI.yaml(request: request) }
-        router.get("/v1/views") { request, context in try await catalog.respond(request: request, context: context) }
-        router.get("/v1/views/{name}") { request, context in
+        get("/health") { request, context in try await health.health(request: request, context: context) }
+        get("/ready") { request, context in try await health.ready(request: request, context: context) }
+        get("/metrics") { request, context in try await health.metrics(request: request, context: context) }
+        get("/openapi.json") { request, _ in try openAPI.json(request: request) }
+        get("/openapi.yaml") { request, _ in try openAPI.yaml(request: request) }
+        get("/v1/views") { request, context in try await catalog.respond(request: request, context: context) }
+        get("/v1/views/{name}") { request, context in
             try await pager.respond(name: try context.parameters.require("name"), request: request, context: context)
         }
-        router.get("/v1/communes/{code}") { request, context in
+        get("/v1/communes/{code}") { request, context in
             try await commune.respond(code: try context.parameters.require("code"), request: request, context: context)
         }
-        router.get("/v1/feeds") { request, context in try await status.feeds(request: request, context: context) }
-        router.get("/v1/runs") { request, context in try await status.runs(request: request, context: context) }
-        router.get("/v1/runs/{id}") { request, context in
+        get("/v1/feeds") { request, context in try await status.feeds(request: request, context: context) }
+        get("/v1/runs") { request, context in try await status.runs(request: request, context: context) }
+        get("/v1/runs/{id}") { request, context in
             try await status.run(id: try context.parameters.require("id"), request: request, context: context)
         }
-        router.post("/v1/runs") { request, context in try await jobs.startRun(request: request, context: context) }
-        router.post("/v1/backfills") { request, context in try await jobs.startBackfill(request: request, context: context) }
-        router.get("/v1/backfills/{id}") { request, context in
+        post("/v1/runs") { request, context in try await jobs.startRun(request: request, context: context) }
+        post("/v1/backfills") { request, context in try await jobs.startBackfill(request: request, context: context) }
+        get("/v1/backfills/{id}") { request, context in
             try await jobs.backfill(id: try context.parameters.require("id"), request: request, context: context)
         }
-        router.get("/v1/audit") { request, context in try await audit.respond(request: request, context: context) }
-        return router
+        get("/v1/audit") { request, context in try await audit.respond(request: request, context: context) }
+        return (router, routes)
     }
 
     /// The application: listens on the configuration's host and port; SIGTERM and SIGINT drain requests in

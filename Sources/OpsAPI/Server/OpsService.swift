@@ -22,12 +22,13 @@ public final class OpsService: @unchecked Sendable {
     private var tokens: [String: (caller: Caller?, until: Date)] = [:]
 
     /// How long a checked token is trusted before it is read again (a revoked token stops within this time).
-    static let tokenCacheSeconds: TimeInterval = 10
+    let tokenCacheSeconds: TimeInterval
     /// How often the catalogue asks whether a model was rebuilt.
     static let catalogCheckSeconds: TimeInterval = 2
 
-    public init(configuration: OpsAPIConfiguration, logger: Logger) throws {
+    public init(configuration: OpsAPIConfiguration, logger: Logger, tokenCacheSeconds: TimeInterval = 10) throws {
         self.configuration = configuration
+        self.tokenCacheSeconds = tokenCacheSeconds
         self.logger = logger
         models = try ModelCatalog(directory: configuration.models)
         reader = ConnectionPool(conninfo: configuration.readerConninfo, maxConnections: configuration.poolSize, acquireTimeout: 10)
@@ -79,7 +80,7 @@ public final class OpsService: @unchecked Sendable {
         }
         lock.withLock {
             if tokens.count > 10_000 { tokens.removeAll() }
-            tokens[token] = (found, now.addingTimeInterval(OpsService.tokenCacheSeconds))
+            tokens[token] = (found, now.addingTimeInterval(tokenCacheSeconds))
         }
         return found
     }

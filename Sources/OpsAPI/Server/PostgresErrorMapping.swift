@@ -24,6 +24,7 @@ extension APIError {
         if state == "42501" {
             return .internalError("\(action): the API's database role may not read this; run citypipe db migrate")
         }
-        return .internalError("\(action) failed (SQLSTATE \(state.isEmpty ? "none" : state))")
+        // The server's message names types, operators and objects (values only in classes 22 and 23, handled above).
+        return .internalError("\(action) failed (SQLSTATE \(state.isEmpty ? "none" : state)): \(postgres.message)")
     }
 }

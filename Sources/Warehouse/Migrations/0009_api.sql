@@ -123,3 +123,12 @@ END
 $$;
 REVOKE ALL ON FUNCTION citypipe.staged_rows(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION citypipe.staged_rows(text) TO citypipe_api;
+
+-- The folded form of a name that `q=` compares (lower case, no tone or vowel marks, đ → d): the API folds the
+-- query with the normalisers' match key, which also reads NFD text and either tone placement.
+CREATE FUNCTION citypipe.fold_name(p_text text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT lower(translate(replace(replace(normalize(p_text, NFC), 'Đ', 'd'), 'đ', 'd'),
+        'ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ',
+        'AAAAAAAAAAAAAAAAAEEEEEEEEEEEIIIIIOOOOOOOOOOOOOOOOOUUUUUUUUUUUYYYYYaaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyy'))
+$$;
