@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "OpsAPI",
             dependencies: [
-                "Postgres", "Warehouse", "Transform", "Orchestration", "Ingest",
+                "Postgres", "Warehouse", "Transform", "Orchestration", "Ingest", "Normalize",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
