@@ -48,6 +48,16 @@ final class ModelCatalogTests: XCTestCase {
         }
     }
 
+    func testPersonalColumnsAndSuppressedCounts() throws {
+        try write("core/p.sql", "-- personal: person_id (identifier), full_name (name), birth_date (birth_date), note\n-- suppress: population, male\nSELECT 1 AS person_id\n")
+        let model = try XCTUnwrap(try ModelCatalog(directory: folder).models["core.p"])
+        XCTAssertEqual(model.personal, [
+            PersonalColumn(column: "person_id", kind: .identifier), PersonalColumn(column: "full_name", kind: .name),
+            PersonalColumn(column: "birth_date", kind: .birthDate), PersonalColumn(column: "note", kind: .other),
+        ])
+        XCTAssertEqual(model.suppress, ["population", "male"])
+    }
+
     /// Each broken model and the message expected (with its file and line).
     func testMistakesAreNamedWithFileAndLine() throws {
         let cases: [(path: String, text: String, expected: String)] = [
@@ -60,6 +70,9 @@ final class ModelCatalogTests: XCTestCase {
             ("core/A-b.sql", "SELECT 1\n", "Pipelines/models/core/A-b.sql:0: a model's file name"),
             ("core/a.sql", "SELECT * FROM {{ ref('core.a') }}\n", "Pipelines/models/core/a.sql:1: a model cannot ref itself"),
             ("core/a.sql", "-- description: x\n-- timeout: ten minutes\nSELECT 1\n", "Pipelines/models/core/a.sql:2: timeout: 'ten minutes' is not a duration"),
+            ("core/a.sql", "-- personal: cccd (secret)\nSELECT 1\n", "Pipelines/models/core/a.sql:1: personal: 'secret' is not a kind"),
+            ("core/a.sql", "-- description: x\n-- personal: full name (name)\nSELECT 1\n", "Pipelines/models/core/a.sql:2: personal: 'full name' is not a column name"),
+            ("core/a.sql", "-- suppress: population; male\nSELECT 1\n", "Pipelines/models/core/a.sql:1: suppress: 'population; male' is not a column name"),
         ]
         for (index, item) in cases.enumerated() {
             try? FileManager.default.removeItem(at: folder)

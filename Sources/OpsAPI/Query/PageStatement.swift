@@ -53,7 +53,9 @@ struct PageStatement {
             selected = []
             for name in names { selected.append(try lookup(name, for: "select")) }
         } else {
-            selected = shaped
+            // Geometries are large (a ward's boundary is tens of kilobytes): the tabular formats leave them out
+            // unless `select` names them; GeoJSON carries the view's geometry as each feature's.
+            selected = shaped.filter { $0.category != .geometry }
         }
         if format == .geojson, let geometry = view.geometryColumn, byName[geometry] != nil,
            !selected.contains(where: { $0.name == geometry }), let column = byName[geometry] {

@@ -34,6 +34,15 @@ struct CommuneRoute: Sendable {
             throw APIError.unavailable("\(CommuneRoute.profileView) has not been built yet; run citypipe transform")
         }
         if let refusal = RoleShaping(role: caller.role).refusal(for: profile) { throw APIError.forbidden(refusal) }
+        let cacheKey = profile.build.map {
+            ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "commune", path: request.uri.path, query: request.uri.query)
+        }
+        if let cacheKey, let cached = service.cache.response(cacheKey) {
+            if let tag = cached.headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
+                return Response(status: .notModified, headers: cached.headers)
+            }
+            return cached
+        }
         var wardCode = code
         var crosswalk: [String: String?]? = nil
         if preReform {
@@ -102,6 +111,7 @@ struct CommuneRoute: Sendable {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = "application/json; charset=utf-8"
+        if let cacheKey { service.cache.store(cacheKey, status: .ok, headers: headers, body: body.bytes) }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.bytes)))
     }
 }

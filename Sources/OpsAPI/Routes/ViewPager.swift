@@ -29,6 +29,16 @@ struct ViewPager: Sendable {
         if parsed.limit == nil && !format.streams {
             throw APIError.badRequest("bad_limit", "limit=all is for the csv and ndjson exports; json and geojson pages take limit 1 to \(ViewRequest.maximumLimit) and a cursor")
         }
+        // Views without personal data are answered from memory until they are rebuilt.
+        let cacheKey = !view.isPersonal && parsed.limit != nil ? view.build.map {
+            ResponseCache.key(build: $0.modelRunID, role: caller.role, format: format.rawValue, path: request.uri.path, query: request.uri.query)
+        } : nil
+        if let cacheKey, let cached = service.cache.response(cacheKey) {
+            if let tag = cached.headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
+                return Response(status: .notModified, headers: cached.headers)
+            }
+            return cached
+        }
         let audit = caller.role == .officer && view.isPersonal
         let statement = try PageStatement(view: view, role: caller.role, request: parsed, format: format, keys: service.configuration.keys, audit: audit)
         var headers = ViewPager.provenance(view: view, role: caller.role, query: request.uri.query ?? "", format: format)
@@ -45,14 +55,14 @@ struct ViewPager: Sendable {
             return try await stream(statement, view: view, renderer: renderer, headers: headers, audit: audit ? auditEntry : nil)
         }
         return try await page(statement, view: view, parsed: parsed, query: query, path: request.uri.path, renderer: renderer,
-                              headers: headers, audit: audit ? auditEntry : nil, role: caller.role)
+                              headers: headers, audit: audit ? auditEntry : nil, role: caller.role, cacheKey: cacheKey)
     }
 
     // MARK: - A page
 
     private func page(
         _ statement: PageStatement, view: ViewDescriptor, parsed: ViewRequest, query: QueryString, path: String,
-        renderer: RowRenderer, headers: HTTPFields, audit: AuditWriter.Entry?, role: Role
+        renderer: RowRenderer, headers: HTTPFields, audit: AuditWriter.Entry?, role: Role, cacheKey: String?
     ) async throws -> Response {
         let keys = service.configuration.keys
         let result: (rows: PostgresRows, count: Int64?)
@@ -145,6 +155,7 @@ struct ViewPager: Sendable {
             bytes += Array("]}".utf8)
         }
         service.metrics.rowsStreamed(view: view.name, count: visible)
+        if let cacheKey { service.cache.store(cacheKey, status: .ok, headers: headers, body: bytes) }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 

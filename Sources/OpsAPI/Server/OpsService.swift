@@ -15,6 +15,7 @@ public final class OpsService: @unchecked Sendable {
     let metrics = OpsMetrics()
     let logger: Logger
     let jobs = JobRegistry()
+    let cache = ResponseCache()
 
     private let lock = NSLock()
     private var catalog: ViewCatalog?
