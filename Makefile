@@ -4,7 +4,7 @@ CITYPIPE := .build/debug/citypipe
 # The test suite's own embedded cluster (a folder the postgres user can enter when run as root).
 export CITYPIPE_TEST_HOME ?= /tmp/citypipe-test-$(shell id -u)
 
-.PHONY: all bootstrap build test demo bench-copy bench-ingest bench-transform clean
+.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-api clean
 
 all: build
 
@@ -14,10 +14,16 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build --product citypipe
 
+# The Swift tests, then the API contract test (schemathesis against `citypipe serve`, on its own cluster under
+# $(CITYPIPE_TEST_HOME)/api-contract); it runs even when the Swift tests failed, and either failing fails the target.
 test: build
 	@status=0; $(SWIFT) test || status=$$?; \
 	CITYPIPE_HOME=$(CITYPIPE_TEST_HOME) $(CITYPIPE) db down >/dev/null 2>&1 || true; \
+	CITYPIPE_BIN=$(CITYPIPE) scripts/api-contract-test || status=$$?; \
 	exit $$status
+
+api-contract-test: build
+	CITYPIPE_BIN=$(CITYPIPE) scripts/api-contract-test
 
 demo: build
 	CITYPIPE_BIN=$(CITYPIPE) scripts/demo
@@ -31,6 +37,10 @@ bench-ingest:
 
 bench-transform: bootstrap
 	Benchmarks/transform/run.sh
+
+bench-api:
+	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
+	Benchmarks/api/run.sh
 
 clean:
 	-$(CITYPIPE) db down
