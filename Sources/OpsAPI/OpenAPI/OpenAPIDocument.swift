@@ -13,7 +13,8 @@ enum OpenAPIDocument {
                     var entry: [String: Any] = ["description": response.description]
                     if !response.contentTypes.isEmpty {
                         entry["content"] = Dictionary(uniqueKeysWithValues: response.contentTypes.map { type in
-                            (type, type.contains("json") ? ["schema": ["type": "object"]] : ["schema": ["type": "string"]])
+                            // JSON bodies are objects; the others (CSV, NDJSON lines, YAML, Prometheus text) any text.
+                            (type, type == "application/json" || type == "application/geo+json" ? ["schema": ["type": "object"]] : ["schema": [String: String]()])
                         })
                     }
                     return (response.code, entry)
