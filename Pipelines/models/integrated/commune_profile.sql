@@ -2,6 +2,7 @@
 -- suppress: population, male, female, age_0_14, age_15_59, age_60_plus, insured_employees, insured_people, pupils, job_seekers, benefit_claims, health_encounters
 -- unique_key: ward_code
 -- indexes: USING gist (geom)
+-- collection: commune_profile (geom)
 WITH wards AS (
     SELECT ward_code, ward_name, ward_type, geom, area_km2 FROM {{ ref('core.admin_unit') }} WHERE province_code = '24'
 ),

@@ -70,7 +70,7 @@ public struct ViewCatalog: Sendable {
             views[model.name] = ViewDescriptor(
                 name: model.name, description: model.description, columns: columns[model.name] ?? [],
                 uniqueKey: model.uniqueKey, feeds: feeds(of: model.name, in: modelsByName),
-                build: builds[model.name], estimatedRows: estimates[model.name] ?? -1)
+                build: builds[model.name], estimatedRows: estimates[model.name] ?? -1, collection: model.collection)
         }
         return ViewCatalog(views: views, version: version)
     }

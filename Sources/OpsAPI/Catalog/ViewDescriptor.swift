@@ -16,6 +16,8 @@ public struct ViewDescriptor: Sendable {
     public let build: Build?
     /// PostgreSQL's estimate of its rows (`pg_class.reltuples`), -1 when never analysed.
     public let estimatedRows: Int64
+    /// The OGC API collection the model's header publishes it as.
+    public let collection: SQLModel.Collection?
 
     /// One build of the view's table.
     public struct Build: Sendable, Equatable {

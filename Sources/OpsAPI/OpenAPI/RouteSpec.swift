@@ -124,5 +124,44 @@ struct RouteSpec {
                       .query("limit", "At most (1 to 10000, default 100).", ["type": "integer", "minimum": 1, "maximum": 10_000]),
                   ],
                   secured: true, responses: [("200", "The reads, newest first.", json)] + problems, body: nil),
+    ] + ogc
+
+    nonisolated(unsafe) static let collectionID = Parameter.path("collectionId", "A collection of GET /ogc/collections.", ["type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"])
+    nonisolated(unsafe) static let format = Parameter.query("f", "json (the default).", ["type": "string", "enum": ["json", "geojson"]])
+    nonisolated(unsafe) static let crsList: [String: Any] = ["type": "string", "enum": OGCCRS.allCases.map(\.rawValue)]
+
+    /// OGC API – Features (Parts 1 and 2).
+    nonisolated(unsafe) static let ogc: [RouteSpec] = [
+        RouteSpec(method: "get", path: "/ogc", operationID: "ogcLanding", summary: "OGC API – Features: the landing page.",
+                  parameters: [format], secured: true, responses: [("200", "Links to the API definition, conformance and data.", json)] + problems, body: nil),
+        RouteSpec(method: "get", path: "/ogc/conformance", operationID: "ogcConformance", summary: "The conformance classes implemented.",
+                  parameters: [format], secured: true, responses: [("200", "conformsTo.", json)] + problems, body: nil),
+        RouteSpec(method: "get", path: "/ogc/collections", operationID: "ogcCollections", summary: "The feature collections the caller may read.",
+                  parameters: [format], secured: true, responses: [("200", "Collections.", json)] + problems, body: nil),
+        RouteSpec(method: "get", path: "/ogc/collections/{collectionId}", operationID: "ogcCollection", summary: "One collection: extent, CRSs, links.",
+                  parameters: [collectionID, format], secured: true, responses: [("200", "The collection.", json)] + problems, body: nil),
+        RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/items", operationID: "ogcItems",
+                  summary: "Features of a collection; a queryable PROPERTY=VALUE filters by equality.",
+                  parameters: [
+                      collectionID,
+                      .query("limit", "Features per page.", ["type": "integer", "minimum": 1, "maximum": 10_000, "default": 10]),
+                      .query("offset", "Features to skip.", ["type": "integer", "minimum": 0]),
+                      .query("cursor", "The keyset cursor of a next link.", ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,4096}$"]),
+                      .query("bbox", "minx,miny,maxx,maxy in bbox-crs (CRS84 by default).", ["type": "array", "items": ["type": "number"], "minItems": 4, "maxItems": 6]),
+                      .query("bbox-crs", "The CRS of bbox.", crsList),
+                      .query("crs", "The CRS of the geometries returned.", crsList),
+                      .query("datetime", "An instant or an interval (start/end, .. for an open end).", ["type": "string"]),
+                      .query("properties", "Properties to return, comma-separated.", ["type": "string"]),
+                      format,
+                  ],
+                  secured: true, responses: [("200", "A FeatureCollection with numberMatched, numberReturned and links.", ["application/geo+json"]),
+                                             ("304", "Not modified.", [])] + problems, body: nil),
+        RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/items/{featureId}", operationID: "ogcItem", summary: "One feature.",
+                  parameters: [collectionID, .path("featureId", "The feature's id (its unique key; parts joined by @)."),
+                               .query("crs", "The CRS of the geometry returned.", crsList), format],
+                  secured: true, responses: [("200", "The feature.", ["application/geo+json"]), ("304", "Not modified.", [])] + problems, body: nil),
+        RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/queryables", operationID: "ogcQueryables",
+                  summary: "The properties a request may filter on (JSON Schema).",
+                  parameters: [collectionID, format], secured: true, responses: [("200", "The queryables.", ["application/schema+json"])] + problems, body: nil),
     ]
 }

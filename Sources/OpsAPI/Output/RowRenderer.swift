@@ -8,8 +8,11 @@ struct RowRenderer: Sendable {
     private let keys: [[UInt8]]
     private let geometryIndex: Int?
     private let idIndexes: [Int]
+    /// Between the values of a composite key in a GeoJSON id.
+    let idSeparator: String
 
-    init(columns: [RoleShaping.Column], format: OutputFormat, geometryColumn: String?, idColumns: [String]) {
+    init(columns: [RoleShaping.Column], format: OutputFormat, geometryColumn: String?, idColumns: [String], idSeparator: String = "|") {
+        self.idSeparator = idSeparator
         self.columns = columns
         self.format = format
         self.geometryColumn = geometryColumn
@@ -49,7 +52,7 @@ struct RowRenderer: Sendable {
             if idIndexes.count == 1, let value = values[idIndexes[0]] {
                 appendString(value, into: &bytes)
             } else if !idIndexes.isEmpty {
-                appendString(idIndexes.map { values[$0] ?? "" }.joined(separator: "|"), into: &bytes)
+                appendString(idIndexes.map { values[$0] ?? "" }.joined(separator: idSeparator), into: &bytes)
             } else {
                 bytes += Array("null".utf8)
             }

@@ -116,7 +116,7 @@ struct PageStatement {
         }
         if request.offset > 0 { innerSQL += " OFFSET \(parameters.add(request.offset))" }
 
-        var outer = selected.map { PageStatement.output($0, format: format) }
+        var outer = selected.map { PageStatement.output($0, format: format, spatial: request.spatial) }
         if let limit = request.limit {
             let sig = parameters.add(signature)
             let key = parameters.add(keys.cursor)
@@ -156,6 +156,7 @@ struct PageStatement {
             }
             conditions.append(try condition(filter, column: column, parameters: &parameters))
         }
+        if let spatial = request.spatial { conditions += spatial.conditions(parameters: &parameters) }
         if let search = request.search {
             // Vietnamese-aware: diacritics, both tone placements, case and đ/d do not matter.
             let names = shaped.filter { $0.category == .text && ($0.name == "name" || $0.name.hasSuffix("_name")) }
@@ -176,8 +177,9 @@ struct PageStatement {
 
     /// A column's value as the format writes it: GeoJSON for geometries and JSON for composite values in the
     /// JSON formats; WKT and PostgreSQL's text in CSV.
-    static func output(_ column: RoleShaping.Column, format: OutputFormat) -> String {
+    static func output(_ column: RoleShaping.Column, format: OutputFormat, spatial: SpatialRequest? = nil) -> String {
         let name = "p.\(SQLText.identifier(column.name))"
+        if column.category == .geometry, format != .csv, let spatial { return spatial.geoJSON(name) }
         switch (column.category, format) {
         case (.geometry, .csv): return "ST_AsText(\(name))"
         case (.geometry, _): return "ST_AsGeoJSON(\(name))"

@@ -24,6 +24,8 @@ struct ViewRequest: Sendable {
     var count: Count = .none
     var format: OutputFormat?
     var search: String?
+    /// OGC API – Features: the bounding box, the time, the output CRS.
+    var spatial: SpatialRequest?
 
     init() {}
 

@@ -57,6 +57,22 @@ public enum OpsServer {
             try await jobs.backfill(id: try context.parameters.require("id"), request: request, context: context)
         }
         get("/v1/audit") { request, context in try await audit.respond(request: request, context: context) }
+        let ogc = OGCRoutes(service: service)
+        get("/ogc") { request, context in try await ogc.landing(request: request, context: context) }
+        get("/ogc/conformance") { request, context in try await ogc.conformance(request: request, context: context) }
+        get("/ogc/collections") { request, context in try await ogc.collections(request: request, context: context) }
+        get("/ogc/collections/{collectionId}") { request, context in
+            try await ogc.collection(id: try context.parameters.require("collectionId"), request: request, context: context)
+        }
+        get("/ogc/collections/{collectionId}/items") { request, context in
+            try await ogc.items(id: try context.parameters.require("collectionId"), request: request, context: context)
+        }
+        get("/ogc/collections/{collectionId}/items/{featureId}") { request, context in
+            try await ogc.item(id: try context.parameters.require("collectionId"), featureID: try context.parameters.require("featureId"), request: request, context: context)
+        }
+        get("/ogc/collections/{collectionId}/queryables") { request, context in
+            try await ogc.queryables(id: try context.parameters.require("collectionId"), request: request, context: context)
+        }
         return (router, routes)
     }
 

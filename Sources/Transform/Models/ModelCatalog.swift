@@ -8,7 +8,7 @@ public struct ModelCatalog: Sendable {
 
     /// Schemas a model may be built in.
     public static let schemas: Set<String> = ["core", "integrated"]
-    static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress"]
+    static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress", "collection", "collection_time"]
 
     /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
     public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
@@ -135,6 +135,26 @@ public struct ModelCatalog: Sendable {
         for column in suppress where column.range(of: #"^[a-z_][a-z0-9_]*$"#, options: .regularExpression) == nil {
             throw .invalid(file: file, line: header["suppress"]?.line ?? 0, message: "suppress: '\(column)' is not a column name")
         }
+        var collection: SQLModel.Collection? = nil
+        if let given = header["collection"] {
+            let pattern = #"^([a-z][a-z0-9_-]{0,62})\s*\(\s*([a-z_][a-z0-9_]*)\s*\)$"#
+            guard let regex = try? NSRegularExpression(pattern: pattern),
+                  let match = regex.firstMatch(in: given.value, range: NSRange(given.value.startIndex..., in: given.value)),
+                  let id = Range(match.range(at: 1), in: given.value), let geometry = Range(match.range(at: 2), in: given.value)
+            else {
+                throw .invalid(file: file, line: given.line, message: "collection: write ID (GEOMETRY_COLUMN), e.g. wards (geom)")
+            }
+            var time: [String] = []
+            if let declared = header["collection_time"] {
+                time = list(declared.value, separator: ",")
+                guard (1...2).contains(time.count), time.allSatisfy({ $0.range(of: #"^[a-z_][a-z0-9_]*$"#, options: .regularExpression) != nil }) else {
+                    throw .invalid(file: file, line: declared.line, message: "collection_time: one column (an instant) or two (start, end of validity)")
+                }
+            }
+            collection = SQLModel.Collection(id: String(given.value[id]), geometry: String(given.value[geometry]), time: time)
+        } else if let stray = header["collection_time"] {
+            throw .invalid(file: file, line: stray.line, message: "collection_time needs a collection header")
+        }
         let dependencies = Array(Set(refs + extra)).sorted()
         if dependencies.contains(name) {
             throw .invalid(file: file, line: bodyStart + 1, message: "a model cannot ref itself")
@@ -143,7 +163,7 @@ public struct ModelCatalog: Sendable {
             name: name, file: file, sql: sql, dependencies: dependencies, description: header["description"]?.value,
             uniqueKey: header["unique_key"].map { list($0.value, separator: ",") } ?? [],
             indexes: header["indexes"].map { list($0.value, separator: ";") } ?? [], timeoutSeconds: timeout,
-            personal: personal, suppress: suppress)
+            personal: personal, suppress: suppress, collection: collection)
     }
 
     /// `90s`, `20m`, `2h` → seconds; nil for anything else (or zero).

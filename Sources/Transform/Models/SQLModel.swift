@@ -13,6 +13,8 @@ import Foundation
 /// -- timeout: 20m                      (longest build, `s`, `m` or `h`; default 30m)
 /// -- personal: person_id (identifier), full_name (name), birth_date (birth_date)
 /// -- suppress: population               (counts of people a viewer sees only from 5 up)
+/// -- collection: wards (geom)            (an OGC API – Features collection, and its geometry column)
+/// -- collection_time: valid_from, valid_to   (its time: an instant, or the start and end of validity)
 /// SELECT … FROM {{ ref('core.person') }} AS p JOIN ref.admin_unit_2025 AS u USING (ward_code)
 /// ```
 ///
@@ -40,6 +42,25 @@ public struct SQLModel: Sendable, Hashable {
     /// Counts of people that a viewer sees only when at least 5 (small-cell suppression).
     public let suppress: [String]
 
+    /// An OGC API – Features collection the model is published as.
+    public struct Collection: Sendable, Hashable {
+        /// The collection's id in `/ogc/collections/{id}`.
+        public let id: String
+        /// Its geometry column.
+        public let geometry: String
+        /// Its time: one column (an instant) or two (validity from, to; an open end is null).
+        public let time: [String]
+
+        public init(id: String, geometry: String, time: [String] = []) {
+            self.id = id
+            self.geometry = geometry
+            self.time = time
+        }
+    }
+
+    /// The OGC API collection the model is published as, if any.
+    public let collection: Collection?
+
     /// Default of `timeout`: 30 minutes.
     public static let defaultTimeoutSeconds = 1_800
 
@@ -52,8 +73,9 @@ public struct SQLModel: Sendable, Hashable {
     public init(
         name: String, file: String, sql: String, dependencies: [String], description: String? = nil,
         uniqueKey: [String] = [], indexes: [String] = [], timeoutSeconds: Int = SQLModel.defaultTimeoutSeconds,
-        personal: [PersonalColumn] = [], suppress: [String] = []
+        personal: [PersonalColumn] = [], suppress: [String] = [], collection: Collection? = nil
     ) {
+        self.collection = collection
         self.personal = personal
         self.suppress = suppress
         self.timeoutSeconds = timeoutSeconds
