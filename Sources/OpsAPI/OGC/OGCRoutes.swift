@@ -329,6 +329,7 @@ struct OGCRoutes: Sendable {
                 }
                 OGCRoutes.link(&l, "\(base)/ogc/collections/\(collection.id)", rel: "collection", type: "application/json", title: nil)
             }
+            tail.endObject()
             bytes += Array(tail.bytes.dropFirst())
         }
         headers[.contentType] = "application/geo+json"
