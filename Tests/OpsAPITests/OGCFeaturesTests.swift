@@ -24,6 +24,11 @@ final class OGCFeaturesTests: XCTestCase {
                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
                 "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+                "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+                "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+                "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+                "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+                "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
             ])
             let collections = try await Self.get(client, fixture, "/ogc/collections").json()
             let list = collections["collections"] as? [[String: Any]] ?? []
@@ -135,6 +140,41 @@ final class OGCFeaturesTests: XCTestCase {
             }
             let noToken = try await client.execute(uri: "/ogc/collections", method: .get)
             XCTAssertEqual(noToken.status, .unauthorized)
+        }
+    }
+
+    func testVectorTiles() async throws {
+        let fixture = try APIFixture.get()
+        try await withAPI(fixture) { client, _ in
+            let sets = try await Self.get(client, fixture, "/ogc/collections/wards/tiles").json()
+            let tileset = (sets["tilesets"] as? [[String: Any]])?.first
+            XCTAssertEqual(tileset?["tileMatrixSetURI"] as? String, "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad")
+            XCTAssertTrue((tileset?["links"] as? [[String: Any]] ?? []).contains {
+                ($0["href"] as? String)?.hasSuffix("/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}") == true && $0["rel"] as? String == "item"
+            })
+            // Zoom 12 over the provincial capital (21.1861 N, 106.0763 E): row 1801, column 3254.
+            let tile = try await Self.get(client, fixture, "/ogc/collections/wards/tiles/WebMercatorQuad/12/1801/3254")
+            XCTAssertEqual(tile.status, .ok)
+            XCTAssertEqual(tile.headers[.contentType], "application/vnd.mapbox-vector-tile")
+            XCTAssertGreaterThan(tile.body.readableBytes, 1_000)
+            XCTAssertTrue(tile.headers[.cacheControl]?.hasPrefix("public") == true, "a layer without personal data may be cached")
+            XCTAssertTrue(String(buffer: tile.body).contains("wards"), "the layer is named after the collection")
+            let tag = try XCTUnwrap(tile.headers[.eTag])
+            var conditional = fixture.headers(.viewer)
+            conditional[.ifNoneMatch] = tag
+            let again = try await client.execute(uri: "/ogc/collections/wards/tiles/WebMercatorQuad/12/1801/3254", method: .get, headers: conditional)
+            XCTAssertEqual(again.status, .notModified)
+            // Far from the province (the Atlantic): an empty tile.
+            let empty = try await Self.get(client, fixture, "/ogc/collections/wards/tiles/WebMercatorQuad/12/2048/2048")
+            XCTAssertEqual(empty.status, .ok)
+            XCTAssertEqual(empty.body.readableBytes, 0)
+            for (uri, status) in [("/ogc/collections/wards/tiles/WebMercatorQuad/23/0/0", HTTPResponse.Status.badRequest),
+                                  ("/ogc/collections/wards/tiles/WebMercatorQuad/2/4/0", .badRequest),
+                                  ("/ogc/collections/wards/tiles/WorldCRS84Quad/2/1/1", .notFound),
+                                  ("/ogc/collections/nothing/tiles/WebMercatorQuad/2/1/1", .notFound)] {
+                let response = try await Self.get(client, fixture, uri)
+                XCTAssertEqual(response.status, status, uri)
+            }
         }
     }
 

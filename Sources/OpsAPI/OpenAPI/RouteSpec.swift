@@ -163,5 +163,18 @@ struct RouteSpec {
         RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/queryables", operationID: "ogcQueryables",
                   summary: "The properties a request may filter on (JSON Schema).",
                   parameters: [collectionID, format], secured: true, responses: [("200", "The queryables.", ["application/schema+json"])] + problems, body: nil),
+        RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/tiles", operationID: "ogcTilesets", summary: "The collection's vector tilesets.",
+                  parameters: [collectionID, format], secured: true, responses: [("200", "Tilesets.", json)] + problems, body: nil),
+        RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}", operationID: "ogcTileset",
+                  summary: "A tileset's metadata (WebMercatorQuad).",
+                  parameters: [collectionID, .path("tileMatrixSetId", "WebMercatorQuad.", ["type": "string", "enum": ["WebMercatorQuad"]]), format],
+                  secured: true, responses: [("200", "The tileset.", json)] + problems, body: nil),
+        RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", operationID: "ogcTile",
+                  summary: "A Mapbox Vector Tile of the collection (row before column).",
+                  parameters: [collectionID, .path("tileMatrixSetId", "WebMercatorQuad.", ["type": "string", "enum": ["WebMercatorQuad"]]),
+                               .path("tileMatrix", "Zoom, 0 to 22.", ["type": "integer", "minimum": 0, "maximum": 22]),
+                               .path("tileRow", "Row (y).", ["type": "integer", "minimum": 0]),
+                               .path("tileCol", "Column (x).", ["type": "integer", "minimum": 0])],
+                  secured: true, responses: [("200", "The tile.", ["application/vnd.mapbox-vector-tile"]), ("304", "Not modified.", [])] + problems, body: nil),
     ]
 }

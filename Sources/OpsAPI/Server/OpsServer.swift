@@ -73,6 +73,20 @@ public enum OpsServer {
         get("/ogc/collections/{collectionId}/queryables") { request, context in
             try await ogc.queryables(id: try context.parameters.require("collectionId"), request: request, context: context)
         }
+        let tiles = OGCTiles(service: service, routes: ogc)
+        get("/ogc/collections/{collectionId}/tiles") { request, context in
+            try await tiles.tilesets(id: try context.parameters.require("collectionId"), request: request, context: context)
+        }
+        get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}") { request, context in
+            try await tiles.tileset(id: try context.parameters.require("collectionId"), matrixSet: try context.parameters.require("tileMatrixSetId"),
+                                    request: request, context: context)
+        }
+        get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}") { request, context in
+            try await tiles.tile(
+                id: try context.parameters.require("collectionId"), matrixSet: try context.parameters.require("tileMatrixSetId"),
+                z: try context.parameters.require("tileMatrix"), y: try context.parameters.require("tileRow"),
+                x: try context.parameters.require("tileCol"), request: request, context: context)
+        }
         return (router, routes)
     }
 
