@@ -124,7 +124,23 @@ struct RouteSpec {
                       .query("limit", "At most (1 to 10000, default 100).", ["type": "integer", "minimum": 1, "maximum": 10_000]),
                   ],
                   secured: true, responses: [("200", "The reads, newest first.", json)] + problems, body: nil),
-    ] + ogc
+    ] + ogc + dashboard
+
+    /// The dashboard (HTML for a browser).
+    nonisolated(unsafe) static let dashboard: [RouteSpec] = [
+        RouteSpec(method: "get", path: "/", operationID: "dashboard", summary: "The operations centre's dashboard (HTML, Vietnamese): the wards' choropleth, feeds' freshness, last runs.",
+                  parameters: [.query("indicator", "The indicator the wards are coloured by.", ["type": "string", "enum": Indicator.all.map(\.column)])],
+                  secured: false,
+                  responses: [("200", "The dashboard, or the login form without a token.", ["text/html"]), ("400", "An unknown parameter or indicator.", json),
+                              ("401", "A token that is not valid (the login form again).", ["text/html"]), ("403", "The role may not read the profile.", json)],
+                  body: nil),
+        RouteSpec(method: "post", path: "/login", operationID: "login", summary: "Keeps a token in an HttpOnly, SameSite=Strict cookie.",
+                  parameters: [], secured: false,
+                  responses: [("303", "To the dashboard.", []), ("400", "A malformed form.", json), ("401", "The token is not valid.", ["text/html"])],
+                  body: nil),
+        RouteSpec(method: "post", path: "/logout", operationID: "logout", summary: "Forgets the token's cookie.", parameters: [], secured: false,
+                  responses: [("303", "To the login form.", []), ("400", "Never.", json)], body: nil),
+    ]
 
     nonisolated(unsafe) static let collectionID = Parameter.path("collectionId", "A collection of GET /ogc/collections.", ["type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"])
     nonisolated(unsafe) static let format = Parameter.query("f", "json (the default).", ["type": "string", "enum": ["json", "geojson"]])

@@ -12,7 +12,8 @@ struct OpsMiddleware: RouterMiddleware {
 
     /// Routes answered without a token.
     static func isPublic(_ path: String) -> Bool {
-        ["/health", "/ready", "/metrics", "/openapi.json", "/openapi.yaml"].contains(path)
+        // The dashboard and its login form authenticate themselves (a cookie or the header).
+        ["/health", "/ready", "/metrics", "/openapi.json", "/openapi.yaml", "/", "/login", "/logout"].contains(path)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

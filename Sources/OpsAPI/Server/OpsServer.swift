@@ -57,6 +57,10 @@ public enum OpsServer {
             try await jobs.backfill(id: try context.parameters.require("id"), request: request, context: context)
         }
         get("/v1/audit") { request, context in try await audit.respond(request: request, context: context) }
+        let dashboard = DashboardRoute(service: service)
+        get("/") { request, context in try await dashboard.page(request: request, context: context) }
+        post("/login") { request, context in try await dashboard.login(request: request, context: context) }
+        post("/logout") { request, context in try await dashboard.logout(request: request, context: context) }
         let ogc = OGCRoutes(service: service)
         get("/ogc") { request, context in try await ogc.landing(request: request, context: context) }
         get("/ogc/conformance") { request, context in try await ogc.conformance(request: request, context: context) }
