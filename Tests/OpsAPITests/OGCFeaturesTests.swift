@@ -24,6 +24,15 @@ final class OGCFeaturesTests: XCTestCase {
                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
                 "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+                "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+                "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+                "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+                "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+                "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+                "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+                "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+                "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+                "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
                 "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
                 "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
                 "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
@@ -140,6 +149,59 @@ final class OGCFeaturesTests: XCTestCase {
             }
             let noToken = try await client.execute(uri: "/ogc/collections", method: .get)
             XCTAssertEqual(noToken.status, .unauthorized)
+        }
+    }
+
+    func testCQL2TextFilters() async throws {
+        let fixture = try APIFixture.get()
+        let connection = try fixture.database.connect()
+        defer { connection.close() }
+        @Sendable func sql(_ condition: String) throws -> Int {
+            try connection.query("SELECT count(*) AS n FROM integrated.commune_profile WHERE \(condition)")[0].decode(Int.self, "n")
+        }
+        // Each filter and the SQL that must select the same wards (for a viewer: no counts below 5 in play here).
+        let cases: [(filter: String, sql: String)] = [
+            ("population > 140", "population > 140"),
+            ("population >= 140 AND ward_type = 'Phường'", "population >= 140 AND ward_type = 'Phường'"),
+            ("ward_type = 'Xã' OR population < 120", "ward_type = 'Xã' OR population < 120"),
+            ("NOT (population BETWEEN 120 AND 150)", "NOT (population BETWEEN 120 AND 150)"),
+            ("ward_name LIKE 'Phường%'", "ward_name LIKE 'Phường%'"),
+            ("ward_code IN ('07210', '09169', '00000')", "ward_code IN ('07210', '09169', '00000')"),
+            ("ward_code NOT IN ('07210')", "ward_code NOT IN ('07210')"),
+            ("health_month IS NOT NULL", "health_month IS NOT NULL"),
+            ("insurance_period = DATE('2099-01-01')", "insurance_period = date '2099-01-01'"),
+            ("S_INTERSECTS(geom, POINT(106.0763 21.1861))", "ST_Intersects(geom, ST_SetSRID(ST_MakePoint(106.0763, 21.1861), 4326))"),
+            ("S_INTERSECTS(geom, BBOX(106.0, 21.1, 106.1, 21.2)) AND population > 0",
+             "ST_Intersects(geom, ST_MakeEnvelope(106.0, 21.1, 106.1, 21.2, 4326)) AND population > 0"),
+            ("S_INTERSECTS(POLYGON((106.0 21.1, 106.1 21.1, 106.1 21.2, 106.0 21.1)), geom)",
+             "ST_Intersects(geom, ST_GeomFromText('POLYGON((106.0 21.1, 106.1 21.1, 106.1 21.2, 106.0 21.1))', 4326))"),
+        ]
+        try await withAPI(fixture) { client, _ in
+            for (filter, condition) in cases {
+                let encoded = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? filter
+                let response = try await Self.get(client, fixture, "/ogc/collections/commune_profile/items?limit=1&filter-lang=cql2-text&filter=\(encoded)")
+                XCTAssertEqual(response.status, .ok, "\(filter): \(response.text.prefix(300))")
+                XCTAssertEqual(try response.json()["numberMatched"] as? Int, try sql(condition), filter)
+            }
+            // A point given in VN-2000 (filter-crs) finds the same ward as in CRS84.
+            let point = try connection.query("SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(106.0763, 21.1861), 4326), 9209) AS p) AS s")[0]
+            let filter = "S_INTERSECTS(geom, POINT(\(try point.decode(Double.self, "x")) \(try point.decode(Double.self, "y"))))"
+            let encoded = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? filter
+            let projected = try await Self.get(client, fixture, "/ogc/collections/commune_profile/items?filter=\(encoded)&filter-crs=http://www.opengis.net/def/crs/EPSG/0/9209").json()
+            XCTAssertEqual(projected["numberMatched"] as? Int, 1)
+            // Mistakes and injection attempts: 400, nothing runs.
+            for bad in ["population >", "population = 'abc'", "salary > 3", "population > 1; DROP TABLE x", "ward_name = 'x' OR 1=1",
+                        "S_INTERSECTS(geom, CIRCLE(1 2))", "(((population > 1)", "ward_name LIKE 3", "S_INTERSECTS(geom, POLYGON((1 2, 3 4)))",
+                        "population > 1 population", "'unterminated"] {
+                let encoded = bad.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? bad
+                let response = try await Self.get(client, fixture, "/ogc/collections/commune_profile/items?filter=\(encoded)")
+                XCTAssertEqual(response.status, .badRequest, "\(bad): \(response.text.prefix(300))")
+            }
+            let other = try await Self.get(client, fixture, "/ogc/collections/commune_profile/items?filter=population%3E1&filter-lang=cql2-json")
+            XCTAssertEqual(other.status, .badRequest)
+            // A feature id percent-encoded is the same feature.
+            let encodedID = try await Self.get(client, fixture, "/ogc/collections/wards/items/07210%402025-07-01")
+            XCTAssertEqual(encodedID.status, .ok, encodedID.text)
         }
     }
 

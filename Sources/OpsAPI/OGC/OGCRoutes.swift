@@ -10,7 +10,9 @@ import Transform
 struct OGCRoutes: Sendable {
     let service: OpsService
 
-    static let itemsParameters: Set<String> = ["limit", "offset", "cursor", "bbox", "bbox-crs", "crs", "datetime", "properties", "f"]
+    static let itemsParameters: Set<String> = [
+        "limit", "offset", "cursor", "bbox", "bbox-crs", "crs", "datetime", "properties", "f", "filter", "filter-lang", "filter-crs",
+    ]
 
     // MARK: - Landing, conformance, collections
 
@@ -183,6 +185,16 @@ struct OGCRoutes: Sendable {
             }
             parsed.select = names + [collection.geometry]
         }
+        if let language = try query.single("filter-lang"), language != "cql2-text" {
+            throw APIError.badRequest("bad_filter", "filter-lang: cql2-text is the language served")
+        }
+        if let text = try query.single("filter") {
+            let crs = try query.single("filter-crs").map { value throws(APIError) in try OGCCRS.parse(value, parameter: "filter-crs") } ?? .crs84
+            guard crs != .epsg4326 else { throw APIError.badRequest("bad_crs", "filter-crs: give CRS84 (longitude first) or a VN-2000 zone") }
+            parsed.cql2 = (text, crs)
+        } else if query.items.contains(where: { $0.name == "filter-crs" }) {
+            throw APIError.badRequest("bad_filter", "filter-crs without filter")
+        }
         parsed.spatial = spatial
         return try await respondItems(view: view, collection: collection, parsed: parsed, query: query, request: request, caller: caller, single: nil)
     }
@@ -232,7 +244,8 @@ struct OGCRoutes: Sendable {
             return Response(status: .notModified, headers: headers)
         }
         let cacheKey = !view.isPersonal ? view.build.map {
-            ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "ogc", path: request.uri.path, query: request.uri.query)
+            // Links are absolute: the host and scheme the client used are part of the answer.
+            ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "ogc " + OGCRoutes.base(request), path: request.uri.path, query: request.uri.query)
         } : nil
         if let cacheKey, let cached = service.cache.response(cacheKey) { return cached }
         let result: (rows: PostgresRows, matched: Int64?)

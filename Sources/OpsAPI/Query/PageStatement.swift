@@ -157,6 +157,12 @@ struct PageStatement {
             conditions.append(try condition(filter, column: column, parameters: &parameters))
         }
         if let spatial = request.spatial { conditions += spatial.conditions(parameters: &parameters) }
+        if let cql2 = request.cql2, let geometry = request.spatial?.geometryColumn {
+            let (condition, updated) = try CQL2Translator.translate(
+                cql2.text, columns: shaped, geometryColumn: geometry, filterCRS: cql2.crs, parameters: parameters)
+            parameters = updated
+            conditions.append(condition)
+        }
         if let search = request.search {
             // Vietnamese-aware: diacritics, both tone placements, case and đ/d do not matter.
             let names = shaped.filter { $0.category == .text && ($0.name == "name" || $0.name.hasSuffix("_name")) }

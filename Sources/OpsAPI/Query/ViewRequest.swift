@@ -26,6 +26,8 @@ struct ViewRequest: Sendable {
     var search: String?
     /// OGC API – Features: the bounding box, the time, the output CRS.
     var spatial: SpatialRequest?
+    /// OGC API – Features Part 3: a CQL2 text filter and the CRS of its geometries.
+    var cql2: (text: String, crs: OGCCRS)?
 
     init() {}
 

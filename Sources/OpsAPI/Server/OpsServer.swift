@@ -18,6 +18,14 @@ public enum OpsServer {
         router.add(middleware: OpsMiddleware(service: service))
         var routes: [(method: String, path: String)] = []
         typealias Handler = @Sendable (Request, OpsRequestContext) async throws -> Response
+        /// A path parameter, percent-decoded (`07210%402025-07-01` is `07210@2025-07-01`).
+        @Sendable func path(_ context: OpsRequestContext, _ name: String) throws -> String {
+            let raw = try context.parameters.require(name)
+            guard let decoded = raw.removingPercentEncoding else {
+                throw APIError.badRequest("bad_path", "\(name): a malformed percent-encoding")
+            }
+            return decoded
+        }
         func get(_ path: String, _ handler: @escaping Handler) {
             routes.append(("get", path))
             router.get(RouterPath(path), use: handler)
@@ -41,20 +49,20 @@ public enum OpsServer {
         get("/openapi.yaml") { request, _ in try openAPI.yaml(request: request) }
         get("/v1/views") { request, context in try await catalog.respond(request: request, context: context) }
         get("/v1/views/{name}") { request, context in
-            try await pager.respond(name: try context.parameters.require("name"), request: request, context: context)
+            try await pager.respond(name: try path(context, "name"), request: request, context: context)
         }
         get("/v1/communes/{code}") { request, context in
-            try await commune.respond(code: try context.parameters.require("code"), request: request, context: context)
+            try await commune.respond(code: try path(context, "code"), request: request, context: context)
         }
         get("/v1/feeds") { request, context in try await status.feeds(request: request, context: context) }
         get("/v1/runs") { request, context in try await status.runs(request: request, context: context) }
         get("/v1/runs/{id}") { request, context in
-            try await status.run(id: try context.parameters.require("id"), request: request, context: context)
+            try await status.run(id: try path(context, "id"), request: request, context: context)
         }
         post("/v1/runs") { request, context in try await jobs.startRun(request: request, context: context) }
         post("/v1/backfills") { request, context in try await jobs.startBackfill(request: request, context: context) }
         get("/v1/backfills/{id}") { request, context in
-            try await jobs.backfill(id: try context.parameters.require("id"), request: request, context: context)
+            try await jobs.backfill(id: try path(context, "id"), request: request, context: context)
         }
         get("/v1/audit") { request, context in try await audit.respond(request: request, context: context) }
         let dashboard = DashboardRoute(service: service)
@@ -66,30 +74,30 @@ public enum OpsServer {
         get("/ogc/conformance") { request, context in try await ogc.conformance(request: request, context: context) }
         get("/ogc/collections") { request, context in try await ogc.collections(request: request, context: context) }
         get("/ogc/collections/{collectionId}") { request, context in
-            try await ogc.collection(id: try context.parameters.require("collectionId"), request: request, context: context)
+            try await ogc.collection(id: try path(context, "collectionId"), request: request, context: context)
         }
         get("/ogc/collections/{collectionId}/items") { request, context in
-            try await ogc.items(id: try context.parameters.require("collectionId"), request: request, context: context)
+            try await ogc.items(id: try path(context, "collectionId"), request: request, context: context)
         }
         get("/ogc/collections/{collectionId}/items/{featureId}") { request, context in
-            try await ogc.item(id: try context.parameters.require("collectionId"), featureID: try context.parameters.require("featureId"), request: request, context: context)
+            try await ogc.item(id: try path(context, "collectionId"), featureID: try path(context, "featureId"), request: request, context: context)
         }
         get("/ogc/collections/{collectionId}/queryables") { request, context in
-            try await ogc.queryables(id: try context.parameters.require("collectionId"), request: request, context: context)
+            try await ogc.queryables(id: try path(context, "collectionId"), request: request, context: context)
         }
         let tiles = OGCTiles(service: service, routes: ogc)
         get("/ogc/collections/{collectionId}/tiles") { request, context in
-            try await tiles.tilesets(id: try context.parameters.require("collectionId"), request: request, context: context)
+            try await tiles.tilesets(id: try path(context, "collectionId"), request: request, context: context)
         }
         get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}") { request, context in
-            try await tiles.tileset(id: try context.parameters.require("collectionId"), matrixSet: try context.parameters.require("tileMatrixSetId"),
+            try await tiles.tileset(id: try path(context, "collectionId"), matrixSet: try path(context, "tileMatrixSetId"),
                                     request: request, context: context)
         }
         get("/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}") { request, context in
             try await tiles.tile(
-                id: try context.parameters.require("collectionId"), matrixSet: try context.parameters.require("tileMatrixSetId"),
-                z: try context.parameters.require("tileMatrix"), y: try context.parameters.require("tileRow"),
-                x: try context.parameters.require("tileCol"), request: request, context: context)
+                id: try path(context, "collectionId"), matrixSet: try path(context, "tileMatrixSetId"),
+                z: try path(context, "tileMatrix"), y: try path(context, "tileRow"),
+                x: try path(context, "tileCol"), request: request, context: context)
         }
         return (router, routes)
     }

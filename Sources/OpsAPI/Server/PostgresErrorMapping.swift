@@ -15,6 +15,9 @@ extension APIError {
         if state == "39000" || state == "22023" && action.contains("cursor") {
             return .badRequest("bad_cursor", "cursor: not a cursor this API gave for this request")
         }
+        if state == "XX000" && postgres.message.lowercased().contains("geometry") || state == "XX000" && postgres.message.contains("parse error") {
+            return .badRequest("bad_filter", "\(action): a geometry of the request is not valid (PostGIS: \(postgres.message.prefix(120)))")
+        }
         if state.hasPrefix("22") {
             return .badRequest("bad_value", "\(action): a value does not fit its column's type (SQLSTATE \(state))")
         }
