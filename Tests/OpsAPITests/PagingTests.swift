@@ -118,6 +118,15 @@ final class PagingTests: XCTestCase {
             let lines = export.text.split(separator: "\r\n")
             XCTAssertEqual(lines.count, total + 1, "a header and every row")
             XCTAssertTrue(lines.first?.hasPrefix("person_id,cccd,cmnd,birth_date") == true, String(lines.first ?? ""))
+            // A value its column cannot hold is a 400 before anything is sent, not a 200 cut short.
+            let refused = try await client.execute(uri: "/v1/views/core.person?limit=all&format=csv&updated_at=eq.notadate", method: .get, headers: fixture.headers(.analyst))
+            XCTAssertEqual(refused.status, .badRequest, refused.text)
+            let badCursor = try await client.execute(uri: "/v1/views/core.person?limit=all&format=ndjson&cursor=0", method: .get, headers: fixture.headers(.analyst))
+            XCTAssertEqual(badCursor.status, .badRequest, badCursor.text)
+            // An empty export is a header alone.
+            let none = try await client.execute(uri: "/v1/views/core.person?limit=all&format=csv&sex=eq.9", method: .get, headers: fixture.headers(.analyst))
+            XCTAssertEqual(none.status, .ok)
+            XCTAssertEqual(none.text.split(separator: "\r\n").count, 1)
         }
     }
 }

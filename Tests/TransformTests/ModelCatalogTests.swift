@@ -56,6 +56,10 @@ final class ModelCatalogTests: XCTestCase {
             PersonalColumn(column: "birth_date", kind: .birthDate), PersonalColumn(column: "note", kind: .other),
         ])
         XCTAssertEqual(model.suppress, ["population", "male"])
+        XCTAssertNil(model.collection)
+        try write("core/w.sql", "-- collection: wards (geom)\n-- collection_time: valid_from, valid_to\nSELECT 1 AS id\n")
+        XCTAssertEqual(try ModelCatalog(directory: folder).models["core.w"]?.collection,
+                       SQLModel.Collection(id: "wards", geometry: "geom", time: ["valid_from", "valid_to"]))
     }
 
     /// Each broken model and the message expected (with its file and line).
@@ -73,6 +77,9 @@ final class ModelCatalogTests: XCTestCase {
             ("core/a.sql", "-- personal: cccd (secret)\nSELECT 1\n", "Pipelines/models/core/a.sql:1: personal: 'secret' is not a kind"),
             ("core/a.sql", "-- description: x\n-- personal: full name (name)\nSELECT 1\n", "Pipelines/models/core/a.sql:2: personal: 'full name' is not a column name"),
             ("core/a.sql", "-- suppress: population; male\nSELECT 1\n", "Pipelines/models/core/a.sql:1: suppress: 'population; male' is not a column name"),
+            ("core/a.sql", "-- collection: wards\nSELECT 1\n", "Pipelines/models/core/a.sql:1: collection: write ID (GEOMETRY_COLUMN)"),
+            ("core/a.sql", "-- collection_time: valid_from\nSELECT 1\n", "Pipelines/models/core/a.sql:1: collection_time needs a collection header"),
+            ("core/a.sql", "-- collection: w (geom)\n-- collection_time: a, b, c\nSELECT 1\n", "Pipelines/models/core/a.sql:2: collection_time: one column"),
         ]
         for (index, item) in cases.enumerated() {
             try? FileManager.default.removeItem(at: folder)

@@ -43,7 +43,7 @@ struct DashboardPage: Sendable {
         let viewBox = "\(Int(x0.rounded(.down))) \(Int((-y1).rounded(.down))) \(Int(width.rounded(.up))) \(Int(height.rounded(.up)))"
         var html = """
             <!DOCTYPE html>
-            <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <html lang="vi"><head><meta charset="utf-8"><link rel="icon" href="data:,"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>CityPipe — Bảng điều khiển Bắc Ninh</title><style>\(DashboardPage.style)</style></head><body>
             <header><h1>Trung tâm điều hành — tỉnh Bắc Ninh</h1><div>\(HTMLText.escape(tokenName)) (\(role.rawValue))
             <form class="inline" method="post" action="/logout"><button type="submit">Đăng xuất</button></form></div></header>
@@ -91,7 +91,7 @@ struct DashboardPage: Sendable {
     static func login(message: String?) -> String {
         """
         <!DOCTYPE html>
-        <html lang="vi"><head><meta charset="utf-8"><title>CityPipe — Đăng nhập</title><style>\(style)</style></head><body>
+        <html lang="vi"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>CityPipe — Đăng nhập</title><style>\(style)</style></head><body>
         <header><h1>Trung tâm điều hành — tỉnh Bắc Ninh</h1></header>
         <main><section><h2>Đăng nhập bằng mã truy cập</h2>\(message.map { "<p class=\"bad\">\(HTMLText.escape($0))</p>" } ?? "")
         <form method="post" action="/login"><label>Mã truy cập: <input type="password" name="token" autocomplete="off" required></label>
@@ -101,7 +101,7 @@ struct DashboardPage: Sendable {
     }
 
     static func empty(message: String) -> String {
-        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>CityPipe</title><style>\(style)</style></head><body><main><section><p>\(HTMLText.escape(message))</p></section></main></body></html>"
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>CityPipe</title><style>\(style)</style></head><body><main><section><p>\(HTMLText.escape(message))</p></section></main></body></html>"
     }
 
     static func time(_ date: Date) -> String {

@@ -284,7 +284,7 @@ struct OGCRoutes: Sendable {
         let visible = min(result.rows.count, limit)
         let width = statement.columns.count
         if let purpose, audit, visible > 0 {
-            let subjects = result.rows.values.prefix(visible).compactMap { $0[width + 1] }
+            let subjects = statement.hasSubject ? result.rows.values.prefix(visible).compactMap { $0[width + 1] } : []
             let entry = AuditWriter.Entry(requestID: UUID().uuidString, caller: caller, purpose: purpose, view: view.name,
                                           request: request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
             do {

@@ -106,7 +106,7 @@ struct ViewPager: Sendable {
         var nextCursor: String? = nil
         if hasMore, visible > 0 { nextCursor = result.rows.values[visible - 1][width] }
         if let audit, visible > 0 {
-            let subjects = result.rows.values.prefix(visible).compactMap { $0[width + 1] }
+            let subjects = statement.hasSubject ? result.rows.values.prefix(visible).compactMap { $0[width + 1] } : []
             do {
                 _ = try await AuditWriter(pool: service.auditor).append(audit, subjects: subjects)
             } catch {
@@ -177,25 +177,28 @@ struct ViewPager: Sendable {
                     try connection.simpleExecute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", name: "begin export")
                     do {
                         try connection.query("DECLARE export NO SCROLL CURSOR FOR \(statement.sql)", statement.parameters, name: "declare export")
-                        var header: [UInt8] = []
-                        if renderer.format == .csv { renderer.csvHeader(into: &header) }
-                        if !header.isEmpty, !channel.send(header) { throw ChunkChannel.Closed() }
+                        // The first chunk carries the CSV header: a request PostgreSQL refuses (a value its column
+                        // cannot hold, a bad cursor) fails before anything is sent, and is answered 400, not a cut 200.
+                        var first = true
                         while true {
                             let rows = try connection.query("FETCH \(ViewPager.chunkRows) FROM export", name: "fetch export")
-                            if rows.isEmpty { break }
-                            if let audit {
+                            if rows.isEmpty && !first { break }
+                            if let audit, statement.hasSubject, !rows.isEmpty {
                                 let subjects = rows.values.compactMap { $0[width + 1] }
                                 _ = try service.auditor.withConnection { try AuditWriter.append($0, audit, subjects: subjects) }
                                 service.metrics.audited(count: rows.count)
                             }
                             var bytes: [UInt8] = []
-                            bytes.reserveCapacity(rows.count * 128)
+                            bytes.reserveCapacity(rows.count * 128 + 256)
+                            if first && renderer.format == .csv { renderer.csvHeader(into: &bytes) }
+                            first = false
                             for values in rows.values {
                                 renderer.row(values, into: &bytes)
                                 if renderer.format == .ndjson { bytes.append(0x0A) }
                             }
                             sent += rows.count
                             if !channel.send(bytes) { throw ChunkChannel.Closed() }
+                            if rows.isEmpty { break }
                         }
                         try connection.simpleExecute("COMMIT", name: "end export")
                     } catch {
@@ -209,10 +212,19 @@ struct ViewPager: Sendable {
             }
             service.metrics.rowsStreamed(view: view.name, count: sent)
         }
-        // The export starts when the body is written, and stops when the writer stops (done, error, client gone).
+        // The export starts now; the status is decided by its first chunk (an error before it is the answer), and
+        // the export stops when the writer stops (done, error, client gone).
+        DispatchQueue.global().async { produce() }
+        let first: [UInt8]?
+        do {
+            first = try await channel.next()
+        } catch {
+            channel.markConsumerGone()
+            throw error
+        }
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             defer { channel.markConsumerGone() }
-            DispatchQueue.global().async { produce() }
+            if let first { try await writer.write(ByteBuffer(bytes: first)) }
             while let chunk = try await channel.next() {
                 try await writer.write(ByteBuffer(bytes: chunk))
             }
