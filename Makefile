@@ -4,7 +4,7 @@ CITYPIPE := .build/debug/citypipe
 # The test suite's own embedded cluster (a folder the postgres user can enter when run as root).
 export CITYPIPE_TEST_HOME ?= /tmp/citypipe-test-$(shell id -u)
 
-.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-api clean
+.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-api bench-maps clean
 
 all: build
 
@@ -41,6 +41,11 @@ bench-transform: bootstrap
 bench-api:
 	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
 	Benchmarks/api/run.sh
+
+# Needs the scale-1 database bench-api loads; makes tipg's virtualenv itself.
+bench-maps:
+	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
+	Benchmarks/maps/run.sh
 
 clean:
 	-$(CITYPIPE) db down
