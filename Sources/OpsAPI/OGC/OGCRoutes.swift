@@ -223,6 +223,17 @@ struct OGCRoutes: Sendable {
         caller: Caller, single: String?
     ) async throws -> Response {
         let purpose = try ViewPager.purpose(request, caller: caller)
+        // Collections without personal data are answered from memory until their table is rebuilt.
+        let cacheKey = !view.isPersonal ? view.build.map {
+            // Links are absolute: the host and scheme the client used are part of the answer.
+            ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "ogc " + OGCRoutes.base(request), path: request.uri.path, query: request.uri.query)
+        } : nil
+        if let cacheKey, let cached = service.cache.response(cacheKey) {
+            if let tag = cached.headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
+                return Response(status: .notModified, headers: cached.headers)
+            }
+            return cached
+        }
         let audit = caller.role == .officer && view.isPersonal
         let keys = service.configuration.keys
         var parsed = parsed
@@ -243,11 +254,6 @@ struct OGCRoutes: Sendable {
         if let tag = headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
             return Response(status: .notModified, headers: headers)
         }
-        let cacheKey = !view.isPersonal ? view.build.map {
-            // Links are absolute: the host and scheme the client used are part of the answer.
-            ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "ogc " + OGCRoutes.base(request), path: request.uri.path, query: request.uri.query)
-        } : nil
-        if let cacheKey, let cached = service.cache.response(cacheKey) { return cached }
         let result: (rows: PostgresRows, matched: Int64?)
         let request0 = parsed
         do {

@@ -72,6 +72,11 @@ struct OGCTiles: Sendable {
         if let tag = headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
             return Response(status: .notModified, headers: headers)
         }
+        // Tiles of layers without personal data are kept in memory until the layer is rebuilt.
+        let cacheKey = !view.isPersonal ? view.build.map {
+            ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "mvt", path: request.uri.path, query: nil)
+        } : nil
+        if let cacheKey, let cached = service.cache.response(cacheKey) { return cached }
         var parameters = SQLParameters()
         let shaped = RoleShaping(role: caller.role).columns(of: view, pseudonymKey: service.configuration.keys.pseudonym, parameters: &parameters)
         let properties = shaped.filter(OGCRoutes.isQueryable)
@@ -89,6 +94,7 @@ struct OGCTiles: Sendable {
             SELECT encode(ST_AsMVT(tile, \(layer)::text, \(OGCTiles.extent), 'mvt_geom'), 'hex') AS mvt FROM (
               SELECT \(columns) FROM \(view.quotedTable) AS t
               WHERE \(geometry) && ST_Transform(ST_TileEnvelope(\(z)::int, \(tx)::int, \(ty)::int, margin => \(margin)), ST_SRID(\(geometry)))
+              OFFSET 0  -- keeps the subquery apart, so that ST_AsMVTGeom runs once per row, not again for the filter
             ) AS tile WHERE tile.mvt_geom IS NOT NULL
             """
         let values = parameters.values
@@ -101,6 +107,7 @@ struct OGCTiles: Sendable {
             throw APIError.from(error, doing: "making tile \(zoom)/\(row)/\(column) of \(id)")
         }
         let bytes = OGCTiles.bytes(hex: hex ?? "")
+        if let cacheKey { service.cache.store(cacheKey, status: .ok, headers: headers, body: bytes) }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
