@@ -22,6 +22,7 @@ final class OGCFeaturesTests: XCTestCase {
             XCTAssertEqual(conformance["conformsTo"] as? [String], [
                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
                 "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
                 "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
                 "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -51,6 +52,16 @@ final class OGCFeaturesTests: XCTestCase {
             XCTAssertTrue((105.5...106.5).contains(bbox[0]) && (21.0...21.8).contains(bbox[3]), "the province: \(bbox)")
             let links = (wards["links"] as? [[String: Any]] ?? [])
             XCTAssertTrue(links.contains { $0["rel"] as? String == "items" && $0["type"] as? String == "application/geo+json" })
+            // A browser gets HTML (its Accept header, or f=html); GDAL and OWSLib get JSON.
+            var browser = fixture.headers(.viewer)
+            browser[.accept] = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+            let page = try await client.execute(uri: "/ogc/collections/wards/items?limit=5", method: .get, headers: browser)
+            XCTAssertEqual(page.headers[.contentType], "text/html; charset=utf-8")
+            XCTAssertEqual(page.text.components(separatedBy: "<tr>").count - 1, 6, "a header row and five features")
+            let listed = try await Self.get(client, fixture, "/ogc/collections?f=html")
+            XCTAssertTrue(listed.text.contains("href=\"/ogc/collections/wards/items?f=html\""))
+            let json = try await client.execute(uri: "/ogc/collections/wards/items?limit=5", method: .get, headers: fixture.headers(.viewer, accept: "*/*"))
+            XCTAssertEqual(json.headers[.contentType], "application/geo+json")
             let queryables = try await Self.get(client, fixture, "/ogc/collections/wards/queryables")
             XCTAssertEqual(queryables.headers[.contentType], "application/schema+json")
             let properties = try queryables.json()["properties"] as? [String: Any] ?? [:]

@@ -32,7 +32,7 @@ struct OGCRoutes: Sendable {
                 OGCRoutes.link(&links, "\(base)/ogc/collections", rel: "data", type: "application/json", title: "Collections")
             }
         }
-        return OGCRoutes.json(body)
+        return OGCRoutes.json(body, request: request, title: "CityPipe — Bắc Ninh: OGC API")
     }
 
     func conformance(request: Request, context: OpsRequestContext) async throws -> Response {
@@ -40,7 +40,7 @@ struct OGCRoutes: Sendable {
         try OGCRoutes.only(request, ["f"])
         var body = JSONOutput()
         body.object { o in o.field("conformsTo", strings: OGCConformance.classes) }
-        return OGCRoutes.json(body)
+        return OGCRoutes.json(body, request: request, title: "Conformance")
     }
 
     func collections(request: Request, context: OpsRequestContext) async throws -> Response {
@@ -61,7 +61,7 @@ struct OGCRoutes: Sendable {
                 for view in views { OGCRoutes.describe(view, extent: extents[view.name], base: base, into: &list) }
             }
         }
-        return OGCRoutes.json(body)
+        return OGCRoutes.json(body, request: request, title: "Collections")
     }
 
     func collection(id: String, request: Request, context: OpsRequestContext) async throws -> Response {
@@ -71,7 +71,7 @@ struct OGCRoutes: Sendable {
         let extent = try await extent(view)
         var body = JSONOutput()
         OGCRoutes.describe(view, extent: extent, base: OGCRoutes.base(request), into: &body)
-        return OGCRoutes.json(body)
+        return OGCRoutes.json(body, request: request, title: id)
     }
 
     func queryables(id: String, request: Request, context: OpsRequestContext) async throws -> Response {
@@ -104,7 +104,7 @@ struct OGCRoutes: Sendable {
             }
             o.field("additionalProperties", false)
         }
-        return OGCRoutes.json(body, type: "application/schema+json")
+        return OGCRoutes.json(body, type: "application/schema+json", request: request, title: "Queryables: \(id)")
     }
 
     // MARK: - Items
@@ -144,8 +144,8 @@ struct OGCRoutes: Sendable {
             parsed.cursor = text
         }
         if parsed.cursor != nil && parsed.offset > 0 { throw APIError.badRequest("bad_cursor", "give cursor or offset, not both") }
-        if let text = try query.single("f"), !["json", "geojson"].contains(text) {
-            throw APIError.badRequest("bad_format", "f: json or geojson")
+        if let text = try query.single("f"), !["json", "geojson", "html"].contains(text) {
+            throw APIError.badRequest("bad_format", "f: json, geojson or html")
         }
         if let text = try query.single("crs") { spatial.outputCRS = try OGCCRS.parse(text, parameter: "crs") }
         if let text = try query.single("bbox-crs") { spatial.bboxCRS = try OGCCRS.parse(text, parameter: "bbox-crs") }
@@ -226,7 +226,8 @@ struct OGCRoutes: Sendable {
         // Collections without personal data are answered from memory until their table is rebuilt.
         let cacheKey = !view.isPersonal ? view.build.map {
             // Links are absolute: the host and scheme the client used are part of the answer.
-            ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "ogc " + OGCRoutes.base(request), path: request.uri.path, query: request.uri.query)
+            ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "ogc \(OGCHTML.wanted(request) ? "html" : "json") " + OGCRoutes.base(request),
+                              path: request.uri.path, query: request.uri.query)
         } : nil
         if let cacheKey, let cached = service.cache.response(cacheKey) {
             if let tag = cached.headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
@@ -354,6 +355,10 @@ struct OGCRoutes: Sendable {
         headers[.contentType] = "application/geo+json"
         headers[HTTPField.Name("Content-Crs")!] = "<\(outputCRS.rawValue)>"
         service.metrics.rowsStreamed(view: view.name, count: visible)
+        if OGCHTML.wanted(request) {
+            // Pages for a browser are rare: made each time, never cached.
+            return OGCHTML.response(json: bytes, title: single.map { "\(collection.id): \($0)" } ?? "\(collection.id): features", headers: headers)
+        }
         if let cacheKey { service.cache.store(cacheKey, status: .ok, headers: headers, body: bytes) }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
@@ -459,12 +464,13 @@ struct OGCRoutes: Sendable {
     static func only(_ request: Request, _ allowed: Set<String>) throws(APIError) {
         try StatusRoutes.noParameters(request, except: allowed)
         let query = try QueryString(request.uri.query)
-        if let format = try query.single("f"), !["json", "geojson"].contains(format) {
-            throw .badRequest("bad_format", "f: json")
+        if let format = try query.single("f"), !["json", "geojson", "html"].contains(format) {
+            throw .badRequest("bad_format", "f: json or html")
         }
     }
 
-    static func json(_ body: JSONOutput, type: String = "application/json") -> Response {
+    static func json(_ body: JSONOutput, type: String = "application/json", request: Request? = nil, title: String = "CityPipe — OGC API") -> Response {
+        if let request, OGCHTML.wanted(request) { return OGCHTML.response(json: body.bytes, title: title) }
         var headers = HTTPFields()
         headers[.contentType] = type
         headers[.cacheControl] = "private, max-age=60, must-revalidate"

@@ -31,7 +31,7 @@ struct OGCTiles: Sendable {
             o.key("links")
             o.array { links in OGCRoutes.link(&links, "\(base)/ogc/collections/\(id)/tiles", rel: "self", type: "application/json", title: nil) }
         }
-        return OGCRoutes.json(body)
+        return OGCRoutes.json(body, request: request, title: "Tilesets: \(id)")
     }
 
     func tileset(id: String, matrixSet: String, request: Request, context: OpsRequestContext) async throws -> Response {
@@ -43,7 +43,7 @@ struct OGCTiles: Sendable {
         let view = try await routes.collectionView(id, role: caller.role)
         var body = JSONOutput()
         OGCTiles.tileset(view: view, id: id, base: OGCRoutes.base(request), into: &body)
-        return OGCRoutes.json(body)
+        return OGCRoutes.json(body, request: request, title: "Tileset: \(id)")
     }
 
     func tile(id: String, matrixSet: String, z: String, y: String, x: String, request: Request, context: OpsRequestContext) async throws -> Response {

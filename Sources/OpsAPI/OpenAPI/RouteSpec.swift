@@ -143,19 +143,20 @@ struct RouteSpec {
     ]
 
     nonisolated(unsafe) static let collectionID = Parameter.path("collectionId", "A collection of GET /ogc/collections.", ["type": "string", "pattern": "^[a-z][a-z0-9_-]{0,62}$"])
-    nonisolated(unsafe) static let format = Parameter.query("f", "json (the default).", ["type": "string", "enum": ["json", "geojson"]])
+    nonisolated(unsafe) static let format = Parameter.query("f", "json (the default) or html (for a browser).", ["type": "string", "enum": ["json", "geojson", "html"]])
+    static let jsonOrHTML = ["application/json", "text/html"]
     nonisolated(unsafe) static let crsList: [String: Any] = ["type": "string", "enum": OGCCRS.allCases.map(\.rawValue)]
 
     /// OGC API – Features (Parts 1 and 2).
     nonisolated(unsafe) static let ogc: [RouteSpec] = [
         RouteSpec(method: "get", path: "/ogc", operationID: "ogcLanding", summary: "OGC API – Features: the landing page.",
-                  parameters: [format], secured: true, responses: [("200", "Links to the API definition, conformance and data.", json)] + problems, body: nil),
+                  parameters: [format], secured: true, responses: [("200", "Links to the API definition, conformance and data.", jsonOrHTML)] + problems, body: nil),
         RouteSpec(method: "get", path: "/ogc/conformance", operationID: "ogcConformance", summary: "The conformance classes implemented.",
-                  parameters: [format], secured: true, responses: [("200", "conformsTo.", json)] + problems, body: nil),
+                  parameters: [format], secured: true, responses: [("200", "conformsTo.", jsonOrHTML)] + problems, body: nil),
         RouteSpec(method: "get", path: "/ogc/collections", operationID: "ogcCollections", summary: "The feature collections the caller may read.",
-                  parameters: [format], secured: true, responses: [("200", "Collections.", json)] + problems, body: nil),
+                  parameters: [format], secured: true, responses: [("200", "Collections.", jsonOrHTML)] + problems, body: nil),
         RouteSpec(method: "get", path: "/ogc/collections/{collectionId}", operationID: "ogcCollection", summary: "One collection: extent, CRSs, links.",
-                  parameters: [collectionID, format], secured: true, responses: [("200", "The collection.", json)] + problems, body: nil),
+                  parameters: [collectionID, format], secured: true, responses: [("200", "The collection.", jsonOrHTML)] + problems, body: nil),
         RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/items", operationID: "ogcItems",
                   summary: "Features of a collection; a queryable PROPERTY=VALUE filters by equality.",
                   parameters: [
@@ -173,21 +174,21 @@ struct RouteSpec {
                       .query("filter-crs", "The CRS of the filter's geometries.", crsList),
                       format,
                   ],
-                  secured: true, responses: [("200", "A FeatureCollection with numberMatched, numberReturned and links.", ["application/geo+json"]),
+                  secured: true, responses: [("200", "A FeatureCollection with numberMatched, numberReturned and links.", ["application/geo+json", "text/html"]),
                                              ("304", "Not modified.", [])] + problems, body: nil),
         RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/items/{featureId}", operationID: "ogcItem", summary: "One feature.",
                   parameters: [collectionID, .path("featureId", "The feature's id (its unique key; parts joined by @)."),
                                .query("crs", "The CRS of the geometry returned.", crsList), format],
-                  secured: true, responses: [("200", "The feature.", ["application/geo+json"]), ("304", "Not modified.", [])] + problems, body: nil),
+                  secured: true, responses: [("200", "The feature.", ["application/geo+json", "text/html"]), ("304", "Not modified.", [])] + problems, body: nil),
         RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/queryables", operationID: "ogcQueryables",
                   summary: "The properties a request may filter on (JSON Schema).",
-                  parameters: [collectionID, format], secured: true, responses: [("200", "The queryables.", ["application/schema+json"])] + problems, body: nil),
+                  parameters: [collectionID, format], secured: true, responses: [("200", "The queryables.", ["application/schema+json", "text/html"])] + problems, body: nil),
         RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/tiles", operationID: "ogcTilesets", summary: "The collection's vector tilesets.",
-                  parameters: [collectionID, format], secured: true, responses: [("200", "Tilesets.", json)] + problems, body: nil),
+                  parameters: [collectionID, format], secured: true, responses: [("200", "Tilesets.", jsonOrHTML)] + problems, body: nil),
         RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}", operationID: "ogcTileset",
                   summary: "A tileset's metadata (WebMercatorQuad).",
                   parameters: [collectionID, .path("tileMatrixSetId", "WebMercatorQuad.", ["type": "string", "enum": ["WebMercatorQuad"]]), format],
-                  secured: true, responses: [("200", "The tileset.", json)] + problems, body: nil),
+                  secured: true, responses: [("200", "The tileset.", jsonOrHTML)] + problems, body: nil),
         RouteSpec(method: "get", path: "/ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", operationID: "ogcTile",
                   summary: "A Mapbox Vector Tile of the collection (row before column).",
                   parameters: [collectionID, .path("tileMatrixSetId", "WebMercatorQuad.", ["type": "string", "enum": ["WebMercatorQuad"]]),
