@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "OpsAPI",
             dependencies: [
-                "Postgres", "Warehouse", "Transform", "Orchestration", "Ingest", "Normalize",
+                "Postgres", "Warehouse", "Transform", "Orchestration", "Ingest", "Normalize", "Manifest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -192,10 +192,4 @@ public struct StatusReport: Codable, Sendable {
             """, [name], name: "is lock held"
         ).first?.decode(Bool.self, "held") ?? false
     }
-
-    /// Feed names are manifest stems checked by `citypipe check`; this guards the one interpolated identifier.
-    static func isIdentifier(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || ("a"..."z").contains(first) else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
-    }
 }

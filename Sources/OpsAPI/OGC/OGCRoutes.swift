@@ -196,7 +196,7 @@ struct OGCRoutes: Sendable {
             throw APIError.badRequest("bad_filter", "filter-crs without filter")
         }
         parsed.spatial = spatial
-        return try await respondItems(view: view, collection: collection, parsed: parsed, query: query, request: request, caller: caller, single: nil)
+        return try await respondItems(view: view, collection: collection, parsed: parsed, query: query, request: request, caller: caller, requestID: context.requestID, single: nil)
     }
 
     func item(id: String, featureID: String, request: Request, context: OpsRequestContext) async throws -> Response {
@@ -215,12 +215,12 @@ struct OGCRoutes: Sendable {
         var spatial = SpatialRequest(geometryColumn: collection.geometry, timeColumns: collection.time)
         if let text = try query.single("crs") { spatial.outputCRS = try OGCCRS.parse(text, parameter: "crs") }
         parsed.spatial = spatial
-        return try await respondItems(view: view, collection: collection, parsed: parsed, query: query, request: request, caller: caller, single: featureID)
+        return try await respondItems(view: view, collection: collection, parsed: parsed, query: query, request: request, caller: caller, requestID: context.requestID, single: featureID)
     }
 
     private func respondItems(
         view: ViewDescriptor, collection: SQLModel.Collection, parsed: ViewRequest, query: QueryString, request: Request,
-        caller: Caller, single: String?
+        caller: Caller, requestID: String, single: String?
     ) async throws -> Response {
         let purpose = try ViewPager.purpose(request, caller: caller)
         // Collections without personal data are answered from memory until their table is rebuilt.
@@ -229,12 +229,7 @@ struct OGCRoutes: Sendable {
             ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "ogc \(OGCHTML.wanted(request) ? "html" : "json") " + OGCRoutes.base(request),
                               path: request.uri.path, query: request.uri.query)
         } : nil
-        if let cacheKey, let cached = service.cache.response(cacheKey) {
-            if let tag = cached.headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
-                return Response(status: .notModified, headers: cached.headers)
-            }
-            return cached
-        }
+        if let cached = service.cache.answer(cacheKey, to: request) { return cached }
         let audit = caller.role == .officer && view.isPersonal
         let keys = service.configuration.keys
         var parsed = parsed
@@ -255,57 +250,30 @@ struct OGCRoutes: Sendable {
         if let tag = headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
             return Response(status: .notModified, headers: headers)
         }
-        let result: (rows: PostgresRows, matched: Int64?)
-        let request0 = parsed
-        do {
-            result = try await service.reader.withConnection { connection in
-                let parsed = request0
-                try connection.simpleExecute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", name: "begin items")
-                do {
-                    if let cursor = parsed.cursor {
-                        let signature = try connection.query(
-                            "SELECT (\(PageStatement.decryptCursor("$1", key: "$2")))->>0 AS sig", [TextParameter(value: cursor), TextParameter(value: keys.cursor)],
-                            name: "read cursor"
-                        ).first?.decode(String?.self, "sig")
-                        guard signature == statement.signature else {
-                            throw APIError.badRequest("bad_cursor", "cursor: it was given for another collection or order")
-                        }
-                    }
-                    let rows = try connection.query(statement.sql, statement.parameters, name: "items")
-                    var matched: Int64? = nil
-                    if single == nil {
-                        let (sql, parameters) = try PageStatement.count(view: view, role: caller.role, request: parsed, keys: keys)
-                        matched = try connection.query(sql, parameters, name: "items matched").first?.decode(Int64.self, "n")
-                    }
-                    try connection.simpleExecute("COMMIT", name: "end items")
-                    return (rows, matched)
-                } catch {
-                    try? connection.simpleExecute("ROLLBACK", name: "abort items")
-                    throw error
-                }
+        let reader = PageReader(service: service)
+        var counting: (@Sendable (PostgresConnection) throws -> Int64?)? = nil
+        if single == nil {
+            let counted = parsed
+            let role = caller.role
+            counting = { connection in
+                let (sql, parameters) = try PageStatement.count(view: view, role: role, request: counted, keys: keys)
+                return try connection.query(sql, parameters, name: "items matched").first?.decode(Int64.self, "n")
             }
-        } catch {
-            throw APIError.from(error, doing: parsed.cursor != nil ? "reading the cursor or the items" : "reading \(collection.id)")
         }
+        let result = try await reader.read(statement, cursor: parsed.cursor, doing: "reading \(collection.id)", count: counting)
+        if let purpose, audit {
+            try await reader.audit(result, of: statement, entry: AuditWriter.Entry(
+                requestID: requestID, caller: caller, purpose: purpose, view: view.name,
+                request: request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")))
+        }
+        let visible = result.rows.count
         let limit = statement.limit ?? Int.max
-        let visible = min(result.rows.count, limit)
-        let width = statement.columns.count
-        if let purpose, audit, visible > 0 {
-            let subjects = statement.hasSubject ? result.rows.values.prefix(visible).compactMap { $0[width + 1] } : []
-            let entry = AuditWriter.Entry(requestID: UUID().uuidString, caller: caller, purpose: purpose, view: view.name,
-                                          request: request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
-            do {
-                _ = try await AuditWriter(pool: service.auditor).append(entry, subjects: subjects)
-            } catch {
-                throw APIError.from(error, doing: "writing the audit log (nothing was served)")
-            }
-        }
         let renderer = RowRenderer(columns: statement.columns, format: .geojson, geometryColumn: collection.geometry, idColumns: view.uniqueKey, idSeparator: "@")
         var bytes: [UInt8] = []
         let base = OGCRoutes.base(request)
         if let single {
-            guard visible == 1 else { throw APIError.notFound("no feature \(single.prefix(60)) in \(collection.id)") }
-            renderer.row(result.rows.values[0], into: &bytes)
+            guard let values = result.rows.first else { throw APIError.notFound("no feature \(single.prefix(60)) in \(collection.id)") }
+            renderer.row(values, into: &bytes)
             // Links of the feature, appended inside its object.
             if bytes.last == UInt8(ascii: "}") { bytes.removeLast() }
             var links = JSONOutput()
@@ -315,18 +283,16 @@ struct OGCRoutes: Sendable {
             }
             bytes += Array(",\"links\":".utf8) + links.bytes + [UInt8(ascii: "}")]
         } else {
-            let hasMore = result.rows.count > limit
-            var nextCursor: String? = nil
-            if hasMore, visible > 0 { nextCursor = result.rows.values[visible - 1][width] }
+            let nextCursor = result.nextCursor
             bytes += Array(#"{"type":"FeatureCollection","features":["#.utf8)
-            for index in 0..<visible {
+            for (index, values) in result.rows.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                renderer.row(result.rows.values[index], into: &bytes)
+                renderer.row(values, into: &bytes)
             }
             bytes += Array("],".utf8)
             var tail = JSONOutput()
             tail.beginObject()
-            if let matched = result.matched { tail.field("numberMatched", matched) }
+            if let matched = result.count { tail.field("numberMatched", matched) }
             tail.field("numberReturned", visible)
             tail.field("timeStamp", ViewPager.iso8601(Date()))
             tail.key("links")

@@ -37,12 +37,7 @@ struct CommuneRoute: Sendable {
         let cacheKey = profile.build.map {
             ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "commune", path: request.uri.path, query: request.uri.query)
         }
-        if let cacheKey, let cached = service.cache.response(cacheKey) {
-            if let tag = cached.headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
-                return Response(status: .notModified, headers: cached.headers)
-            }
-            return cached
-        }
+        if let cached = service.cache.answer(cacheKey, to: request) { return cached }
         var wardCode = code
         var crosswalk: [String: String?]? = nil
         if preReform {

@@ -33,12 +33,7 @@ struct ViewPager: Sendable {
         let cacheKey = !view.isPersonal && parsed.limit != nil ? view.build.map {
             ResponseCache.key(build: $0.modelRunID, role: caller.role, format: format.rawValue, path: request.uri.path, query: request.uri.query)
         } : nil
-        if let cacheKey, let cached = service.cache.response(cacheKey) {
-            if let tag = cached.headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
-                return Response(status: .notModified, headers: cached.headers)
-            }
-            return cached
-        }
+        if let cached = service.cache.answer(cacheKey, to: request) { return cached }
         let audit = caller.role == .officer && view.isPersonal
         let statement = try PageStatement(view: view, role: caller.role, request: parsed, format: format, keys: service.configuration.keys, audit: audit)
         var headers = ViewPager.provenance(view: view, role: caller.role, query: request.uri.query ?? "", format: format)
@@ -65,55 +60,22 @@ struct ViewPager: Sendable {
         renderer: RowRenderer, headers: HTTPFields, audit: AuditWriter.Entry?, role: Role, cacheKey: String?
     ) async throws -> Response {
         let keys = service.configuration.keys
-        let result: (rows: PostgresRows, count: Int64?)
-        do {
-            result = try await service.reader.withConnection { connection in
-                let several = parsed.cursor != nil || parsed.count != .none
-                if several { try connection.simpleExecute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", name: "begin page") }
-                do {
-                    if let cursor = parsed.cursor {
-                        let signature = try connection.query(
-                            "SELECT (\(PageStatement.decryptCursor("$1", key: "$2")))->>0 AS sig", [cursor, keys.cursor], name: "read cursor"
-                        ).first?.decode(String?.self, "sig")
-                        guard signature == statement.signature else {
-                            throw APIError.badRequest("bad_cursor", "cursor: it was given for another view, role or order; start again without it")
-                        }
-                    }
-                    let rows = try connection.query(statement.sql, statement.parameters, name: "view page")
-                    var count: Int64? = nil
-                    switch parsed.count {
-                    case .none: break
-                    case .exact:
-                        let (sql, parameters) = try PageStatement.count(view: view, role: role, request: parsed, keys: keys)
-                        count = try connection.query(sql, parameters, name: "view count").first?.decode(Int64.self, "n")
-                    case .estimated:
-                        count = try ViewPager.estimate(connection, view: view, role: role, request: parsed, keys: keys)
-                    }
-                    if several { try connection.simpleExecute("COMMIT", name: "end page") }
-                    return (rows, count)
-                } catch {
-                    if several { try? connection.simpleExecute("ROLLBACK", name: "abort page") }
-                    throw error
-                }
+        let reader = PageReader(service: service)
+        let counting: (@Sendable (PostgresConnection) throws -> Int64?)?
+        switch parsed.count {
+        case .none: counting = nil
+        case .exact:
+            counting = { connection in
+                let (sql, parameters) = try PageStatement.count(view: view, role: role, request: parsed, keys: keys)
+                return try connection.query(sql, parameters, name: "view count").first?.decode(Int64.self, "n")
             }
-        } catch {
-            throw APIError.from(error, doing: parsed.cursor != nil ? "reading the cursor or the page" : "reading \(view.name)")
+        case .estimated:
+            counting = { connection in try ViewPager.estimate(connection, view: view, role: role, request: parsed, keys: keys) }
         }
-        let limit = statement.limit ?? Int.max
-        let visible = min(result.rows.count, limit)
-        let hasMore = result.rows.count > limit
-        let width = statement.columns.count
-        var nextCursor: String? = nil
-        if hasMore, visible > 0 { nextCursor = result.rows.values[visible - 1][width] }
-        if let audit, visible > 0 {
-            let subjects = statement.hasSubject ? result.rows.values.prefix(visible).compactMap { $0[width + 1] } : []
-            do {
-                _ = try await AuditWriter(pool: service.auditor).append(audit, subjects: subjects)
-            } catch {
-                throw APIError.from(error, doing: "writing the audit log (nothing was served)")
-            }
-            service.metrics.audited(count: visible)
-        }
+        let result = try await reader.read(statement, cursor: parsed.cursor, doing: "reading \(view.name)", count: counting)
+        if let audit { try await reader.audit(result, of: statement, entry: audit) }
+        let visible = result.rows.count
+        let nextCursor = result.nextCursor
         var headers = headers
         var nextLink: String? = nil
         if let nextCursor {
@@ -128,10 +90,10 @@ struct ViewPager: Sendable {
         switch renderer.format {
         case .csv:
             renderer.csvHeader(into: &bytes)
-            for index in 0..<visible { renderer.row(result.rows.values[index], into: &bytes) }
+            for values in result.rows { renderer.row(values, into: &bytes) }
         case .ndjson:
-            for index in 0..<visible {
-                renderer.row(result.rows.values[index], into: &bytes)
+            for values in result.rows {
+                renderer.row(values, into: &bytes)
                 bytes.append(0x0A)
             }
         case .json, .geojson:
@@ -148,9 +110,9 @@ struct ViewPager: Sendable {
             head.key(renderer.format == .geojson ? "features" : "rows")
             bytes += head.bytes
             bytes.append(UInt8(ascii: "["))
-            for index in 0..<visible {
+            for (index, values) in result.rows.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                renderer.row(result.rows.values[index], into: &bytes)
+                renderer.row(values, into: &bytes)
             }
             bytes += Array("]}".utf8)
         }

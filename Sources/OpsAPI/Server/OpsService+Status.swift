@@ -1,14 +1,15 @@
 import Foundation
+import Manifest
 import Postgres
 import Warehouse
 
 extension OpsService {
     /// The feeds of `Connectors/` (their manifests' names), listed even before a first load.
     var connectorFeeds: [String] {
-        let folder = URL(fileURLWithPath: configuration.connectors, isDirectory: true)
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return files.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
-            .map { String($0.prefix { $0 != "." }) }.sorted()
+        // As `citypipe status` lists them (a folder that cannot be read lists none: the control tables still name
+        // every feed that ever loaded).
+        ((try? ManifestLoader.manifestFiles(in: URL(fileURLWithPath: configuration.connectors, isDirectory: true))) ?? [])
+            .map { $0.deletingPathExtension().lastPathComponent }
     }
 
     /// `citypipe status --json`'s report, as the API's role reads it.

@@ -30,6 +30,15 @@ final class ResponseCache: @unchecked Sendable {
         "\(build)|\(role.rawValue)|\(format)|\(path)?\(query ?? "")"
     }
 
+    /// The cached answer for `key`, or a 304 when the request already holds its ETag.
+    func answer(_ key: String?, to request: Request) -> Response? {
+        guard let key, let cached = response(key) else { return nil }
+        if let tag = cached.headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
+            return Response(status: .notModified, headers: cached.headers)
+        }
+        return cached
+    }
+
     func response(_ key: String) -> Response? {
         guard let entry = lock.withLock({ entries[key] }) else { return nil }
         return Response(status: entry.status, headers: entry.headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: entry.body)))
