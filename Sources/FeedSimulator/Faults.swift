@@ -19,7 +19,7 @@ enum Fault: Sendable, Equatable {
 
 /// Which endpoint a fault is drawn for.
 enum FaultTarget: Sendable, CaseIterable {
-    case token, population, business, insurance, labour, health, schools, statistics, finance
+    case token, population, business, insurance, labour, health, schools, statistics, finance, boundaries, land, telecom
 
     /// The name `GET /_sim/state` counts its requests under: the feed's, or `token` for the OAuth2 endpoint.
     var name: String {
@@ -33,6 +33,9 @@ enum FaultTarget: Sendable, CaseIterable {
         case .schools: "schools"
         case .statistics: "statistics"
         case .finance: "finance"
+        case .boundaries: "admin_boundaries"
+        case .land: "land"
+        case .telecom: "telecom"
         }
     }
 }

@@ -78,6 +78,8 @@ public struct Credentials: Sendable {
     public let schoolsAPIKey: String
     /// `CITYPIPE_FINANCE_API_KEY`
     public let financeAPIKey: String
+    /// `CITYPIPE_LAND_API_KEY`
+    public let landAPIKey: String
 
     init(seed: UInt64) {
         let tag = String(Mix.hash(seed, 0xC0DE, 1) & 0xFFFF_FFFF, radix: 16)
@@ -91,6 +93,7 @@ public struct Credentials: Sendable {
         healthPassword = "gd-pass-\(tag)"
         schoolsAPIKey = "edu-key-\(tag)"
         financeAPIKey = "fin-key-\(tag)"
+        landAPIKey = "land-key-\(tag)"
     }
 
     /// `export NAME=VALUE` lines for every variable the manifests read, for a simulator at `baseURL`.
@@ -114,6 +117,10 @@ public struct Credentials: Sendable {
             ("CITYPIPE_STATISTICS_URL", baseURL),
             ("CITYPIPE_FINANCE_URL", baseURL),
             ("CITYPIPE_FINANCE_API_KEY", financeAPIKey),
+            ("CITYPIPE_ADMIN_BOUNDARIES_URL", baseURL),
+            ("CITYPIPE_LAND_URL", baseURL),
+            ("CITYPIPE_LAND_API_KEY", landAPIKey),
+            ("CITYPIPE_ICT_URL", baseURL),
         ].map { "export \($0.0)=\($0.1)" }
     }
 }

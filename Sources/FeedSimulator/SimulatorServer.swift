@@ -9,7 +9,9 @@ import Logging
 /// Endpoints (all on one port): `POST /oauth/token`, `GET /v1/citizens`, `GET /api/v2/enterprises`,
 /// `GET /exports/participants.csv.gz?period=YYYY-MM`, `GET /api/v1/labour/records`, `GET /api/giamdinh/v1/hoso`,
 /// `GET /api/giaoduc/v1/truong-hoc.csv`, `GET /api/thongke/v1/dan-so-xa.csv`,
-/// `GET /api/taichinh/v1/chung-tu-nop-thue.xml`, and the admin endpoints of `AdminRoutes`.
+/// `GET /api/taichinh/v1/chung-tu-nop-thue.xml`, the OGC API – Features collections of `OGCFeatureRoutes`
+/// (`/ogc/collections/…`: admin_boundaries, land), the exports of `TelecomRoutes` (`/api/ttt/v1/…`: postal_points,
+/// bts_stations, telecom_subscriptions), and the admin endpoints of `AdminRoutes`.
 public final class FeedSimulator: Sendable {
     /// Largest page the feeds serve (`limit` above it is clamped).
     public static let maxPageSize = 1000
@@ -82,6 +84,8 @@ public final class FeedSimulator: Sendable {
         SchoolRoutes(simulator: self).register(on: router)
         StatisticsRoutes(simulator: self).register(on: router)
         FinanceRoutes(simulator: self).register(on: router)
+        OGCFeatureRoutes(simulator: self).register(on: router)
+        TelecomRoutes(simulator: self).register(on: router)
         AdminRoutes(simulator: self).register(on: router)
         var logger = Logger(label: "citypipe.simulate")
         logger.logLevel = configuration.quiet ? .critical : .warning

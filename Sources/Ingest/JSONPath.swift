@@ -1,5 +1,8 @@
+import Foundation
+
 /// A dotted source path with optional array indexes: `data.items`, `address.ward_code`, `identifier[0].value`,
-/// `@iot.nextLink` (a key containing a dot can be written in brackets: `["@iot.nextLink"]`).
+/// `@iot.nextLink` (a key containing a dot can be written in brackets: `["@iot.nextLink"]`), and `[key=value]` for
+/// the first element of an array whose member `key` has that value (OGC API `links[rel=next].href`).
 public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
     /// One step of a path.
     public enum Step: Sendable, Hashable {
@@ -7,12 +10,26 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
         case key(String)
         /// An array element (0-based).
         case index(Int)
+        /// The first array element that is an object whose member `key` is `value` (as text).
+        case match(key: String, value: String)
     }
 
     /// The steps, outermost first.
     public let steps: [Step]
     /// The path as written.
     public let description: String
+
+    /// A path of `steps` (the tail of another path).
+    init(steps: [Step]) {
+        self.steps = steps
+        self.description = steps.map {
+            switch $0 {
+            case .key(let key): "." + key
+            case .index(let n): "[\(n)]"
+            case .match(let key, let value): "[\(key)=\(value)]"
+            }
+        }.joined()
+    }
 
     /// Parses `text`; an empty path (or `$`) means the document itself. Nil when the syntax is wrong.
     public init?(_ text: String) {
@@ -40,6 +57,10 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
                     steps.append(.key(inner))
                 } else if let n = Int(inner), n >= 0 {
                     steps.append(.index(n))
+                } else if let equals = inner.firstIndex(of: "="), equals != inner.startIndex,
+                    inner.index(after: equals) != inner.endIndex
+                {
+                    steps.append(.match(key: String(inner[..<equals]), value: String(inner[inner.index(after: equals)...])))
                 } else {
                     return nil
                 }
@@ -64,6 +85,14 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
             case .index(let n):
                 guard let array = node as? [Any], n < array.count else { return nil }
                 node = array[n]
+            case .match(let key, let value):
+                guard let array = node as? [Any],
+                    let found = array.first(where: { element in
+                        guard let member = (element as? [String: Any])?[key] else { return false }
+                        return (member as? String) == value || (member as? NSNumber)?.stringValue == value
+                    })
+                else { return nil }
+                node = found
             }
         }
         return node

@@ -34,8 +34,8 @@ public struct JSONPage: Sendable {
 /// sequence of pages). Records are at a dotted path (`data.items`, `entry` for FHIR bundles, `value` for
 /// SensorThings; empty for a top-level array); each is flattened to (source path, value) pairs:
 /// `address.ward_code`, `identifier[0].value`. Strings are given as is, numbers and booleans as their JSON text,
-/// `null` as nil; objects and arrays are descended into, except at `keepAsJSON` paths (`geometry`, `extension`)
-/// and when empty, where the value is their compact JSON text.
+/// `null` as nil; objects and arrays are descended into, except at `keepAsJSON` paths (the declared fields' paths: a
+/// GeoJSON `geometry`, a FHIR `extension`) and when empty, where the value is their compact JSON text.
 public struct JSONRecordExtractor: Sendable {
     private let recordsPath: JSONPath
     private let nextPath: JSONPath?
@@ -110,7 +110,7 @@ public struct JSONRecordExtractor: Sendable {
     // MARK: - Flattening
 
     private func flatten(_ node: Any, prefix: String, into paths: inout [String], _ values: inout [String?]) {
-        if !prefix.isEmpty && keepAsJSON.contains(prefix) {
+        if !prefix.isEmpty && keepAsJSON.contains(prefix) && (node is [String: Any] || node is [Any]) {
             paths.append(prefix)
             values.append(jsonText(node))
             return

@@ -59,17 +59,18 @@ struct PageRowWriter: Sendable {
     }
 
     /// Prepares a page's rows; `bytes` are the page's bytes, `raw` gives a record's raw text for its reject.
-    func prepare(_ page: ProjectedPage, bytes: [UInt8], raw: (ProjectedRecord) -> String) throws(StagingError)
-        -> PreparedRows
-    {
+    /// `frame` is the CRS of the page's geometries (its `Content-Crs`).
+    func prepare(
+        _ page: ProjectedPage, bytes: [UInt8], frame: GeometryFrame? = nil, raw: (ProjectedRecord) -> String
+    ) throws(StagingError) -> PreparedRows {
         try bytes.withUnsafeBufferPointer { (buffer) throws(StagingError) -> PreparedRows in
-            try prepare(page, buffer, raw: raw)
+            try prepare(page, buffer, frame: frame, raw: raw)
         }
     }
 
-    private func prepare(_ page: ProjectedPage, _ bytes: UnsafeBufferPointer<UInt8>, raw: (ProjectedRecord) -> String)
-        throws(StagingError) -> PreparedRows
-    {
+    private func prepare(
+        _ page: ProjectedPage, _ bytes: UnsafeBufferPointer<UInt8>, frame: GeometryFrame?, raw: (ProjectedRecord) -> String
+    ) throws(StagingError) -> PreparedRows {
         var rows = PreparedRows()
         let width = kinds.count
         guard page.width == width else {
@@ -83,12 +84,13 @@ struct PageRowWriter: Sendable {
         var latest = Latest()
         for record in page.records {
             var extra: String?
-            if typeFast(record, page, bytes, into: &typed) {
+            if typeFast(record, page, bytes, frame: frame, into: &typed) {
                 let kept = typer.keepExtra ? record.extra.filter { $0.1 != nil } : []
                 extra = kept.isEmpty ? nil : JSONText.object(kept)
             } else {
                 let values = page.values(of: record, in: UnsafeRawBufferPointer(bytes))
-                switch typer.type(position: record.number, values: values, extra: record.extra, raw: { raw(record) }) {
+                switch typer.type(
+                    position: record.number, values: values, extra: record.extra, frame: frame, raw: { raw(record) }) {
                 case .rejected(let reject):
                     rows.rejects.append(reject)
                     continue
@@ -146,14 +148,15 @@ struct PageRowWriter: Sendable {
 
     /// Types a record's values into `typed`; false when any value fails a check (or needs a closer look).
     private func typeFast(
-        _ record: ProjectedRecord, _ page: ProjectedPage, _ bytes: UnsafeBufferPointer<UInt8>, into typed: inout [Typed]
+        _ record: ProjectedRecord, _ page: ProjectedPage, _ bytes: UnsafeBufferPointer<UInt8>, frame: GeometryFrame?,
+        into typed: inout [Typed]
     ) -> Bool {
         for index in 0..<kinds.count {
             let source = page.values[record.first + index]
             var value: Typed
             switch (kinds[index], source) {
             case (_, .null):
-                guard let general = general(nil, index) else { return false }
+                guard let general = general(nil, index, frame) else { return false }
                 value = general
             case (.text, .span(let start, let count)):
                 // A span holds no control character (the reader's plain strings), so no NUL.
@@ -166,7 +169,7 @@ struct PageRowWriter: Sendable {
                 if PageRowWriter.isPlainDate(p) {
                     value = .bytes(p)
                 } else {
-                    guard let general = general(String(decoding: p, as: UTF8.self), index) else { return false }
+                    guard let general = general(String(decoding: p, as: UTF8.self), index, frame) else { return false }
                     value = general
                 }
             case (.isoTimestamp, .span(let start, let count)):
@@ -174,11 +177,11 @@ struct PageRowWriter: Sendable {
                 if PageRowWriter.isPlainTimestamp(p) {
                     value = .bytes(p)
                 } else {
-                    guard let general = general(String(decoding: p, as: UTF8.self), index) else { return false }
+                    guard let general = general(String(decoding: p, as: UTF8.self), index, frame) else { return false }
                     value = general
                 }
             default:
-                guard let general = general(source.string(in: UnsafeRawBufferPointer(bytes)), index) else { return false }
+                guard let general = general(source.string(in: UnsafeRawBufferPointer(bytes)), index, frame) else { return false }
                 value = general
             }
             if mandatory[index] && PageRowWriter.isMissing(value) { return false }
@@ -188,9 +191,9 @@ struct PageRowWriter: Sendable {
     }
 
     /// The typer's value for column `index`, or nil when it is invalid.
-    private func general(_ source: String?, _ index: Int) -> Typed? {
+    private func general(_ source: String?, _ index: Int, _ frame: GeometryFrame?) -> Typed? {
         let binding = typer.bindings[index]
-        switch ValueTyper.type(source, as: binding.sqlType, format: binding.format) {
+        switch ValueTyper.type(source, as: binding.sqlType, format: binding.format, frame: frame) {
         case .value(let value): return value.map(Typed.text) ?? .null
         case .invalid: return nil
         }

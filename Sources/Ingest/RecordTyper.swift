@@ -33,7 +33,7 @@ public struct RecordTyper: Sendable {
     ///   - position: the record's 1-based position in the feed.
     ///   - fields: the decoded (source path, text) pairs; a path absent from them is NULL.
     ///   - raw: the record's raw text, kept with a reject (computed only for a reject).
-    public func type(position: Int, fields: [(String, String?)], raw: () -> String) -> TypedRecord {
+    public func type(position: Int, fields: [(String, String?)], frame: GeometryFrame? = nil, raw: () -> String) -> TypedRecord {
         var sources = [String?](repeating: nil, count: bindings.count)
         var extra: [(String, String?)] = []
         for (path, value) in fields {
@@ -43,18 +43,20 @@ public struct RecordTyper: Sendable {
                 extra.append((path, value))
             }
         }
-        return type(position: position, values: sources, extra: extra, raw: raw)
+        return type(position: position, values: sources, extra: extra, frame: frame, raw: raw)
     }
 
     /// Types one record whose values are already in binding order (see `FieldProjection`), with the fields no
-    /// binding names.
-    public func type(position: Int, values sources: [String?], extra: [(String, String?)], raw: () -> String)
+    /// binding names; `frame` is the CRS of its geometries (the response's `Content-Crs`; default CRS84).
+    public func type(
+        position: Int, values sources: [String?], extra: [(String, String?)], frame: GeometryFrame? = nil, raw: () -> String
+    )
         -> TypedRecord
     {
         var values = [String?](repeating: nil, count: bindings.count)
         for (index, binding) in bindings.enumerated() {
             let source = index < sources.count ? sources[index] : nil
-            switch ValueTyper.type(source, as: binding.sqlType, format: binding.format) {
+            switch ValueTyper.type(source, as: binding.sqlType, format: binding.format, frame: frame) {
             case .value(let typed):
                 let missing = typed.map(Whitespace.isBlank) ?? true
                 if missing && (binding.required || keyIndexes.contains(index)) {

@@ -11,7 +11,8 @@ enum ValueTyper {
         case invalid(String)
     }
 
-    static func type(_ raw: String?, as sqlType: String, format: String? = nil) -> Outcome {
+    /// - Parameter frame: the CRS of a `geometry` value (GeoJSON): its SRID and axis order (default CRS84).
+    static func type(_ raw: String?, as sqlType: String, format: String? = nil, frame: GeometryFrame? = nil) -> Outcome {
         guard let raw else { return .value(nil) }
         if holdsNUL(raw) { return .invalid("holds a NUL byte") }
         if sqlType == "text" { return .value(raw) }
@@ -54,6 +55,13 @@ enum ValueTyper {
                 (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil
             else { return .invalid("not valid JSON") }
             return .value(text)
+        case "geometry":
+            guard text.utf8.first == UInt8(ascii: "{") else { return .invalid("not a GeoJSON geometry object") }
+            do {
+                return .value(try GeoJSONGeometry.ewkt(text, frame: frame ?? .crs84))
+            } catch {
+                return .invalid("invalid GeoJSON geometry: \(error.reason)")
+            }
         default:
             return .value(text)
         }

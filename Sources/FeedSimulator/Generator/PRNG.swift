@@ -64,6 +64,9 @@ enum Salt {
     static let schools: UInt64 = 0x1D_000D
     static let statistics: UInt64 = 0x1D_000E
     static let finance: UInt64 = 0x1D_000F
+    static let geo: UInt64 = 0x1D_0010
+    static let land: UInt64 = 0x1D_0011
+    static let telecom: UInt64 = 0x1D_0012
 }
 
 /// A bijection of 0..<modulus (x ↦ (a·x + b) mod modulus, a coprime to modulus): distinct indices give distinct

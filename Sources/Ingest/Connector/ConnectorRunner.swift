@@ -129,6 +129,9 @@ public final class ConnectorRunner: Sendable {
         let rowWriter: PageRowWriter?
         let cursor = WorkerOwned<String?>(nil)
         var position = 0
+        /// The CRS of geometries whose response does not name one: the geometry field's `srid` (GeoJSON axis
+        /// order, x first), else CRS84.
+        let defaultFrame: GeometryFrame
 
         init(
             runner: ConnectorRunner, db: DatabaseWorker, load: WorkerOwned<StagingLoad>, schema: StagingSchema,
@@ -145,6 +148,7 @@ public final class ConnectorRunner: Sendable {
             self.cursorIndex = typer.bindings.firstIndex { $0.name == field }
             self.projection = FieldProjection(sourcePaths: typer.bindings.map(\.sourcePath))
             self.rowWriter = PageRowWriter(schema: schema, typer: typer, cursorIndex: cursorIndex)
+            self.defaultFrame = runner.manifest.fields.first { $0.type == .geometry }?.srid.map { GeometryFrame(srid: $0) } ?? .crs84
         }
 
         func request(_ url: String) -> @Sendable () async throws -> HTTPClientRequest {
@@ -176,7 +180,8 @@ public final class ConnectorRunner: Sendable {
             var index = 0
             let extractor = try JSONRecordExtractor(
                 recordsPath: runner.manifest.records.path?.text ?? RecordSelector.defaultPath(for: runner.manifest.kind).text,
-                nextPath: planner.nextPath)
+                nextPath: planner.nextPath, keepAsJSON: Set(typer.bindings.map(\.sourcePath)))
+            let defaultFrame = self.defaultFrame
             // Pages the direct reader can read exactly go from bytes to columns; the others through Foundation.
             let direct = DirectJSONPageReader(
                 recordsPath: runner.manifest.records.path?.text ?? RecordSelector.defaultPath(for: runner.manifest.kind).text,
@@ -184,19 +189,26 @@ public final class ConnectorRunner: Sendable {
             let limit = runner.pageLimit
             let fetcher = self.fetcher
             let onUnauthorized = self.onUnauthorized
-            @Sendable func fetchPage(_ url: String, first: Int) -> Task<(FetchedPage, String?), any Error> {
+            let feed = runner.manifest.name
+            @Sendable func fetchPage(_ url: String, first: Int) -> Task<(FetchedPage, String?, GeometryFrame), any Error> {
                 let request = request(url)
                 return Task {
                     try await fetcher.fetch(request, onUnauthorized: onUnauthorized) { head, body in
                         let bytes = try await body.collect(upTo: limit)
                         let link = head.headers.first(name: "Link")
+                        // OGC API – Features Part 2: the response says the CRS of its coordinates.
+                        var frame = defaultFrame
+                        if let crs = head.headers.first(name: "Content-Crs") {
+                            guard let named = GeometryFrame(crsURI: crs) else { throw UnknownContentCRS(feed: feed, value: crs) }
+                            frame = named
+                        }
                         if let direct,
                             let page = try? bytes.withUnsafeBytes({ try direct.read($0, firstNumber: first) })
                         {
-                            return (FetchedPage.projected(page, bytes), link)
+                            return (FetchedPage.projected(page, bytes), link, frame)
                         }
                         do {
-                            return (FetchedPage.decoded(try extractor.extract(page: Data(bytes), firstNumber: first)), link)
+                            return (FetchedPage.decoded(try extractor.extract(page: Data(bytes), firstNumber: first)), link, frame)
                         } catch {
                             throw DamagedPage(reason: String(describing: error))
                         }
@@ -205,13 +217,13 @@ public final class ConnectorRunner: Sendable {
             }
             // Batches are encoded (hashed, routed, escaped) off the connection's thread, in feed order.
             let encoder = WorkerOwned(try await db.run { [load] _ in load.value.takeEncoder() })
-            var fetching: Task<(FetchedPage, String?), any Error>? = fetchPage(planner.firstURL(), first: position + 1)
+            var fetching: Task<(FetchedPage, String?, GeometryFrame), any Error>? = fetchPage(planner.firstURL(), first: position + 1)
             var encoding: Task<EncodedBatch?, any Error>? = nil
             var staging: Task<Void, any Error>? = nil
             var inFlight: [Task<Void, any Error>] = []
             do {
                 while let current = fetching {
-                    let (page, link) = try await current.value
+                    let (page, link, frame) = try await current.value
                     fetching = nil
                     position += page.count
                     let url = planners[window].nextURL(
@@ -231,7 +243,7 @@ public final class ConnectorRunner: Sendable {
                     let thisEncoding = Task { () async throws -> EncodedBatch? in
                         if case .projected(let projected, let bytes) = page, let writer = self.rowWriter {
                             // Typed, hashed and escaped here, beside other pages; only the routing is in order.
-                            let rows = try writer.prepare(projected, bytes: bytes) {
+                            let rows = try writer.prepare(projected, bytes: bytes, frame: frame) {
                                 Session.rawText(of: $0, in: bytes, extractor: extractor)
                             }
                             _ = try await previousEncoding?.value
@@ -241,8 +253,9 @@ public final class ConnectorRunner: Sendable {
                         }
                         let batch =
                             switch page {
-                            case .decoded(let decoded): self.typed(decoded.records.map(DecodeEvent.record))
-                            case .projected(let projected, let bytes): self.typed(projected, bytes: bytes, extractor: extractor)
+                            case .decoded(let decoded): self.typed(decoded.records.map(DecodeEvent.record), frame: frame)
+                            case .projected(let projected, let bytes):
+                                self.typed(projected, bytes: bytes, extractor: extractor, frame: frame)
                             }
                         _ = try await previousEncoding?.value
                         self.advanceCursor(batch.latest)
@@ -349,8 +362,8 @@ public final class ConnectorRunner: Sendable {
             var latest: String? = nil
         }
 
-        /// Types decoded records (safe to run beside another page's typing).
-        func typed(_ events: [DecodeEvent]) -> Batch {
+        /// Types decoded records (safe to run beside another page's typing); `frame` is their geometries' CRS.
+        func typed(_ events: [DecodeEvent], frame: GeometryFrame? = nil) -> Batch {
             let projection = FieldProjection(sourcePaths: self.projection.sourcePaths)
             var latest: String? = nil
             var staged: [StagedRecord] = []
@@ -362,7 +375,7 @@ public final class ConnectorRunner: Sendable {
                     let values = projection.values(of: record)
                     let extra = projection.extraFields(of: record).map { ($0.path, $0.value) }
                     let raw = { Session.rawText(record.fields.map { ($0.path, $0.value) }) }
-                    switch typer.type(position: record.number, values: values, extra: extra, raw: raw) {
+                    switch typer.type(position: record.number, values: values, extra: extra, frame: frame ?? defaultFrame, raw: raw) {
                     case .staged(let row):
                         if let index = cursorIndex, let value = row.values[index] { latest = Session.later(latest, value) }
                         staged.append(row)
@@ -381,7 +394,7 @@ public final class ConnectorRunner: Sendable {
 
         /// Types the records of a page read by `DirectJSONPageReader` (safe to run beside another page's typing); a
         /// reject's raw text is rebuilt from the record's bytes.
-        func typed(_ page: ProjectedPage, bytes: [UInt8], extractor: JSONRecordExtractor) -> Batch {
+        func typed(_ page: ProjectedPage, bytes: [UInt8], extractor: JSONRecordExtractor, frame: GeometryFrame) -> Batch {
             var latest: String? = nil
             var staged: [StagedRecord] = []
             var rejects: [RejectedRecord] = []
@@ -389,7 +402,7 @@ public final class ConnectorRunner: Sendable {
             for record in page.records {
                 let raw = { Session.rawText(of: record, in: bytes, extractor: extractor) }
                 let values = page.values(of: record, in: bytes)
-                switch typer.type(position: record.number, values: values, extra: record.extra, raw: raw) {
+                switch typer.type(position: record.number, values: values, extra: record.extra, frame: frame, raw: raw) {
                 case .staged(let row):
                     if let index = cursorIndex, let value = row.values[index] { latest = Session.later(latest, value) }
                     staged.append(row)
@@ -479,6 +492,17 @@ enum FetchedPage: Sendable {
         case .decoded(let page): page.next
         case .projected(let page, _): page.next
         }
+    }
+}
+
+/// A response whose `Content-Crs` names a CRS CityPipe cannot tag geometries with: its coordinates would be
+/// staged as something they are not.
+public struct UnknownContentCRS: Error, CustomStringConvertible {
+    public let feed: String
+    public let value: String
+    public var description: String {
+        "feed \(feed): the response's Content-Crs '\(value.prefix(120))' names no EPSG or OGC CRS84 CRS; ask for one with the "
+            + "request's crs parameter (an OGC URI such as http://www.opengis.net/def/crs/EPSG/0/9209)"
     }
 }
 

@@ -48,7 +48,7 @@ public struct PagePlanner: Sendable {
         case .nextURL(let next):
             if let size = next.pageSizeParameter, let pageSize = next.pageSize { parameters.append((size, String(pageSize))) }
         }
-        return Authenticator.appending(query: parameters, to: request.url)
+        return PagePlanner.address(request.url, parameters)
     }
 
     /// The URL of the page after page number `index` (0-based), or nil when that was the last.
@@ -71,12 +71,33 @@ public struct PagePlanner: Sendable {
             parameters.append((cursor.cursorParameter, token))
             if let size = cursor.pageSizeParameter, let pageSize = cursor.pageSize { parameters.append((size, String(pageSize))) }
         case .nextURL(let next):
+            // An empty page ends the feed even when it links a next one (pygeoapi links a next page after the last
+            // when the total is a multiple of the page size, geopython/pygeoapi#1237).
+            guard outcome.records > 0 else { return nil }
             switch next.from {
             case .body: return outcome.nextURL.flatMap { $0.isEmpty ? nil : $0 }
             case .linkHeader: return outcome.linkHeader.flatMap(PagePlanner.nextLink)
             }
         }
-        return Authenticator.appending(query: parameters, to: request.url)
+        return PagePlanner.address(request.url, parameters)
+    }
+
+    /// `url` with the parameters named in it as `{name}` put in their place (a partition's OGC collection,
+    /// `…/collections/{collection}/items`) and the others appended as its query.
+    static func address(_ url: String, _ parameters: [(String, String)]) -> String {
+        var url = url
+        var query: [(String, String)] = []
+        query.reserveCapacity(parameters.count)
+        for (name, value) in parameters {
+            let slot = "{\(name)}"
+            if url.contains(slot) {
+                let segment = value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? value
+                url = url.replacingOccurrences(of: slot, with: segment)
+            } else {
+                query.append((name, value))
+            }
+        }
+        return Authenticator.appending(query: query, to: url)
     }
 
     /// The `rel="next"` target of an RFC 8288 `Link` header.

@@ -71,7 +71,12 @@ struct DirectJSONPageReader: Sendable {
     enum Step: Sendable, Equatable {
         case key([UInt8])
         case index(Int)
+        /// `[key=value]`: only on the next path, resolved on the array's text (see `PageParse.readMatchedNext`).
+        case match
     }
+
+    /// The next path, for the part after a `[key=value]` step.
+    private let nextPath: JSONPath?
 
     /// Nil when the paths are outside what it reads (a source path that is not ASCII, an unparseable path).
     init?(recordsPath: String, nextPath: String?, sourcePaths: [String]) {
@@ -83,16 +88,20 @@ struct DirectJSONPageReader: Sendable {
                 switch $0 {
                 case .key(let key): .key(Array(key.utf8))
                 case .index(let n): .index(n)
+                case .match: .match
                 }
             }
         }
         recordSteps = steps(records)
+        if recordSteps.contains(.match) { return nil }
         if let nextPath {
             guard let next = JSONPath(nextPath) else { return nil }
             nextSteps = steps(next)
+            self.nextPath = next
             if nextSteps == recordSteps { return nil }
         } else {
             nextSteps = nil
+            self.nextPath = nil
         }
         self.automaton = automaton
         self.width = sourcePaths.count
@@ -105,7 +114,7 @@ struct DirectJSONPageReader: Sendable {
         guard UTF8Validator.firstInvalidOffset(bytes) == nil else { throw DirectJSONFallback(reason: "invalid UTF-8") }
         var parse = PageParse(
             cursor: JSONByteCursor(base: base, count: bytes.count), automaton: automaton, width: width,
-            recordSteps: recordSteps, nextSteps: nextSteps, number: firstNumber)
+            recordSteps: recordSteps, nextSteps: nextSteps, nextPath: nextPath, number: firstNumber)
         try parse.navigate(depth: 0, onRecords: true, onNext: nextSteps != nil)
         guard parse.cursor.peek() == nil else { throw DirectJSONFallback(reason: "bytes after the document") }
         guard parse.recordsFound else { throw DirectJSONFallback(reason: "no records value") }
@@ -120,6 +129,7 @@ private struct PageParse {
     let width: Int
     let recordSteps: [DirectJSONPageReader.Step]
     let nextSteps: [DirectJSONPageReader.Step]?
+    let nextPath: JSONPath?
     var number: Int
 
     var records: [ProjectedRecord] = []
@@ -145,13 +155,14 @@ private struct PageParse {
 
     init(
         cursor: JSONByteCursor, automaton: JSONPathAutomaton, width: Int, recordSteps: [DirectJSONPageReader.Step],
-        nextSteps: [DirectJSONPageReader.Step]?, number: Int
+        nextSteps: [DirectJSONPageReader.Step]?, nextPath: JSONPath?, number: Int
     ) {
         self.cursor = cursor
         self.automaton = automaton
         self.width = width
         self.recordSteps = recordSteps
         self.nextSteps = nextSteps
+        self.nextPath = nextPath
         self.number = number
         self.seen = [Bool](repeating: false, count: width)
     }
@@ -166,6 +177,11 @@ private struct PageParse {
         }
         if onNext, let nextSteps, depth == nextSteps.count {
             next = try readCursorText()
+            return
+        }
+        if onNext, let nextSteps, depth < nextSteps.count, nextSteps[depth] == .match {
+            guard !onRecords else { throw DirectJSONFallback(reason: "records path through a [key=value] step") }
+            try readMatchedNext(depth: depth)
             return
         }
         guard let b = cursor.peek() else { throw DirectJSONFallback(reason: "document ends before a value") }
@@ -218,6 +234,24 @@ private struct PageParse {
         guard case .key(let wanted)? = step, wanted.count == key.count else { return false }
         for k in 0..<key.count where cursor.base[key.start + k] != wanted[k] { return false }
         return true
+    }
+
+    /// The next URL behind a `[key=value]` step (`links[rel=next].href`): the array is skipped as it is checked,
+    /// then its text (a few links) is parsed and the rest of the path resolved on it.
+    private mutating func readMatchedNext(depth: Int) throws(DirectJSONFallback) {
+        _ = cursor.peek()
+        let start = cursor.i
+        try cursor.skipValue(depth: depth)
+        guard let nextPath else { throw DirectJSONFallback(reason: "no next path") }
+        let text = Data(UnsafeBufferPointer(start: cursor.base + start, count: cursor.i - start))
+        guard let node = try? JSONSerialization.jsonObject(with: text, options: [.fragmentsAllowed]) else {
+            throw DirectJSONFallback(reason: "links not readable")
+        }
+        switch JSONPath(steps: Array(nextPath.steps[depth...])).resolve(in: node) {
+        case let value as String: next = value.isEmpty ? nil : value
+        case let value as NSNumber: next = value.stringValue
+        default: next = nil
+        }
     }
 
     /// The cursor token or next URL: a string (empty means none) or an integer; `null` is none.
@@ -279,6 +313,14 @@ private struct PageParse {
     private mutating func readValue(state: Int32, depth: Int) throws(DirectJSONFallback) {
         guard depth < JSONByteCursor.maxDepth else { throw DirectJSONFallback(reason: "nested too deeply") }
         guard let b = cursor.peek() else { throw DirectJSONFallback(reason: "document ends before a value") }
+        if b == UInt8(ascii: "{") || b == UInt8(ascii: "["), state >= 0, !automaton.columns[Int(state)].isEmpty {
+            // A declared field holding an object or an array (a GeoJSON geometry) takes it as its JSON text.
+            let start = cursor.i
+            try cursor.skipValue(depth: depth)
+            let text = String(decoding: UnsafeBufferPointer(start: cursor.base + start, count: cursor.i - start), as: UTF8.self)
+            try leaf(state, .text(text))
+            return
+        }
         switch b {
         case JSONByteCursor.quote:
             let value = try cursor.readStringValue()
