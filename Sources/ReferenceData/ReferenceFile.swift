@@ -10,6 +10,10 @@ public enum ReferenceFile: String, CaseIterable, Sendable {
     case crosswalk2025 = "admin_crosswalk_2025.csv"
     /// Boundaries of the 99 communes/wards of the new Bắc Ninh province (WGS84 MultiPolygons).
     case bacNinhWards2025 = "bac_ninh_wards_2025.geojson"
+    /// Targets of the post/telecom/IT action programmes (Decision 388/QĐ-UBND of 2018 first), one row per indicator.
+    case ictTargets = "ict_targets.csv"
+    /// Land-use class codes of cadastral maps (Circular 08/2024/TT-BTNMT).
+    case landUseClasses = "land_use_classes.csv"
     /// The sources table of the files above.
     case sources = "SOURCES.md"
 

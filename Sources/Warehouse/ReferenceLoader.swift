@@ -4,7 +4,7 @@ import ReferenceData
 
 /// Loads the reference data shipped with the project into `ref.*`.
 ///
-/// The four datasets are loaded together in one transaction (the ward boundaries reference the 2025 units).
+/// The datasets are loaded together in one transaction (the ward boundaries reference the 2025 units).
 /// Each file's SHA-256 is recorded in `ref.reference_loads`; when every file is unchanged the load is skipped,
 /// so loading twice changes nothing.
 public struct ReferenceLoader: Sendable {
@@ -37,6 +37,13 @@ public struct ReferenceLoader: Sendable {
         Dataset(
             name: "ref.ward_boundary_2025", file: .bacNinhWards2025,
             source: "thanglequoc/vietnamese-provinces-database resources/gis/geojson_11Mar2026 (sapnhap.bando.com.vn)"),
+        Dataset(name: "ref.ict_target", file: .ictTargets, source: "Decision 388/QĐ-UBND (2018), Bắc Ninh's post/telecom/IT action programme"),
+        Dataset(name: "ref.land_use_class", file: .landUseClasses, source: "Circular 08/2024/TT-BTNMT, land type codes"),
+    ]
+
+    /// Reference tables filled from a CSV file whose header names the table's columns.
+    static let csvTables: [(table: String, file: ReferenceFile)] = [
+        ("ref.ict_target", .ictTargets), ("ref.land_use_class", .landUseClasses),
     ]
 
     /// Loads the reference data when any file differs from what the database holds.
@@ -60,6 +67,8 @@ public struct ReferenceLoader: Sendable {
         try connection.transaction { connection in
             try connection.simpleExecute(
                 """
+                DELETE FROM ref.ict_target;
+                DELETE FROM ref.land_use_class;
                 DELETE FROM ref.ward_boundary_2025;
                 DELETE FROM ref.admin_crosswalk_2025;
                 DELETE FROM ref.admin_unit_2025;
@@ -70,6 +79,7 @@ public struct ReferenceLoader: Sendable {
             try loadUnits2025(connection)
             try loadCrosswalk(connection)
             try loadBoundaries(connection, geojson: contents["ref.ward_boundary_2025"] ?? Data())
+            for (table, file) in ReferenceLoader.csvTables { try loadCSV(connection, table: table, file: file) }
             let rows = try counts(connection)
             for dataset in ReferenceLoader.datasets {
                 try connection.query(
@@ -112,6 +122,16 @@ public struct ReferenceLoader: Sendable {
             for e in entries {
                 try writer.writeRow([e.level, e.newCode, e.newName, e.oldCode, e.oldName, e.mergeType.rawValue])
             }
+        }
+    }
+
+    /// A CSV file into the table its header describes (an empty value is NULL).
+    private func loadCSV(_ connection: PostgresConnection, table: String, file: ReferenceFile) throws {
+        let csv = try CSVTable(file)
+        try connection.copyIn(
+            "COPY \(table) (\(csv.header.joined(separator: ", "))) FROM STDIN", name: "load \(table)"
+        ) { writer in
+            for row in csv.rows { try writer.writeRow(row.map { $0.isEmpty ? nil : $0 }) }
         }
     }
 

@@ -20,14 +20,16 @@ public struct TransformStage: Sendable {
     /// Reads the models of `directory` and picks `select` (all when empty) and what they read.
     ///
     /// - Parameters:
-    ///   - normalize: the manifests whose semantics decide the normalisers (none: only the SQL models).
+    ///   - normalize: the manifests of the feeds whose `core.clean_FEED` the models read: each feed's semantics decide
+    ///     its normalisers, and a feed without any is copied as staged (its clean table exists before its first
+    ///     load all the same, so that the models reading it build). None: only the SQL models.
     /// - Throws: `OrchestrationError.invalid` when the folder is missing, a model is invalid or a selected one
     ///   does not exist.
     public init(
         directory: String, select: [String], concurrency: Int, normalize manifests: [ConnectorManifest] = [], workers: Int = 2,
         full: Bool = false
     ) throws(OrchestrationError) {
-        plans = manifests.map(FeedNormalization.init(manifest:)).filter(\.hasSemantics)
+        plans = manifests.map(FeedNormalization.init(manifest:))
         self.workers = max(1, workers)
         self.full = full
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
@@ -57,7 +59,7 @@ public struct TransformStage: Sendable {
     /// The names of the models it builds, in dependency order.
     public var models: [String] { selected.map(\.name) }
 
-    /// Normalises the staged rows of every feed with semantics, then builds the selected models; one result per
+    /// Normalises the staged rows of every feed, then builds the selected models; one result per
     /// normalised table and per model (succeeded, failed or skipped). Blocking (libpq, Dispatch workers).
     public func run(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
         var results = normalizeFeeds(runID: runID, conninfo: conninfo, step: step, log: log)
@@ -65,7 +67,7 @@ public struct TransformStage: Sendable {
         return results
     }
 
-    /// Each feed with semantics, one after the other (each uses `workers` Dispatch workers).
+    /// Each feed, one after the other (each uses `workers` Dispatch workers).
     private func normalizeFeeds(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
         guard !plans.isEmpty else { return [] }
         let connection: PostgresConnection
