@@ -16,6 +16,7 @@ extension TruthWriter {
         try writeSchools(simulation.schools, places: places)
         try writeStatistics(simulation.statistics, places: places)
         try writeFinance(simulation.finance)
+        try writeGeoFeeds(simulation)
         try places.finish()
     }
 
