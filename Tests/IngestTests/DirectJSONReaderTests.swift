@@ -44,7 +44,7 @@ final class DirectJSONReaderTests: XCTestCase {
                 "m":[[1,2],[3]],"w":null,"A":"upper","_":"u"}]}
                 """),
         Case(
-            name: "declared path holding an object: its leaves are undeclared",
+            name: "declared path holding an object: kept as its JSON text (a GeoJSON geometry)",
             page: #"{"data":[{"id":"1","name":{"given":"An","family":"Nguyễn"}}]}"#),
         Case(
             name: "records as one object",
@@ -105,14 +105,14 @@ final class DirectJSONReaderTests: XCTestCase {
                 XCTFail("\(c.name): handed back (\(error))")
                 continue
             }
-            let general = try JSONRecordExtractor(recordsPath: c.recordsPath, nextPath: c.nextPath)
+            let general = try JSONRecordExtractor(recordsPath: c.recordsPath, nextPath: c.nextPath, keepAsJSON: Set(c.sourcePaths))
                 .extract(page: Data(bytes), firstNumber: 41)
             let projection = FieldProjection(sourcePaths: c.sourcePaths)
             XCTAssertEqual(direct.next, general.next, c.name)
             XCTAssertEqual(direct.records.count, general.records.count, c.name)
             for (d, g) in zip(direct.records, general.records) {
                 XCTAssertEqual(d.number, g.number, c.name)
-                XCTAssertEqual(direct.values(of: d, in: bytes), projection.values(of: g), c.name)
+                XCTAssertEqual(Self.canonical(direct.values(of: d, in: bytes)), Self.canonical(projection.values(of: g)), c.name)
                 XCTAssertEqual(
                     d.extra.map { "\($0.0)=\($0.1 ?? "nil")" },
                     projection.extraFields(of: g).map { "\($0.path)=\($0.value ?? "nil")" }, c.name)
@@ -123,6 +123,48 @@ final class DirectJSONReaderTests: XCTestCase {
                     g.fields.map { "\($0.path)=\($0.value ?? "nil")" }, c.name)
             }
         }
+    }
+
+    /// A declared field holding an object or array is its JSON text: the direct reader keeps the source's bytes, the
+    /// general path writes it compact with sorted keys; the same JSON either way.
+    static func canonical(_ values: [String?]) -> [String?] {
+        values.map { value in
+            guard let value, let first = value.first, first == "{" || first == "[",
+                let object = try? JSONSerialization.jsonObject(with: Data(value.utf8)),
+                let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            else { return value }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    /// OGC API `links[rel=next].href` on the next path: the array is read for the link whose `rel` is next,
+    /// wherever it stands, as the general path reads it.
+    func testNextLinkPickedFromTheLinksArray() throws {
+        let pages = [
+            #"{"type":"FeatureCollection","features":[{"id":"a","geometry":{"type":"Point","coordinates":[106.07,21.18]}}],"links":[{"rel":"self","href":"http://x/items?offset=0"},{"href":"http://x/items?offset=10&limit=10","rel":"next","type":"application/geo+json"}]}"#,
+            #"{"links":[{"rel":"prev","href":"http://x/p"}],"features":[{"id":"b","geometry":null}],"numberMatched":1}"#,
+        ]
+        let reader = try XCTUnwrap(DirectJSONPageReader(recordsPath: "features", nextPath: "links[rel=next].href", sourcePaths: ["id", "geometry"]))
+        let general = try JSONRecordExtractor(recordsPath: "features", nextPath: "links[rel=next].href", keepAsJSON: ["id", "geometry"])
+        for (k, page) in pages.enumerated() {
+            let bytes = Array(page.utf8)
+            let direct = try bytes.withUnsafeBytes { raw throws(DirectJSONFallback) in try reader.read(raw, firstNumber: 1) }
+            let decoded = try general.extract(page: Data(bytes))
+            XCTAssertEqual(direct.next, k == 0 ? "http://x/items?offset=10&limit=10" : nil)
+            XCTAssertEqual(decoded.next, direct.next)
+            let projection = FieldProjection(sourcePaths: ["id", "geometry"])
+            XCTAssertEqual(
+                Self.canonical(direct.values(of: direct.records[0], in: bytes)), Self.canonical(projection.values(of: decoded.records[0])))
+        }
+        XCTAssertEqual(
+            direct(pages[0], reader).values(of: direct(pages[0], reader).records[0], in: Array(pages[0].utf8))[1],
+            #"{"type":"Point","coordinates":[106.07,21.18]}"#, "the geometry's own bytes")
+    }
+
+    private func direct(_ page: String, _ reader: DirectJSONPageReader) -> ProjectedPage {
+        let bytes = Array(page.utf8)
+        return (try? bytes.withUnsafeBytes { raw throws(DirectJSONFallback) in try reader.read(raw, firstNumber: 1) })
+            ?? ProjectedPage(records: [], values: [], width: 0, next: nil)
     }
 
     func testHandsBackWhatItCannotReadExactly() throws {
@@ -173,12 +215,14 @@ final class DirectJSONReaderTests: XCTestCase {
             let page = "{\"data\":[\(records.joined(separator: ",\n"))],\"next\":\"\(round)\"}"
             let bytes = Array(page.utf8)
             let direct = try bytes.withUnsafeBytes { raw throws(DirectJSONFallback) in try reader.read(raw, firstNumber: 1) }
-            let general = try JSONRecordExtractor(recordsPath: "data", nextPath: "next").extract(page: Data(bytes))
+            let general = try JSONRecordExtractor(recordsPath: "data", nextPath: "next", keepAsJSON: Set(sourcePaths))
+                .extract(page: Data(bytes))
             let projection = FieldProjection(sourcePaths: sourcePaths)
             XCTAssertEqual(direct.next, general.next)
             XCTAssertEqual(direct.records.count, general.records.count)
             for (d, g) in zip(direct.records, general.records) {
-                XCTAssertEqual(direct.values(of: d, in: bytes), projection.values(of: g), "round \(round) record \(d.number)")
+                XCTAssertEqual(
+                    Self.canonical(direct.values(of: d, in: bytes)), Self.canonical(projection.values(of: g)), "round \(round) record \(d.number)")
                 XCTAssertEqual(
                     d.extra.map { "\($0.0)=\($0.1 ?? "nil")" },
                     projection.extraFields(of: g).map { "\($0.path)=\($0.value ?? "nil")" }, "round \(round) record \(d.number)")

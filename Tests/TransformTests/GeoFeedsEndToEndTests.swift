@@ -136,7 +136,7 @@ final class GeoFeedsEndToEndTests: DatabaseTestCase {
             input += "\(id) \(try row.decode(Int.self, "srid")) \(try row.decode(Double.self, "x")) \(try row.decode(Double.self, "y"))\n"
             postgis[id] = (try row.decode(Double.self, "lon"), try row.decode(Double.self, "lat"))
         }
-        let pyproj = try Self.pyproj(input)
+        let pyproj = try GeoTruthTools.pyproj(input, root: TransformEndToEndTests.root)
         XCTAssertEqual(pyproj.count, postgis.count)
         var worst = 0.0
         for (id, (lon, lat)) in pyproj {
@@ -265,32 +265,5 @@ final class GeoFeedsEndToEndTests: DatabaseTestCase {
     private var truthFolder: URL?
     private func truthFile(_ name: String) -> URL {
         (truthFolder ?? URL(fileURLWithPath: "/nonexistent")).appendingPathComponent(name)
-    }
-
-    /// `scripts/pyproj-to-crs84` on `ID SRID X Y` lines: ID → (longitude, latitude).
-    static func pyproj(_ input: String) throws -> [String: (Double, Double)] {
-        let script = TransformEndToEndTests.root.appendingPathComponent("scripts/pyproj-to-crs84")
-        let process = Process()
-        process.executableURL = script
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        let writer = Thread {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
-        }
-        writer.start()
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw PostgresError(.server, message: "pyproj-to-crs84 exited \(process.terminationStatus)") }
-        var result: [String: (Double, Double)] = [:]
-        for line in output.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            guard parts.count == 3, let lon = Double(parts[1]), let lat = Double(parts[2]) else { continue }
-            result[String(parts[0])] = (lon, lat)
-        }
-        return result
     }
 }
