@@ -4,7 +4,7 @@ CITYPIPE := .build/debug/citypipe
 # The test suite's own embedded cluster (a folder the postgres user can enter when run as root).
 export CITYPIPE_TEST_HOME ?= /tmp/citypipe-test-$(shell id -u)
 
-.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-api bench-maps clean
+.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-api bench-maps bench-geo clean
 
 all: build
 
@@ -46,6 +46,11 @@ bench-api:
 bench-maps:
 	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
 	Benchmarks/maps/run.sh
+
+# citypipe ingest land (200,000 parcels, both VN-2000 zones) against ogr2ogr on the same GeoJSON.
+bench-geo:
+	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
+	Benchmarks/geo/run.sh
 
 clean:
 	-$(CITYPIPE) db down

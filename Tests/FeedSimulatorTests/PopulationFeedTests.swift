@@ -161,6 +161,7 @@ final class PopulationFeedTests: XCTestCase {
         XCTAssertEqual(requests["business"], 0)
         XCTAssertEqual(Set(requests.keys), [
             "token", "population", "business", "insurance", "labour", "health_encounters", "schools", "statistics", "finance",
+            "admin_boundaries", "land", "telecom",
         ])
     }
 

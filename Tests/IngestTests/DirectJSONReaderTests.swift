@@ -119,7 +119,8 @@ final class DirectJSONReaderTests: XCTestCase {
                 // The record's bytes give back the record (for a reject's raw text).
                 let slice = Data(bytes[d.bytes])
                 XCTAssertEqual(
-                    try JSONRecordExtractor(recordsPath: "").fields(ofRecord: slice).map { "\($0.path)=\($0.value ?? "nil")" },
+                    try JSONRecordExtractor(recordsPath: "", keepAsJSON: Set(c.sourcePaths)).fields(ofRecord: slice)
+                        .map { "\($0.path)=\($0.value ?? "nil")" },
                     g.fields.map { "\($0.path)=\($0.value ?? "nil")" }, c.name)
             }
         }

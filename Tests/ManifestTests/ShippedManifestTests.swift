@@ -14,6 +14,24 @@ final class ShippedManifestTests: XCTestCase {
         }
     }
 
+    /// The land registry's two collections, each asked in its own VN-2000 zone, paged by OGC `next` links.
+    func testLandAndTheBaseLayer() throws {
+        let land = try Fixture.load("land")
+        XCTAssertEqual(land.kind, .ogcFeatures)
+        XCTAssertEqual(land.request.url, "${CITYPIPE_LAND_URL}/ogc/collections/{collection}/items")
+        XCTAssertEqual(
+            land.request.partitions,
+            [["collection": "thua-dat-bac-ninh", "crs": "http://www.opengis.net/def/crs/EPSG/0/9209"],
+             ["collection": "thua-dat-bac-giang", "crs": "http://www.opengis.net/def/crs/EPSG/0/9214"]])
+        guard case .nextURL(let next) = land.pagination else { return XCTFail("pagination \(land.pagination)") }
+        XCTAssertEqual(next.path?.segments, [.member("links"), .match(key: "rel", value: "next"), .member("href")])
+        XCTAssertEqual(land.fields.first { $0.name == "geom" }?.type, .geometry)
+        XCTAssertNil(land.incremental, "a snapshot: the source has no change query")
+        let boundaries = try Fixture.load("admin_boundaries")
+        XCTAssertEqual(boundaries.fields.first { $0.name == "geom" }?.srid, 4326)
+        XCTAssertEqual(boundaries.primaryKey, ["feature_id"])
+    }
+
     func testPopulation() throws {
         let manifest = try Fixture.load("population")
         XCTAssertEqual(manifest.kind, .restJSON)

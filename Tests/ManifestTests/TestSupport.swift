@@ -17,7 +17,10 @@ enum Fixture {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Connectors", isDirectory: true)
 
-    static let shipped = ["population", "business", "insurance", "labour", "health_encounters", "schools", "statistics", "finance"]
+    static let shipped = [
+        "population", "business", "insurance", "labour", "health_encounters", "schools", "statistics", "finance", "admin_boundaries",
+        "land", "postal_points", "bts_stations", "telecom_subscriptions",
+    ]
 
     static func text(of feed: String) throws -> String {
         let url = connectors.appendingPathComponent("\(feed).yaml")

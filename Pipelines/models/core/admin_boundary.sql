@@ -5,8 +5,7 @@ WITH source AS (
     SELECT
         b.feature_id, b.unit_code, b.name, b.unit_type, b.province_code, b.valid_from, b.valid_to,
         ST_Transform(b.geom, 4326) AS geom_in
-    FROM core.clean_admin_boundaries AS b
-    WHERE b._deleted_at IS NULL AND b.geom IS NOT NULL
+    FROM citypipe.admin_boundaries_loaded() AS b  -- core.clean_admin_boundaries, or nothing without the feed
 ),
 checked AS (
     SELECT s.*, ST_IsValidReason(s.geom_in) AS validity
