@@ -148,19 +148,6 @@ final class PygeoapiLandSourceTests: DatabaseTestCase {
     }
 
     static func citypipe(_ arguments: [String], databaseURL: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = BuiltBinary.citypipe
-        process.arguments = arguments
-        process.currentDirectoryURL = root
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = databaseURL
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try BuiltBinary.run(arguments, environment: ["DATABASE_URL": databaseURL], directory: root)
     }
 }

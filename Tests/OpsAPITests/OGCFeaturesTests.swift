@@ -113,6 +113,19 @@ final class OGCFeaturesTests: XCTestCase {
             XCTAssertEqual(after["numberMatched"] as? Int, 99)
             let open = try await Self.get(client, fixture, "/ogc/collections/wards/items?datetime=../2025-06-30").json()
             XCTAssertEqual(open["numberMatched"] as? Int, 0)
+            // The other era: the old communes of the geographic base layer, in force until 30 June 2025, each with
+            // the ward it became part of.
+            let connection = try fixture.database.connect()
+            defer { connection.close() }
+            let communes = try connection.query("SELECT count(*) AS n FROM integrated.commune_boundary_2024")[0].decode(Int.self, "n")
+            XCTAssertGreaterThan(communes, 300)
+            let old = try await Self.get(client, fixture, "/ogc/collections/communes_2024/items?datetime=2024-06-30&limit=1").json()
+            XCTAssertEqual(old["numberMatched"] as? Int, communes)
+            let oldProperties = (old["features"] as? [[String: Any]])?.first?["properties"] as? [String: Any] ?? [:]
+            XCTAssertEqual(oldProperties["valid_to"] as? String, "2025-07-01")
+            XCTAssertNotNil(oldProperties["ward_2025"] as? String)
+            let gone = try await Self.get(client, fixture, "/ogc/collections/communes_2024/items?datetime=2025-08-01").json()
+            XCTAssertEqual(gone["numberMatched"] as? Int, 0)
             // CRS: EPSG:4326 puts latitude first; VN-2000 zone 105°30′ in metres.
             let crs84 = try await Self.get(client, fixture, "/ogc/collections/wards/items/\(ids[0])").json()
             let lonLat = try XCTUnwrap(Self.firstVertex(crs84))

@@ -59,14 +59,7 @@ public final class SimulatorProcess: @unchecked Sendable {
     /// Runs `citypipe ARGUMENTS` pointed at this simulator (its exports) and at `databaseURL`; returns the exit
     /// status and standard output and error together.
     public func citypipe(_ arguments: [String], databaseURL: String, directory: URL? = nil) throws -> (status: Int32, output: String) {
-        let process = command(arguments, databaseURL: databaseURL, directory: directory)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try BuiltBinary.run(arguments, environment: exports.merging(["DATABASE_URL": databaseURL]) { _, new in new }, directory: directory)
     }
 
     /// `citypipe ARGUMENTS` pointed at this simulator (its exports) and at `databaseURL`, not yet started.

@@ -45,6 +45,27 @@ final class GeoReferenceTests: DatabaseTestCase {
         }
     }
 
+    /// A typed pair becomes a WGS 84 point; one written the wrong way round is swapped back and says so.
+    func testTypedPositionsAndSwappedPairs() throws {
+        _ = try Warehouse.migrate(connection)
+        let cases: [(String, String, String?, Bool, Bool)] = [
+            ("21.186100", "106.076300", "POINT(106.0763 21.1861)", false, false),
+            ("106.076300", "21.186100", "POINT(106.0763 21.1861)", true, false),
+            ("21°10'30\"N", "106°04'30\"E", "POINT(106.075 21.175)", false, true),
+            ("21,1861", "106,0763", "POINT(106.0763 21.1861)", false, false),
+            ("48.85", "2.35", nil, false, false),              // Paris: outside Vietnam's degrees
+            ("", "106.07", nil, false, false),
+            ("không rõ", "106.07", nil, false, false),
+        ]
+        for (latitude, longitude, wkt, swapped, dms) in cases {
+            let row = try connection.query(
+                "SELECT ST_AsText(geom) AS wkt, swapped, dms FROM citypipe.typed_position($1, $2)", [latitude, longitude])[0]
+            XCTAssertEqual(try row.decode(String?.self, "wkt"), wkt, "\(latitude) \(longitude)")
+            XCTAssertEqual(try row.decode(Bool.self, "swapped"), swapped, "\(latitude) \(longitude)")
+            XCTAssertEqual(try row.decode(Bool.self, "dms"), dms, "\(latitude) \(longitude)")
+        }
+    }
+
     /// Slivers are told from real units by their thinness.
     func testThinnessTellsSliversFromUnits() throws {
         _ = try Warehouse.migrate(connection)

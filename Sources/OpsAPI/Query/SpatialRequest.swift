@@ -39,8 +39,11 @@ struct SpatialRequest: Sendable {
                     : "\(start)::timestamptz >= \(bound)::timestamptz")
             }
             if let timeEnd {
+                // The record was in force at or before the end (an open start, null, always was).
                 let bound = parameters.add(timeEnd)
-                conditions.append("\(start)::timestamptz <= \(bound)::timestamptz")
+                conditions.append(timeColumns.count > 1
+                    ? "(\(start) IS NULL OR \(start)::timestamptz <= \(bound)::timestamptz)"
+                    : "\(start)::timestamptz <= \(bound)::timestamptz")
             }
         }
         return conditions

@@ -75,24 +75,3 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN ST_Perimeter(part::geography) > 0
         THEN 4 * pi() * ST_Area(part::geography) / ST_Perimeter(part::geography) ^ 2 END
 $$;
-
--- The geographic base layer's units as core.admin_boundary reads them: the rows of core.clean_admin_boundaries
--- when the feed is configured (its clean table exists), none otherwise, so that core.admin_unit (which takes its
--- geometry from the layer when it has loaded and from the shipped reference otherwise) builds in a deployment
--- or a pipeline without that feed.
-CREATE FUNCTION citypipe.admin_boundaries_loaded()
-RETURNS TABLE (
-    feature_id text, unit_code text, name text, unit_type text, province_code text, valid_from date, valid_to date,
-    geom geometry
-)
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    IF to_regclass('core.clean_admin_boundaries') IS NULL THEN
-        RETURN;
-    END IF;
-    RETURN QUERY EXECUTE
-        'SELECT feature_id, unit_code, name, unit_type, province_code, valid_from, valid_to, geom
-         FROM core.clean_admin_boundaries WHERE _deleted_at IS NULL AND geom IS NOT NULL';
-END
-$$;
-COMMENT ON FUNCTION citypipe.admin_boundaries_loaded() IS 'The staged and normalised units of the admin_boundaries feed, or none when the feed is not configured.';
