@@ -101,7 +101,8 @@ EOF
   echo "$features $n $bytes $took"
 }
 
-# CPU ticks (utime+stime) of process $1 and its living descendants.
+# CPU ticks (utime+stime) of process $1 and its living descendants, plus those of its descendants that have exited
+# (PostgreSQL's backends: reaped by the postmaster, their time is in its cutime+cstime).
 tree_ticks() {
   "$python" - "$1" <<'EOF'
 import os, sys
@@ -112,6 +113,7 @@ for p in os.listdir("/proc"):
     except OSError: continue
     rest = st[st.rindex(")") + 2:].split()
     parent[int(p)] = int(rest[1]); cpu[int(p)] = int(rest[11]) + int(rest[12])
+    if int(p) == root: cpu[int(p)] += int(rest[13]) + int(rest[14])
 def under(p):
     while p > 1:
         if p == root: return True

@@ -24,6 +24,7 @@ public final class FeedSimulator: Sendable {
     let controls = ServingControls()
     let populationPages = PageCache<PopulationPageKey>(capacity: 64)
     let businessPages = PageCache<BusinessPageKey>(capacity: 32)
+    let renderedParcels = RenderedParcels()
     private let insuranceFiles = InsuranceFileCache(capacity: 4)
     private let truth: TruthWriter?
     private let advanceLock = AsyncLock()

@@ -117,10 +117,12 @@ struct OGCFeatureRoutes {
                 guard let parcel = parcels.first(where: { $0.id == featureID }) else { return Self.notFound(featureID) }
                 body = OGCRender.parcel(parcel, crs: output)
             } else {
-                let matched = bbox.map { box in parcels.filter { $0.box.intersects(box) } } ?? parcels
+                // Each parcel's Feature is rendered once per CRS and kept, as a server holding its layer in memory.
+                let rendered = simulator.renderedParcels.features(of: collection, crs: output)
+                let matched = bbox.map { box in parcels.indices.filter { parcels[$0].box.intersects(box) } } ?? Array(parcels.indices)
                 let page = matched.dropFirst(offset).prefix(limit)
                 body = OGCRender.collection(
-                    features: page.map { OGCRender.parcel($0, crs: output) }, matched: matched.count, offset: offset, limit: limit,
+                    features: page.map { rendered[$0] }, matched: matched.count, offset: offset, limit: limit,
                     next: nextLink(base: base, id: id, query: query, offset: offset, limit: limit, matched: matched.count))
             }
         } else {
@@ -164,6 +166,20 @@ struct OGCFeatureRoutes {
 
     static func invalid(_ message: String) -> Response {
         Responses.error(.badRequest, "InvalidParameterValue", message)
+    }
+}
+
+/// The parcels' GeoJSON Features, rendered once per collection and CRS on first use.
+final class RenderedParcels: @unchecked Sendable {
+    private let lock = NSLock()
+    private var features: [String: [String]] = [:]
+
+    func features(of collection: LandFeed.Collection, crs: OutputCRS) -> [String] {
+        let key = "\(collection.id)|\(crs.srid)|\(crs.latitudeFirst)"
+        if let hit = lock.withLock({ features[key] }) { return hit }
+        let made = collection.parcels.map { OGCRender.parcel($0, crs: crs) }
+        lock.withLock { features[key] = made }
+        return made
     }
 }
 
