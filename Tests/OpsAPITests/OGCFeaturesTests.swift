@@ -42,7 +42,7 @@ final class OGCFeaturesTests: XCTestCase {
             ])
             let collections = try await Self.get(client, fixture, "/ogc/collections").json()
             let list = collections["collections"] as? [[String: Any]] ?? []
-            XCTAssertEqual(list.compactMap { $0["id"] as? String }, ["commune_profile", "communes_2024", "wards"])
+            XCTAssertEqual(list.compactMap { $0["id"] as? String }, ["commune_profile", "communes_2024", "parcels", "wards"])
             let wards = try XCTUnwrap(list.first { $0["id"] as? String == "wards" })
             XCTAssertEqual(wards["itemType"] as? String, "feature")
             XCTAssertEqual(wards["storageCrs"] as? String, "http://www.opengis.net/def/crs/OGC/1.3/CRS84")
@@ -254,6 +254,33 @@ final class OGCFeaturesTests: XCTestCase {
             let empty = try await Self.get(client, fixture, "/ogc/collections/wards/tiles/WebMercatorQuad/12/2048/2048")
             XCTAssertEqual(empty.status, .ok)
             XCTAssertEqual(empty.body.readableBytes, 0)
+            // Parcels, a layer of features tens of metres wide, are tiled from zoom 14: below it a tile is empty even
+            // where they are; at 14 the tile over a parcel holds it (its id in the layer).
+            let parcelSets = try await Self.get(client, fixture, "/ogc/collections/parcels/tiles/WebMercatorQuad").json()
+            XCTAssertEqual(((parcelSets["layers"] as? [[String: Any]])?.first)?["minTileMatrix"] as? String, "14")
+            let connection = try fixture.database.connect()
+            defer { connection.close() }
+            let parcel = try connection.query(
+                """
+                SELECT parcel_id, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
+                FROM integrated.land_parcel_map ORDER BY parcel_id LIMIT 1
+                """)[0]
+            let id = try parcel.decode(String.self, "parcel_id")
+            let lon = try parcel.decode(Double.self, "lon"), lat = try parcel.decode(Double.self, "lat")
+            func slippy(_ zoom: Int) -> (row: Int, column: Int) {
+                let n = Double(1 << zoom)
+                let column = Int((lon + 180) / 360 * n)
+                let row = Int((1 - log(tan(lat * .pi / 180) + 1 / cos(lat * .pi / 180)) / .pi) / 2 * n)
+                return (row, column)
+            }
+            let (row13, column13) = slippy(13)
+            let coarse = try await Self.get(client, fixture, "/ogc/collections/parcels/tiles/WebMercatorQuad/13/\(row13)/\(column13)")
+            XCTAssertEqual(coarse.status, .ok)
+            XCTAssertEqual(coarse.body.readableBytes, 0, "below zoom 14 the parcels layer is empty")
+            let (row14, column14) = slippy(14)
+            let fine = try await Self.get(client, fixture, "/ogc/collections/parcels/tiles/WebMercatorQuad/14/\(row14)/\(column14)")
+            XCTAssertEqual(fine.status, .ok)
+            XCTAssertTrue(String(buffer: fine.body).contains(id), "zoom 14 over parcel \(id) holds it")
             for (uri, status) in [("/ogc/collections/wards/tiles/WebMercatorQuad/23/0/0", HTTPResponse.Status.badRequest),
                                   ("/ogc/collections/wards/tiles/WebMercatorQuad/2/4/0", .badRequest),
                                   ("/ogc/collections/wards/tiles/WorldCRS84Quad/2/1/1", .notFound),

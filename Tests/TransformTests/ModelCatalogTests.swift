@@ -79,6 +79,9 @@ final class ModelCatalogTests: XCTestCase {
             ("core/a.sql", "-- suppress: population; male\nSELECT 1\n", "Pipelines/models/core/a.sql:1: suppress: 'population; male' is not a column name"),
             ("core/a.sql", "-- collection: wards\nSELECT 1\n", "Pipelines/models/core/a.sql:1: collection: write ID (GEOMETRY_COLUMN)"),
             ("core/a.sql", "-- collection_time: valid_from\nSELECT 1\n", "Pipelines/models/core/a.sql:1: collection_time needs a collection header"),
+            ("core/a.sql", "-- collection_min_zoom: 14\nSELECT 1\n", "Pipelines/models/core/a.sql:1: collection_min_zoom needs a collection header"),
+            ("core/a.sql", "-- collection: parcels (geom)\n-- collection_min_zoom: 30\nSELECT 1\n",
+             "Pipelines/models/core/a.sql:2: collection_min_zoom: a zoom level from 0 to 24"),
             ("core/a.sql", "-- collection: w (geom)\n-- collection_time: a, b, c\nSELECT 1\n", "Pipelines/models/core/a.sql:2: collection_time: one column"),
         ]
         for (index, item) in cases.enumerated() {

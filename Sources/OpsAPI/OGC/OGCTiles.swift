@@ -72,6 +72,10 @@ struct OGCTiles: Sendable {
         if let tag = headers[.eTag], request.headers[.ifNoneMatch].map({ ViewPager.matches($0, tag) }) == true {
             return Response(status: .notModified, headers: headers)
         }
+        // Below the layer's lowest zoom a tile is empty (a valid MVT of no layer), without asking PostgreSQL.
+        if zoom < collection.minZoom {
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer()))
+        }
         // Tiles of layers without personal data are kept in memory until the layer is rebuilt.
         let cacheKey = !view.isPersonal ? view.build.map {
             ResponseCache.key(build: $0.modelRunID, role: caller.role, format: "mvt", path: request.uri.path, query: nil)
@@ -122,7 +126,7 @@ struct OGCTiles: Sendable {
                 layers.object { l in
                     l.field("id", id)
                     l.field("dataType", "vector")
-                    l.field("minTileMatrix", "0")
+                    l.field("minTileMatrix", String(view.collection?.minZoom ?? 0))
                     l.field("maxTileMatrix", String(maximumZoom))
                 }
             }

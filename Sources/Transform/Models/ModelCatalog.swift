@@ -8,7 +8,8 @@ public struct ModelCatalog: Sendable {
 
     /// Schemas a model may be built in.
     public static let schemas: Set<String> = ["core", "integrated"]
-    static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress", "collection", "collection_time"]
+    static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress", "collection", "collection_time",
+                              "collection_min_zoom"]
 
     /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
     public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
@@ -151,9 +152,19 @@ public struct ModelCatalog: Sendable {
                     throw .invalid(file: file, line: declared.line, message: "collection_time: one column (an instant) or two (start, end of validity)")
                 }
             }
-            collection = SQLModel.Collection(id: String(given.value[id]), geometry: String(given.value[geometry]), time: time)
+            var minZoom = 0
+            if let declared = header["collection_min_zoom"] {
+                guard let zoom = Int(declared.value.trimmingCharacters(in: .whitespaces)), (0...24).contains(zoom) else {
+                    throw .invalid(file: file, line: declared.line, message: "collection_min_zoom: a zoom level from 0 to 24")
+                }
+                minZoom = zoom
+            }
+            collection = SQLModel.Collection(
+                id: String(given.value[id]), geometry: String(given.value[geometry]), time: time, minZoom: minZoom)
         } else if let stray = header["collection_time"] {
             throw .invalid(file: file, line: stray.line, message: "collection_time needs a collection header")
+        } else if let stray = header["collection_min_zoom"] {
+            throw .invalid(file: file, line: stray.line, message: "collection_min_zoom needs a collection header")
         }
         let dependencies = Array(Set(refs + extra)).sorted()
         if dependencies.contains(name) {

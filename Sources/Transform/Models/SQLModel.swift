@@ -14,6 +14,7 @@ import Foundation
 /// -- personal: person_id (identifier), full_name (name), birth_date (birth_date)
 /// -- suppress: population               (counts of people a viewer sees only from 5 up)
 /// -- collection: wards (geom)            (an OGC API – Features collection, and its geometry column)
+/// -- collection_min_zoom: 14             (its vector tiles are empty below this zoom)
 /// -- collection_time: valid_from, valid_to   (its time: an instant, or the start and end of validity)
 /// SELECT … FROM {{ ref('core.person') }} AS p JOIN ref.admin_unit_2025 AS u USING (ward_code)
 /// ```
@@ -48,13 +49,17 @@ public struct SQLModel: Sendable, Hashable {
         public let id: String
         /// Its geometry column.
         public let geometry: String
-        /// Its time: one column (an instant) or two (validity from, to; an open end is null).
+        /// Its time: one column (an instant) or two (validity from, to; an open start or end is null).
         public let time: [String]
+        /// The lowest zoom its vector tiles hold features at (`collection_min_zoom`): a layer of small features
+        /// (land parcels) is empty below it, where one tile would hold the whole province.
+        public let minZoom: Int
 
-        public init(id: String, geometry: String, time: [String] = []) {
+        public init(id: String, geometry: String, time: [String] = [], minZoom: Int = 0) {
             self.id = id
             self.geometry = geometry
             self.time = time
+            self.minZoom = minZoom
         }
     }
 
