@@ -42,7 +42,7 @@ struct BoundaryFeed: Sendable {
                 case 199: .unclosedRing
                 default: nil
                 }
-            features.append(BoundaryFeature(unit: unit, fault: k < units.count ? fault : nil))
+            features.append(BoundaryFeature(unit: unit, fault: fault))
         }
         self.features = features
     }

@@ -64,8 +64,8 @@ struct ProvinceShapes: Sendable {
             let pieces = Plane.split(ring, into: ward.oldUnits.count, rng: &rng)
             var indexes: [Int] = []
             for (k, old) in ward.oldUnits.enumerated() {
-                // A ward no chord could cut keeps its first old commune whole and gives the others a sliver of it
-                // (never happens with the shipped boundaries; kept for robustness).
+                // A ward no chord could cut gives each of its old communes the whole ward (they then overlap; this
+                // never happens with the shipped boundaries, and the simulator still starts).
                 let piece = pieces?[k] ?? ring
                 indexes.append(olds.count)
                 olds.append(
