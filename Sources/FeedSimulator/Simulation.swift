@@ -50,11 +50,7 @@ final class Simulation: @unchecked Sendable {
     let schools: SchoolGenerator
     let statistics: StatisticsGenerator
     let finance: FinanceGenerator
-    /// Commune-level boundaries of both eras (derived from the shipped 2025 wards).
-    let shapes: ProvinceShapes
-    let boundaries: BoundaryFeed
-    let land: LandFeed
-    let telecom: TelecomFeed
+    let geography: Geography
     let tcvn3 = TCVN3Encoder()
     /// Pre-rendered initial records (`--prerender`), nil otherwise.
     let arena: RecordArena?
@@ -77,12 +73,7 @@ final class Simulation: @unchecked Sendable {
             seed: seed, people: people, basePeople: configuration.basePeople, scale: configuration.scale)
         finance = FinanceGenerator(seed: seed, enterprises: enterprises)
         schools = SchoolGenerator(seed: seed, geography: geography, encoder: tcvn3)
-        shapes = try ProvinceShapes(seed: seed, geography: geography)
-        boundaries = BoundaryFeed(shapes: shapes)
-        land = LandFeed(
-            seed: seed, scale: configuration.scale, shapes: shapes, geography: geography, people: people,
-            basePeople: configuration.basePeople)
-        telecom = TelecomFeed(seed: seed, shapes: shapes, geography: geography, statistics: statistics)
+        self.geography = geography
         let timeline = Timeline(seed: seed, basePeople: configuration.basePeople)
         current = SimulationState(
             timeline: timeline, removedEnterprises: [], enterpriseCount: configuration.enterprises)

@@ -25,6 +25,7 @@ public final class FeedSimulator: Sendable {
     let populationPages = PageCache<PopulationPageKey>(capacity: 64)
     let businessPages = PageCache<BusinessPageKey>(capacity: 32)
     let renderedParcels = RenderedParcels()
+    private let geoFeeds = LazyGeoFeeds()
     private let insuranceFiles = InsuranceFileCache(capacity: 4)
     private let truth: TruthWriter?
     private let advanceLock = AsyncLock()
@@ -42,6 +43,11 @@ public final class FeedSimulator: Sendable {
     /// `export NAME=VALUE` lines for a simulator listening on `port`.
     public func exports(port: Int) -> [String] {
         configuration.credentials.exports(baseURL: "http://\(configuration.host):\(port)")
+    }
+
+    /// The geo, land and post/telecom feeds (made, and their truth written, on first use).
+    func geo() throws -> GeoFeeds {
+        try geoFeeds.get(simulation, truth: truth)
     }
 
     /// The current generation (0 before any advance).

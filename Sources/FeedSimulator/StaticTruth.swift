@@ -16,7 +16,6 @@ extension TruthWriter {
         try writeSchools(simulation.schools, places: places)
         try writeStatistics(simulation.statistics, places: places)
         try writeFinance(simulation.finance)
-        try writeGeoFeeds(simulation)
         try places.finish()
     }
 

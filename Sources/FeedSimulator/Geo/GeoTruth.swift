@@ -1,12 +1,13 @@
 import Foundation
 
-/// The truth of the geographic, land and post/telecom feeds, written once at start-up beside the others:
+/// The truth of the geographic, land and post/telecom feeds, written beside the others when the simulator first
+/// serves one of them (`GeoFeeds` are made then):
 /// `admin_boundaries.csv` (every served unit, its era, the post-2025 ward, and the fault planted in it with the
 /// outcome a correct load ends with), `land.csv` (every parcel: zone, true ward and old commune, what it declares,
 /// its surveyed area, and the planted faults), `postal_points.csv` and `bts_stations.csv` (the true position,
 /// how the row wrote it, the ward), `telecom_subscriptions.csv`.
 extension TruthWriter {
-    func writeGeoFeeds(_ simulation: Simulation) throws {
+    func writeGeoFeeds(_ simulation: GeoFeeds) throws {
         let boundaries = try CSVFile(file("admin_boundaries.csv"), header: ["feature_id", "unit_code", "era", "ward_2025", "fault", "outcome"])
         for feature in simulation.boundaries.features {
             let unit = feature.unit

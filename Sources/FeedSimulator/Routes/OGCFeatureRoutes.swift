@@ -111,7 +111,7 @@ struct OGCFeatureRoutes {
         let base = Self.base(request)
         let body: String
         if isLand {
-            guard let collection = simulator.simulation.land.collection(id) else { return Self.notFound(id) }
+            guard let collection = try simulator.geo().land.collection(id) else { return Self.notFound(id) }
             let parcels = collection.parcels
             if let featureID {
                 guard let parcel = parcels.first(where: { $0.id == featureID }) else { return Self.notFound(featureID) }
@@ -126,7 +126,7 @@ struct OGCFeatureRoutes {
                     next: nextLink(base: base, id: id, query: query, offset: offset, limit: limit, matched: matched.count))
             }
         } else {
-            let features = simulator.simulation.boundaries.features
+            let features = try simulator.geo().boundaries.features
             if let featureID {
                 guard let feature = features.first(where: { $0.unit.id == featureID }) else { return Self.notFound(featureID) }
                 body = OGCRender.boundary(feature, crs: output)

@@ -7,10 +7,8 @@ struct TelecomRoutes {
     let simulator: FeedSimulator
 
     func register(on router: Router<BasicRequestContext>) {
-        let telecom = simulator.simulation.telecom
-        let exports: [(String, @Sendable () -> String)] = [
-            ("diem-buu-chinh", { telecom.postalCSV() }), ("tram-bts", { telecom.stationCSV() }),
-            ("thue-bao", { telecom.subscriptionCSV() }),
+        let exports: [(String, @Sendable (TelecomFeed) -> String)] = [
+            ("diem-buu-chinh", { $0.postalCSV() }), ("tram-bts", { $0.stationCSV() }), ("thue-bao", { $0.subscriptionCSV() }),
         ]
         for (name, render) in exports {
             router.get("/api/ttt/v1/\(name).csv") { _, _ -> Response in
@@ -19,7 +17,7 @@ struct TelecomRoutes {
                 var headers: HTTPFields = [:]
                 headers[.contentDisposition] = "attachment; filename=\"\(name).csv\""
                 return try await Responses.body(
-                    ByteBuffer(string: render()), contentType: "text/csv; charset=utf-8", fault: fault, headers: headers)
+                    ByteBuffer(string: render(try simulator.geo().telecom)), contentType: "text/csv; charset=utf-8", fault: fault, headers: headers)
             }
         }
     }

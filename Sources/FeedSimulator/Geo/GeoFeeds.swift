@@ -1,0 +1,38 @@
+import Foundation
+
+/// The geographic base layer, land and post/telecom feeds of the simulation: made on the first request to one of
+/// their endpoints (boundaries cut into old communes, parcels and stations placed by point-in-polygon tests: a few
+/// seconds in a debug build, which the simulator's other users need not wait for), then kept.
+struct GeoFeeds: Sendable {
+    /// Commune-level boundaries of both eras (derived from the shipped 2025 wards).
+    let shapes: ProvinceShapes
+    let boundaries: BoundaryFeed
+    let land: LandFeed
+    let telecom: TelecomFeed
+
+    init(_ simulation: Simulation) throws {
+        let configuration = simulation.configuration
+        shapes = try ProvinceShapes(seed: configuration.seed, geography: simulation.geography)
+        boundaries = BoundaryFeed(shapes: shapes)
+        land = LandFeed(
+            seed: configuration.seed, scale: configuration.scale, shapes: shapes, geography: simulation.geography,
+            people: simulation.people, basePeople: configuration.basePeople)
+        telecom = TelecomFeed(seed: configuration.seed, shapes: shapes, geography: simulation.geography, statistics: simulation.statistics)
+    }
+}
+
+/// Makes the geo feeds once, on first use, and writes their truth then (when the simulator writes truth).
+final class LazyGeoFeeds: @unchecked Sendable {
+    private let lock = NSLock()
+    private var made: GeoFeeds?
+
+    func get(_ simulation: Simulation, truth: TruthWriter?) throws -> GeoFeeds {
+        try lock.withLock {
+            if let made { return made }
+            let feeds = try GeoFeeds(simulation)
+            try truth?.writeGeoFeeds(feeds)
+            made = feeds
+            return feeds
+        }
+    }
+}
