@@ -2,7 +2,7 @@ import Foundation
 
 /// GeoJSON of the simulated OGC API – Features collections, as pygeoapi writes it.
 enum OGCRender {
-    static func collection(features: [String], matched: Int, offset: Int, limit: Int, next: String?) -> String {
+    static func collection(features: [String], matched: Int, next: String?) -> String {
         var links: [String] = []
         if let next {
             links.append("{\"rel\":\"next\",\"type\":\"application/geo+json\",\"title\":\"items (next)\",\"href\":\(JSONString.quote(next))}")

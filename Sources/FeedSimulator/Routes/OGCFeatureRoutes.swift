@@ -122,7 +122,7 @@ struct OGCFeatureRoutes {
                 let matched = bbox.map { box in parcels.indices.filter { parcels[$0].box.intersects(box) } } ?? Array(parcels.indices)
                 let page = matched.dropFirst(offset).prefix(limit)
                 body = OGCRender.collection(
-                    features: page.map { rendered[$0] }, matched: matched.count, offset: offset, limit: limit,
+                    features: page.map { rendered[$0] }, matched: matched.count,
                     next: nextLink(base: base, id: id, query: query, offset: offset, limit: limit, matched: matched.count))
             }
         } else {
@@ -134,7 +134,7 @@ struct OGCFeatureRoutes {
                 let matched = bbox.map { box in features.filter { Box($0.unit.ring).intersects(box) } } ?? features
                 let page = matched.dropFirst(offset).prefix(limit)
                 body = OGCRender.collection(
-                    features: page.map { OGCRender.boundary($0, crs: output) }, matched: matched.count, offset: offset, limit: limit,
+                    features: page.map { OGCRender.boundary($0, crs: output) }, matched: matched.count,
                     next: nextLink(base: base, id: id, query: query, offset: offset, limit: limit, matched: matched.count))
             }
         }
