@@ -19,7 +19,7 @@ enum Fault: Sendable, Equatable {
 
 /// Which endpoint a fault is drawn for.
 enum FaultTarget: Sendable, CaseIterable {
-    case token, population, business, insurance, labour, health, schools, statistics, finance, boundaries, land, telecom
+    case token, population, business, insurance, labour, health, schools, statistics, finance, boundaries, land, telecom, air
 
     /// The name `GET /_sim/state` counts its requests under: the feed's, or `token` for the OAuth2 endpoint.
     var name: String {
@@ -36,6 +36,7 @@ enum FaultTarget: Sendable, CaseIterable {
         case .boundaries: "admin_boundaries"
         case .land: "land"
         case .telecom: "telecom"
+        case .air: "air_quality"
         }
     }
 }

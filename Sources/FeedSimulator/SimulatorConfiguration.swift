@@ -21,13 +21,16 @@ public struct SimulatorConfiguration: Sendable {
     public var prerender: Bool
     /// Log only critical server events (tests stop servers by cancellation, which HummingbirdCore logs as errors).
     public var quiet: Bool
+    /// Days of hourly air-quality history before the initial clock (2026-01-01T00:00+07:00).
+    public var airDays: Int
 
     /// A configuration; the defaults are those of `citypipe simulate`.
     public init(
         seed: UInt64 = 1, scale: Double = 0.01, faultRate: Double = 0, tokenTTL: Int = 300,
         truthDirectory: String? = nil, duplicateRate: Double = 0.02, host: String = "127.0.0.1", port: Int = 0,
-        prerender: Bool = false, quiet: Bool = false
+        prerender: Bool = false, quiet: Bool = false, airDays: Int = 7
     ) {
+        self.airDays = airDays
         self.prerender = prerender
         self.quiet = quiet
         self.seed = seed
@@ -52,6 +55,7 @@ public struct SimulatorConfiguration: Sendable {
         guard scale > 0, scale <= 10 else { throw SimulatorError.invalidOption("--scale must be in (0, 10]") }
         guard (0...1).contains(faultRate) else { throw SimulatorError.invalidOption("--faults must be in 0…1") }
         guard tokenTTL >= 1 else { throw SimulatorError.invalidOption("--token-ttl must be at least 1 second") }
+        guard (1...3_660).contains(airDays) else { throw SimulatorError.invalidOption("--air-days must be in 1…3660") }
         guard (0...65_535).contains(port) else { throw SimulatorError.invalidOption("--port must be in 0…65535") }
     }
 }
@@ -121,6 +125,7 @@ public struct Credentials: Sendable {
             ("CITYPIPE_LAND_URL", baseURL),
             ("CITYPIPE_LAND_API_KEY", landAPIKey),
             ("CITYPIPE_ICT_URL", baseURL),
+            ("CITYPIPE_AIR_URL", baseURL + "/sta"),
         ].map { "export \($0.0)=\($0.1)" }
     }
 }

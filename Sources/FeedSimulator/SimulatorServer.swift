@@ -26,6 +26,7 @@ public final class FeedSimulator: Sendable {
     let businessPages = PageCache<BusinessPageKey>(capacity: 32)
     let renderedParcels = RenderedParcels()
     private let geoFeeds = LazyGeoFeeds()
+    private let airFeed = LazyAirFeed()
     private let insuranceFiles = InsuranceFileCache(capacity: 4)
     private let truth: TruthWriter?
     private let advanceLock = AsyncLock()
@@ -50,6 +51,11 @@ public final class FeedSimulator: Sendable {
         try geoFeeds.get(simulation, truth: truth)
     }
 
+    /// The air-quality observations (their truth written on first use, and after each advance from then on).
+    func air() throws -> AirFeed {
+        try airFeed.get(simulation, generation: generation, truth: truth)
+    }
+
     /// The current generation (0 before any advance).
     public var generation: Int { simulation.state.generation }
 
@@ -63,6 +69,7 @@ public final class FeedSimulator: Sendable {
         try await advanceLock.withLock {
             let state = simulation.advance(changed: changed, added: added, removed: removed)
             try truth?.write(simulation, state: state, includeStatic: false)
+            try airFeed.advanced(to: state.generation, truth: truth)
             return state
         }
     }
@@ -93,6 +100,7 @@ public final class FeedSimulator: Sendable {
         FinanceRoutes(simulator: self).register(on: router)
         OGCFeatureRoutes(simulator: self).register(on: router)
         TelecomRoutes(simulator: self).register(on: router)
+        SensorThingsRoutes(simulator: self).register(on: router)
         AdminRoutes(simulator: self).register(on: router)
         var logger = Logger(label: "citypipe.simulate")
         logger.logLevel = configuration.quiet ? .critical : .warning

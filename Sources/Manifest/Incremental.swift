@@ -11,6 +11,9 @@ public struct IncrementalSpec: Codable, Hashable, Sendable {
     public var parameter: String?
     /// How cursor values are written in requests and read from records (default iso8601).
     public var format: CursorFormat
+    /// The parameter's value around the cursor, `{cursor}` standing for it: `phenomenonTime ge {cursor}` for a
+    /// SensorThings `$filter` (time literals unquoted), `ge{cursor}` for a FHIR `_lastUpdated`; nil: the cursor alone.
+    public var valueTemplate: String?
     /// Ask again for this much before the saved cursor, for late-arriving updates.
     public var lookbackWindow: ManifestDuration?
     /// Where a first run (or a backfill without `--from`) starts, in `format`.
@@ -23,6 +26,7 @@ public struct IncrementalSpec: Codable, Hashable, Sendable {
         cursorField: String,
         parameter: String? = nil,
         format: CursorFormat = .iso8601,
+        valueTemplate: String? = nil,
         lookbackWindow: ManifestDuration? = nil,
         startDatetime: String? = nil,
         window: WindowSpec? = nil
@@ -30,6 +34,7 @@ public struct IncrementalSpec: Codable, Hashable, Sendable {
         self.cursorField = cursorField
         self.parameter = parameter
         self.format = format
+        self.valueTemplate = valueTemplate
         self.lookbackWindow = lookbackWindow
         self.startDatetime = startDatetime
         self.window = window
@@ -39,6 +44,7 @@ public struct IncrementalSpec: Codable, Hashable, Sendable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case cursorField = "cursor_field"
         case parameter, format
+        case valueTemplate = "value_template"
         case lookbackWindow = "lookback_window"
         case startDatetime = "start_datetime"
         case window
@@ -50,9 +56,21 @@ public struct IncrementalSpec: Codable, Hashable, Sendable {
         cursorField = try container.decode(String.self, forKey: .cursorField)
         parameter = try container.decodeIfPresent(String.self, forKey: .parameter)
         format = try container.decodeIfPresent(CursorFormat.self, forKey: .format) ?? .iso8601
+        valueTemplate = try container.decodeIfPresent(String.self, forKey: .valueTemplate)
         lookbackWindow = try container.decodeIfPresent(ManifestDuration.self, forKey: .lookbackWindow)
         startDatetime = try container.decodeIfPresent(String.self, forKey: .startDatetime)
         window = try container.decodeIfPresent(WindowSpec.self, forKey: .window)
+    }
+}
+
+extension IncrementalSpec {
+    /// The placeholder of `value_template`.
+    public static let cursorSlot = "{cursor}"
+
+    /// The request parameter's value for `cursor`: the template with the cursor in its place, or the cursor.
+    public func parameterValue(_ cursor: String) -> String {
+        guard let valueTemplate else { return cursor }
+        return valueTemplate.replacingOccurrences(of: Self.cursorSlot, with: cursor)
     }
 }
 

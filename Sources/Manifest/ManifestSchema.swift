@@ -113,7 +113,15 @@ enum ManifestSchema {
         ("body", .string(.any)),
         ("timeout", .string(.duration)),
         ("partitions", .list(.map(.string(.any)), minCount: 0)),
+        ("partitions_from", .object(partitionsFrom)),
     ], required: ["url"])
+
+    static let partitionsFrom = ObjectShape([
+        ("feed", .string(.identifier)),
+        ("field", .string(.identifier)),
+        ("parameter", parameterName),
+        ("record_field", .string(.identifier)),
+    ], required: ["feed", "field", "parameter"])
 
     static let retry = ObjectShape([
         ("max_attempts", .integer(1...20)),
@@ -205,6 +213,7 @@ enum ManifestSchema {
         ("cursor_field", .string(.identifier)),
         ("parameter", parameterName),
         ("format", .string(.oneOf(CursorFormat.allCases.map(\.rawValue), noun: "cursor format"))),
+        ("value_template", .string(.nonEmpty)),
         ("lookback_window", .string(.duration)),
         ("start_datetime", .string(.nonEmpty)),
         ("window", .object(window)),

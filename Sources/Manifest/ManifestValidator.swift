@@ -66,6 +66,7 @@ private struct CrossChecks {
         checkRecordDate()
         checkPlace()
         checkIncremental()
+        checkPartitionSource()
         checkPagination()
         checkValues(root, at: .root)
     }
@@ -231,6 +232,27 @@ private struct CrossChecks {
         }
         if let step = text(at: "incremental.window.step"), let duration = ManifestDuration(step), duration.isZero {
             report(locator.mark(for: "incremental.window.step"), "incremental.window.step", "the step must be longer than zero")
+        }
+        if let template = text(at: "incremental.value_template"), !template.contains(IncrementalSpec.cursorSlot) {
+            report(locator.mark(for: "incremental.value_template"), "incremental.value_template",
+                   "the template must say where the cursor goes with \(IncrementalSpec.cursorSlot), e.g. 'phenomenonTime ge {cursor}'")
+        }
+    }
+
+    mutating func checkPartitionSource() {
+        guard locator.node(at: "request.partitions_from")?.mapping != nil else { return }
+        if let partitions = locator.node(at: "request.partitions")?.sequence, !partitions.isEmpty {
+            report(locator.mark(for: "request.partitions_from"), "request.partitions_from",
+                   "give the parts either as a list ('partitions') or from a feed ('partitions_from'), not both")
+        }
+        if let field = text(at: "request.partitions_from.record_field"), SchemaWalker.isIdentifier(field),
+           !fieldNames.contains(field) {
+            report(locator.mark(for: "request.partitions_from.record_field"), "request.partitions_from.record_field",
+                   "record field '\(field)' is not declared in 'fields'\(Suggestion.hint(for: field, in: fieldNames))")
+        }
+        if let feed = text(at: "request.partitions_from.feed"), feed == text(at: "name") {
+            report(locator.mark(for: "request.partitions_from.feed"), "request.partitions_from.feed",
+                   "a feed cannot list its own parts; name the feed that stages them")
         }
     }
 

@@ -20,6 +20,8 @@ public struct RequestSpec: Codable, Hashable, Sendable {
     /// mapping adds its query parameters to one request (or page walk), e.g. one export file per old province.
     /// Empty: the source is one part.
     public var partitions: [[String: String]]
+    /// Parts listed by another feed's staged records (one request walk per distinct value); nil: none.
+    public var partitionsFrom: PartitionSource?
 
     /// Default for `timeout`.
     public static let defaultTimeout = ManifestDuration(seconds: 60)
@@ -32,9 +34,11 @@ public struct RequestSpec: Codable, Hashable, Sendable {
         headers: [String: String] = [:],
         body: String? = nil,
         timeout: ManifestDuration = RequestSpec.defaultTimeout,
-        partitions: [[String: String]] = []
+        partitions: [[String: String]] = [],
+        partitionsFrom: PartitionSource? = nil
     ) {
         self.partitions = partitions
+        self.partitionsFrom = partitionsFrom
         self.url = url
         self.method = method
         self.parameters = parameters
@@ -46,6 +50,7 @@ public struct RequestSpec: Codable, Hashable, Sendable {
     /// The YAML keys of `request`.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case url, method, parameters, headers, body, timeout, partitions
+        case partitionsFrom = "partitions_from"
     }
 
     /// Decodes, defaulting omitted keys.
@@ -58,6 +63,7 @@ public struct RequestSpec: Codable, Hashable, Sendable {
         body = try container.decodeIfPresent(String.self, forKey: .body)
         timeout = try container.decodeIfPresent(ManifestDuration.self, forKey: .timeout) ?? Self.defaultTimeout
         partitions = try container.decodeIfPresent([[String: String]].self, forKey: .partitions) ?? []
+        partitionsFrom = try container.decodeIfPresent(PartitionSource.self, forKey: .partitionsFrom)
     }
 }
 

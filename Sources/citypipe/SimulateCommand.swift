@@ -31,6 +31,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Lifetime of OAuth2 access tokens, seconds.")
     var tokenTtl: Int = 300
 
+    @Option(help: "Days of hourly air-quality history (SensorThings) before the initial clock, 1…3660.")
+    var airDays: Int = 7
+
     @Flag(help: "Render the initial population once at start-up (≈ 265 bytes per person) so that serving costs little CPU (benchmarks).")
     var prerender = false
 
@@ -39,13 +42,14 @@ struct SimulateCommand: AsyncParsableCommand {
         guard scale > 0, scale <= 10 else { throw ValidationError("--scale must be in (0, 10]") }
         guard (0...1).contains(faults) else { throw ValidationError("--faults must be in 0…1") }
         guard tokenTtl >= 1 else { throw ValidationError("--token-ttl must be at least 1") }
+        guard (1...3_660).contains(airDays) else { throw ValidationError("--air-days must be in 1…3660") }
     }
 
     func run() async throws {
         let simulator = try FeedSimulator(
             configuration: SimulatorConfiguration(
                 seed: seed, scale: scale, faultRate: faults, tokenTTL: tokenTtl, truthDirectory: truth, port: port,
-                prerender: prerender))
+                prerender: prerender, airDays: airDays))
         try await simulator.run { port in
             var text = simulator.exports(port: port).joined(separator: "\n")
             text += "\n# serving on http://127.0.0.1:\(port)\n"

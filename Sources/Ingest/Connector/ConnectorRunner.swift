@@ -80,8 +80,15 @@ public final class ConnectorRunner: Sendable {
         let session = Session(
             runner: self, db: db, load: load, schema: schema, typer: typer, fetcher: fetcher, auth: auth, progress: progress)
         do {
-            let windows = window.map { IncrementalPlan.crossed([$0.pairs], with: manifest) }
-                ?? IncrementalPlan(manifest: manifest, storedCursor: stored, now: now()).windows()
+            let windows: [[(String, String)]]
+            if let source = manifest.request.partitionsFrom {
+                let manifest = self.manifest
+                let parts = try await db.run { c in try StagedPartitions.read(c, manifest: manifest, source: source) }
+                windows = window.map { parts.requests(window: $0.pairs) } ?? parts.requests(manifest: manifest, storedCursor: stored)
+            } else {
+                windows = window.map { IncrementalPlan.crossed([$0.pairs], with: manifest) }
+                    ?? IncrementalPlan(manifest: manifest, storedCursor: stored, now: now()).windows()
+            }
             if manifest.kind.isJSON {
                 // One pipeline over every window's pages: no pause between windows.
                 try await session.loadPages(windows.map {

@@ -31,7 +31,8 @@ struct IncrementalPlan {
         let start = storedCursor ?? incremental.startDatetime
         if let parameter = incremental.parameter {
             guard let start else { return [[]] }
-            return [[(parameter, IncrementalPlan.subtract(incremental.lookbackWindow, from: start, format: incremental.format))]]
+            let from = IncrementalPlan.subtract(incremental.lookbackWindow, from: start, format: incremental.format)
+            return [[(parameter, incremental.parameterValue(from))]]
         }
         guard let window = incremental.window, let start else { return [[]] }
         var result: [[(String, String)]] = []

@@ -20,9 +20,26 @@ extension ConnectorManifest {
         RecordTyper(
             feed: name,
             bindings: fields.map {
-                FieldBinding(name: $0.name, sourcePath: $0.path, sqlType: $0.type.stagingType, required: $0.required, format: $0.format)
+                FieldBinding(
+                    name: $0.name, sourcePath: kind.isJSON ? Self.flattened($0.path) : $0.path, sqlType: $0.type.stagingType,
+                    required: $0.required, format: $0.format)
             },
             primaryKey: primaryKey)
+    }
+
+    /// A JSON field path as the readers flatten a record's members (`Datastream.@iot.id`, `identifier[0].value`):
+    /// a name written in quoted brackets because it holds a dot (`Datastream['@iot.id']`) is a member like any other.
+    static func flattened(_ path: String) -> String {
+        guard path.contains("['") || path.contains("[\""), let parsed = JSONPath(path) else { return path }
+        var text = ""
+        for step in parsed.steps {
+            switch step {
+            case .key(let key): text += text.isEmpty ? key : "." + key
+            case .index(let n): text += "[\(n)]"
+            case .match: return path
+            }
+        }
+        return text
     }
 }
 
