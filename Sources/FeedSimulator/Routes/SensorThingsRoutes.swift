@@ -6,7 +6,7 @@ import Hummingbird
 /// `GET /sta/v1.1/Datastreams({id})/Observations`.
 ///
 /// What a client must get right, served as FROST does:
-/// - `$top` defaults to 100 and is capped at 1,000; a page is also cut short when its body passes 48 KiB (FROST's
+/// - `$top` defaults to 100 and is capped at 1,000; a page is also cut short when its body passes 16 KiB (FROST's
 ///   `maxDataSize`), with a next link: a short page is not the end, the absence of `@iot.nextLink` is;
 /// - the next link is keyset: it carries `$skipFilter=(phenomenonTime gt T or (phenomenonTime eq T and id gt N))`
 ///   beside a `$skip` the server then ignores, so a client that rebuilds `$skip` URLs by hand skips the
@@ -19,7 +19,7 @@ struct SensorThingsRoutes {
 
     static let maxTop = 1_000
     static let defaultTop = 100
-    static let maxDataSize = 48 << 10
+    static let maxDataSize = 16 << 10
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/sta/v1.1/Datastreams") { request, _ -> Response in
