@@ -82,7 +82,10 @@ struct SensorThingsRoutes {
                 return Responses.error(
                     .internalServerError, "internal_error", "Can not compare between Duration and String (time literals are unquoted)")
             }
-            guard let time = Timestamps.parse(Substring(literal)) else { return Self.badRequest("unreadable time in $filter") }
+            // The query was decoded as a servlet does, '+' as a space: an offset sent unencoded is unreadable.
+            guard !literal.contains(" "), let time = Timestamps.parse(Substring(literal)) else {
+                return Self.badRequest("unreadable time in $filter (an offset's '+' must be sent as %2B)")
+            }
             from = feed.firstHour(endingAtOrAfter: time)
             filterText = filter
         }
