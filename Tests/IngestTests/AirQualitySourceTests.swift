@@ -72,6 +72,28 @@ final class AirQualitySourceTests: SimulatorIngestTestCase {
             """)
         XCTAssertGreaterThan(lateOnes, 0, "observations older than the first run's cursor, uploaded late, came in with the second")
         XCTAssertGreaterThan(try count("SELECT count(*) FROM truth_air_quality WHERE late"), lateOnes - 1)
+
+        // Through the transform: one value per station, pollutant and hour, in µg/m³ whatever the sensor declared,
+        // the stuck sensor's hours invalid, and every station on the map with its AQI.
+        let models = BuiltBinary.connectors.deletingLastPathComponent().appendingPathComponent("Pipelines/models").path
+        let transform = try simulator.citypipe(
+            ["transform", "--select", "integrated.air_station_map", "--models", models, "--connectors", BuiltBinary.connectors.path],
+            databaseURL: database.url)
+        XCTAssertEqual(transform.status, 0, transform.output)
+        let pollutantCode = "CASE t.pollutant WHEN 'PM2.5' THEN 'pm25' ELSE lower(t.pollutant) END"
+        XCTAssertEqual(try count("SELECT count(*) FROM core.observation"), try count("SELECT count(*) FROM truth_air_quality"))
+        XCTAssertEqual(
+            try count(
+                "SELECT count(*) FROM core.observation AS o JOIN truth_air_quality AS t ON t.station_code = o.station_code "
+                    + "AND \(pollutantCode) = o.pollutant AND t.phenomenon_time = o.hour "
+                    + "WHERE o.value_ugm3 = round(t.ugm3, 3) AND o.valid = NOT t.stuck"),
+            try count("SELECT count(*) FROM truth_air_quality"),
+            "every hour in µg/m³ (CO of BG-03 from mg/m³, BN-05's Greek mu), the stuck sensor's hours invalid")
+        XCTAssertGreaterThan(
+            try count("SELECT count(*) FROM core.observation WHERE station_code = 'BG-03' AND pollutant = 'co' AND value_ugm3 > 100"), 100,
+            "milligrams became micrograms")
+        XCTAssertEqual(try count("SELECT count(*) FROM core.observation WHERE 'stuck' = ANY(quality)"), 12)
+        XCTAssertEqual(try count("SELECT count(*) FROM integrated.air_station_map WHERE aqi IS NOT NULL AND ward_code IS NOT NULL"), 12)
     }
 
     func testKillNineMidLoadThenARerunEqualsAnUninterruptedLoad() async throws {
