@@ -19,7 +19,7 @@ enum Fault: Sendable, Equatable {
 
 /// Which endpoint a fault is drawn for.
 enum FaultTarget: Sendable, CaseIterable {
-    case token, population, business, insurance, labour, health, schools, statistics, finance, boundaries, land, telecom, air
+    case token, population, business, insurance, labour, health, schools, statistics, finance, boundaries, land, telecom, air, fhir
 
     /// The name `GET /_sim/state` counts its requests under: the feed's, or `token` for the OAuth2 endpoint.
     var name: String {
@@ -37,6 +37,7 @@ enum FaultTarget: Sendable, CaseIterable {
         case .land: "land"
         case .telecom: "telecom"
         case .air: "air_quality"
+        case .fhir: "health_facilities"
         }
     }
 }

@@ -126,6 +126,7 @@ public struct Credentials: Sendable {
             ("CITYPIPE_LAND_API_KEY", landAPIKey),
             ("CITYPIPE_ICT_URL", baseURL),
             ("CITYPIPE_AIR_URL", baseURL + "/sta"),
+            ("CITYPIPE_FHIR_URL", baseURL + "/fhir/r4"),
         ].map { "export \($0.0)=\($0.1)" }
     }
 }

@@ -27,6 +27,7 @@ public final class FeedSimulator: Sendable {
     let renderedParcels = RenderedParcels()
     private let geoFeeds = LazyGeoFeeds()
     private let airFeed = LazyAirFeed()
+    private let facilityRegister = LazyFacilityRegister()
     private let insuranceFiles = InsuranceFileCache(capacity: 4)
     private let truth: TruthWriter?
     private let advanceLock = AsyncLock()
@@ -56,6 +57,11 @@ public final class FeedSimulator: Sendable {
         try airFeed.get(simulation, generation: generation, truth: truth)
     }
 
+    /// The health facility register (FHIR), made on first use with its truth.
+    func facilities() throws -> FacilityRegister {
+        try facilityRegister.get(simulation, shapes: { try self.geo().shapes }, generation: generation, truth: truth)
+    }
+
     /// The current generation (0 before any advance).
     public var generation: Int { simulation.state.generation }
 
@@ -70,6 +76,7 @@ public final class FeedSimulator: Sendable {
             let state = simulation.advance(changed: changed, added: added, removed: removed)
             try truth?.write(simulation, state: state, includeStatic: false)
             try airFeed.advanced(to: state.generation, truth: truth)
+            try facilityRegister.advanced(to: state.generation, truth: truth)
             return state
         }
     }
@@ -101,6 +108,7 @@ public final class FeedSimulator: Sendable {
         OGCFeatureRoutes(simulator: self).register(on: router)
         TelecomRoutes(simulator: self).register(on: router)
         SensorThingsRoutes(simulator: self).register(on: router)
+        FHIRRoutes(simulator: self).register(on: router)
         AdminRoutes(simulator: self).register(on: router)
         var logger = Logger(label: "citypipe.simulate")
         logger.logLevel = configuration.quiet ? .critical : .warning

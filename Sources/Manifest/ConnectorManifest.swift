@@ -165,7 +165,7 @@ public enum ConnectorKind: String, Codable, Hashable, Sendable, CaseIterable {
     case geojson
     /// OGC API Features (GeoJSON pages with `next` links).
     case ogcFeatures = "ogc-features"
-    /// HL7 FHIR R4 Bundles (`entry[*].resource`, `next` links).
+    /// HL7 FHIR R4 Bundles (records are the `entry` elements, `link[relation=next].url` pages).
     case fhir
     /// OGC SensorThings API (`value` arrays, `@iot.nextLink`).
     case sensorthings

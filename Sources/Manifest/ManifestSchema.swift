@@ -189,7 +189,13 @@ enum ManifestSchema {
         ("compression", .string(.oneOf(Compression.allCases.map(\.rawValue), noun: "compression"))),
         ("csv", .object(csv)),
         ("embedded", .object(embedded)),
+        ("keep", .object(keep)),
     ])
+
+    static let keep = ObjectShape([
+        ("field", .string(.identifier)),
+        ("values", .list(.string(.any), minCount: 1)),
+    ], required: ["field", "values"])
 
     static let csv = ObjectShape([
         ("delimiter", .string(.singleCharacter)),

@@ -100,15 +100,21 @@ private struct CrossChecks {
             }
             misplaced("path", "'records.path' is for JSON kinds; kind xml uses 'records.element'")
             misplaced("csv", "'records.csv' is for kind csv, not xml")
+            misplaced("keep", "'records.keep' is for JSON kinds")
         case .csv:
             misplaced("path", "'records.path' is for JSON kinds; a csv record is a row")
             misplaced("element", "'records.element' is for kind xml, not csv")
             misplaced("embedded", "'records.embedded' is for kind xml, not csv")
+            misplaced("keep", "'records.keep' is for JSON kinds")
             checkCSV()
         case .restJSON, .geojson, .ogcFeatures, .fhir, .sensorthings:
             misplaced("element", "'records.element' is for kind xml; JSON kinds use 'records.path'")
             misplaced("csv", "'records.csv' is for kind csv, not \(kind.rawValue)")
             misplaced("embedded", "'records.embedded' is for kind xml, not \(kind.rawValue)")
+            if let field = text(at: "records.keep.field"), SchemaWalker.isIdentifier(field), !fieldNames.contains(field) {
+                report(locator.mark(for: "records.keep.field"), "records.keep.field",
+                       "keep field '\(field)' is not declared in 'fields'\(Suggestion.hint(for: field, in: fieldNames))")
+            }
         }
     }
 

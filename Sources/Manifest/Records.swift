@@ -3,7 +3,7 @@ import Foundation
 /// Where the records are in a response document and how to read it (Airbyte's `RecordSelector`).
 public struct RecordSelector: Codable, Hashable, Sendable {
     /// JSON kinds: path to the array of records (`data.items`); nil takes the kind's default
-    /// (`features` for GeoJSON and OGC API Features, `entry[*].resource` for FHIR, `value` for
+    /// (`features` for GeoJSON and OGC API Features, `entry` for FHIR (fields at `resource.…`), `value` for
     /// SensorThings, the document itself for rest-json).
     public var path: DocumentPath?
     /// XML: the element path of one record, e.g. `GIAMDINHHS/THONGTINHOSO/DANHSACHHOSO/HOSO`.
@@ -14,6 +14,8 @@ public struct RecordSelector: Codable, Hashable, Sendable {
     public var csv: CSVOptions?
     /// XML only: documents embedded base64 inside each record, as in the GIAMDINHHS envelope.
     public var embedded: EmbeddedDocuments?
+    /// JSON kinds: stage only the records whose declared field holds one of these values (FHIR `search.mode`).
+    public var keep: RecordKeep?
 
     /// Creates a selector.
     public init(
@@ -21,8 +23,10 @@ public struct RecordSelector: Codable, Hashable, Sendable {
         element: XMLElementPath? = nil,
         compression: Compression = .auto,
         csv: CSVOptions? = nil,
-        embedded: EmbeddedDocuments? = nil
+        embedded: EmbeddedDocuments? = nil,
+        keep: RecordKeep? = nil
     ) {
+        self.keep = keep
         self.path = path
         self.element = element
         self.compression = compression
@@ -31,13 +35,13 @@ public struct RecordSelector: Codable, Hashable, Sendable {
     }
 
     /// Where records are in a document of `kind` when `path` is not given: `features` for
-    /// GeoJSON and OGC API Features, `entry[*].resource` for FHIR Bundles, `value` for
+    /// GeoJSON and OGC API Features, `entry` for FHIR Bundles (fields at `resource.…`), `value` for
     /// SensorThings, the document itself otherwise (an empty path).
     public static func defaultPath(for kind: ConnectorKind) -> DocumentPath {
         let text: String
         switch kind {
         case .geojson, .ogcFeatures: text = "features"
-        case .fhir: text = "entry[*].resource"
+        case .fhir: text = "entry"
         case .sensorthings: text = "value"
         case .restJSON, .csv, .xml: text = ""
         }
@@ -46,7 +50,7 @@ public struct RecordSelector: Codable, Hashable, Sendable {
 
     /// The YAML keys of `records`.
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case path, element, compression, csv, embedded
+        case path, element, compression, csv, embedded, keep
     }
 
     /// Decodes, defaulting omitted keys.
@@ -57,6 +61,7 @@ public struct RecordSelector: Codable, Hashable, Sendable {
         compression = try container.decodeIfPresent(Compression.self, forKey: .compression) ?? .auto
         csv = try container.decodeIfPresent(CSVOptions.self, forKey: .csv)
         embedded = try container.decodeIfPresent(EmbeddedDocuments.self, forKey: .embedded)
+        keep = try container.decodeIfPresent(RecordKeep.self, forKey: .keep)
     }
 }
 

@@ -19,7 +19,7 @@ enum Fixture {
 
     static let shipped = [
         "population", "business", "insurance", "labour", "health_encounters", "schools", "statistics", "finance", "admin_boundaries",
-        "land", "postal_points", "bts_stations", "telecom_subscriptions", "air_quality_stations", "air_quality",
+        "land", "postal_points", "bts_stations", "telecom_subscriptions", "air_quality_stations", "air_quality", "health_facilities", "health_facility_history",
     ]
 
     static func text(of feed: String) throws -> String {

@@ -97,7 +97,7 @@ final class EndpointTests: XCTestCase {
             let first = try XCTUnwrap((runs["runs"] as? [[String: Any]])?.last?["run_id"] as? Int)
             let run = try await client.execute(uri: "/v1/runs/\(first)", method: .get, headers: fixture.headers(.operator))
             XCTAssertEqual(run.status, .ok)
-            XCTAssertEqual((try run.json()["feeds"] as? [Any])?.count, 15, "the nightly run's fifteen feed loads")
+            XCTAssertEqual((try run.json()["feeds"] as? [Any])?.count, 17, "the nightly run's seventeen feed loads")
             let missing = try await client.execute(uri: "/v1/runs/999999", method: .get, headers: fixture.headers(.operator))
             XCTAssertEqual(missing.status, .notFound)
             let bad = try await client.execute(uri: "/v1/runs/abc", method: .get, headers: fixture.headers(.operator))

@@ -197,6 +197,10 @@ public final class ConnectorRunner: Sendable {
             let fetcher = self.fetcher
             let onUnauthorized = self.onUnauthorized
             let feed = runner.manifest.name
+            // records.keep: the binding whose value decides, and the values that keep a record.
+            let keep = runner.manifest.records.keep.flatMap { rule in
+                typer.bindings.firstIndex { $0.name == rule.field }.map { (index: $0, rule: rule, path: typer.bindings[$0].sourcePath) }
+            }
             @Sendable func fetchPage(_ url: String, first: Int) -> Task<(FetchedPage, String?, GeometryFrame), any Error> {
                 let request = request(url)
                 return Task {
@@ -212,10 +216,11 @@ public final class ConnectorRunner: Sendable {
                         if let direct,
                             let page = try? bytes.withUnsafeBytes({ try direct.read($0, firstNumber: first) })
                         {
-                            return (FetchedPage.projected(page, bytes), link, frame)
+                            return (FetchedPage.projected(page, bytes).kept(by: keep), link, frame)
                         }
                         do {
-                            return (FetchedPage.decoded(try extractor.extract(page: Data(bytes), firstNumber: first)), link, frame)
+                            let page = try extractor.extract(page: Data(bytes), firstNumber: first)
+                            return (FetchedPage.decoded(page).kept(by: keep), link, frame)
                         } catch {
                             throw DamagedPage(reason: String(describing: error))
                         }
@@ -232,10 +237,10 @@ public final class ConnectorRunner: Sendable {
                 while let current = fetching {
                     let (page, link, frame) = try await current.value
                     fetching = nil
-                    position += page.count
+                    position += page.read
                     let url = planners[window].nextURL(
                         afterPage: index,
-                        outcome: .init(records: page.count, cursorToken: page.next, nextURL: page.next, linkHeader: link))
+                        outcome: .init(records: page.read, cursorToken: page.next, nextURL: page.next, linkHeader: link))
                     index += 1
                     if url == nil, window + 1 < planners.count {
                         window += 1
@@ -248,7 +253,7 @@ public final class ConnectorRunner: Sendable {
                     // follow feed order, and so do the stagings.
                     let previousEncoding = encoding
                     let thisEncoding = Task { () async throws -> EncodedBatch? in
-                        if case .projected(let projected, let bytes) = page, let writer = self.rowWriter {
+                        if case .projected(let projected, let bytes, _) = page, let writer = self.rowWriter {
                             // Typed, hashed and escaped here, beside other pages; only the routing is in order.
                             let rows = try writer.prepare(projected, bytes: bytes, frame: frame) {
                                 Session.rawText(of: $0, in: bytes, extractor: extractor)
@@ -260,8 +265,8 @@ public final class ConnectorRunner: Sendable {
                         }
                         let batch =
                             switch page {
-                            case .decoded(let decoded): self.typed(decoded.records.map(DecodeEvent.record), frame: frame)
-                            case .projected(let projected, let bytes):
+                            case .decoded(let decoded, _): self.typed(decoded.records.map(DecodeEvent.record), frame: frame)
+                            case .projected(let projected, let bytes, _):
                                 self.typed(projected, bytes: bytes, extractor: extractor, frame: frame)
                             }
                         _ = try await previousEncoding?.value
@@ -482,22 +487,48 @@ public final class ConnectorRunner: Sendable {
     }
 }
 
-/// A REST page as read: through Foundation, or by the direct reader (with its bytes, for rejects' raw text).
+/// A REST page as read: through Foundation, or by the direct reader (with its bytes, for rejects' raw text); `read`
+/// counts every record of the page, those `records.keep` passes over too (paging decisions need them all).
 enum FetchedPage: Sendable {
-    case decoded(JSONPage)
-    case projected(ProjectedPage, [UInt8])
+    case decoded(JSONPage, read: Int)
+    case projected(ProjectedPage, [UInt8], read: Int)
+
+    static func decoded(_ page: JSONPage) -> FetchedPage { .decoded(page, read: page.records.count) }
+    static func projected(_ page: ProjectedPage, _ bytes: [UInt8]) -> FetchedPage { .projected(page, bytes, read: page.records.count) }
+
+    var read: Int {
+        switch self {
+        case .decoded(_, let read), .projected(_, _, let read): read
+        }
+    }
+
+    /// The page without the records `keep` (the binding index, the rule, its source path) passes over.
+    func kept(by keep: (index: Int, rule: RecordKeep, path: String)?) -> FetchedPage {
+        guard let keep else { return self }
+        switch self {
+        case .decoded(let page, let read):
+            let projection = FieldProjection(sourcePaths: [keep.path])
+            let records = page.records.filter { keep.rule.keeps(projection.values(of: $0).first ?? nil) }
+            return .decoded(JSONPage(records: records, next: page.next), read: read)
+        case .projected(let page, let bytes, let read):
+            let records = bytes.withUnsafeBytes { raw in
+                page.records.filter { keep.rule.keeps(page.values[$0.first + keep.index].string(in: raw)) }
+            }
+            return .projected(ProjectedPage(records: records, values: page.values, width: page.width, next: page.next), bytes, read: read)
+        }
+    }
 
     var count: Int {
         switch self {
-        case .decoded(let page): page.records.count
-        case .projected(let page, _): page.records.count
+        case .decoded(let page, _): page.records.count
+        case .projected(let page, _, _): page.records.count
         }
     }
 
     var next: String? {
         switch self {
-        case .decoded(let page): page.next
-        case .projected(let page, _): page.next
+        case .decoded(let page, _): page.next
+        case .projected(let page, _, _): page.next
         }
     }
 }
