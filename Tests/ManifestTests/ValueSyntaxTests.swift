@@ -40,7 +40,7 @@ final class ValueSyntaxTests: XCTestCase {
     }
 
     func testDefaultRecordPaths() {
-        XCTAssertEqual(RecordSelector.defaultPath(for: .fhir).segments, [.member("entry"), .each, .member("resource")])
+        XCTAssertEqual(RecordSelector.defaultPath(for: .fhir).segments, [.member("entry")], "the Bundle's entries; fields read resource.… and search.mode")
         XCTAssertEqual(RecordSelector.defaultPath(for: .sensorthings).segments, [.member("value")])
         XCTAssertEqual(RecordSelector.defaultPath(for: .ogcFeatures).segments, [.member("features")])
         XCTAssertEqual(RecordSelector.defaultPath(for: .restJSON), DocumentPath.document)
