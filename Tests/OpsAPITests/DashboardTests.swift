@@ -36,6 +36,21 @@ final class DashboardTests: XCTestCase {
                 XCTAssertFalse(html.contains("<script"), "no script needed")
                 XCTAssertFalse(html.contains("src=\"http") || html.contains("href=\"http"), "nothing from the network")
             }
+            // The air-quality index of each ward's latest day, coloured by the decision's bands (six and no data),
+            // and the post/telecom indicators of integrated.ict_indicators.
+            let aqi = try await client.execute(uri: "/?indicator=aqi", method: .get, headers: withCookie).text
+            XCTAssertEqual(aqi.components(separatedBy: "<path ").count - 1, 99, "99 ward paths")
+            XCTAssertEqual(aqi.components(separatedBy: "class=\"swatch\"").count - 1, 7, "six VN_AQI bands and no data")
+            XCTAssertTrue(aqi.contains("301 – 500 Nguy hại"), "the legend is the decision's bands")
+            let bandFills = ["#00e400", "#ffff00", "#ff7e00", "#ff0000", "#8f3f97", "#7e0023"].map { "fill=\"\($0)\"" }
+            XCTAssertEqual(
+                aqi.components(separatedBy: "<path ").dropFirst().filter { path in bandFills.contains { path.contains($0) } }.count, 99,
+                "every ward has an AQI: its own station's or the nearest")
+            for indicator in ["people_per_postal_point", "broadband_per_100", "mobile_per_100"] {
+                let html = try await client.execute(uri: "/?indicator=\(indicator)", method: .get, headers: withCookie).text
+                XCTAssertEqual(html.components(separatedBy: "<path ").count - 1, 99, indicator)
+                XCTAssertLessThan(html.components(separatedBy: "fill=\"#d9d9d9\"").count - 1, 99, "\(indicator): wards have values")
+            }
             let bad = try await client.execute(uri: "/?indicator=salary", method: .get, headers: withCookie)
             XCTAssertEqual(bad.status, .badRequest)
             let logout = try await client.execute(uri: "/logout", method: .post, headers: withCookie)

@@ -35,6 +35,13 @@ struct DashboardPage: Sendable {
         select,button,input{font:inherit}
         """
 
+    /// A ward's fill: its band's colour for an indicator with fixed bands, its quantile class's otherwise.
+    func colour(_ value: Double?, _ classes: Classes) -> String {
+        guard let bands = indicator.bands else { return classes.colour(value) }
+        guard let value else { return Classes.missing }
+        return bands.first { value <= $0.upper }?.colour ?? Classes.missing
+    }
+
     func render() -> String {
         let classes = Classes(values: wards.compactMap(\.value))
         let (x0, y0, x1, y1) = extent
@@ -57,15 +64,21 @@ struct DashboardPage: Sendable {
         html += "<svg class=\"map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"\(viewBox)\" role=\"img\" aria-label=\"\(HTMLText.escape(indicator.label))\">\n"
         for ward in wards {
             let shown = ward.value.map(indicator.format) ?? "không có số liệu"
-            html += "<path id=\"w\(HTMLText.escape(ward.code))\" class=\"ward\" fill=\"\(classes.colour(ward.value))\" d=\"\(HTMLText.escape(ward.path))\">"
+            html += "<path id=\"w\(HTMLText.escape(ward.code))\" class=\"ward\" fill=\"\(colour(ward.value, classes))\" d=\"\(HTMLText.escape(ward.path))\">"
             html += "<title>\(HTMLText.escape(ward.name)) (\(HTMLText.escape(ward.code))): \(HTMLText.escape(shown))</title></path>\n"
         }
         html += "</svg>\n<ul class=\"legend\">\n"
-        var lower = classes.minimum
-        for (index, colour) in Classes.colours.enumerated() where !wards.isEmpty {
-            let upper = index < classes.breaks.count ? classes.breaks[index] : classes.maximum
-            html += "<li><span class=\"swatch\" style=\"background:\(colour)\"></span>\(indicator.format(lower)) – \(indicator.format(upper))</li>\n"
-            lower = upper
+        if let bands = indicator.bands {
+            for band in bands {
+                html += "<li><span class=\"swatch\" style=\"background:\(band.colour)\"></span>\(HTMLText.escape(band.label))</li>\n"
+            }
+        } else {
+            var lower = classes.minimum
+            for (index, colour) in Classes.colours.enumerated() where !wards.isEmpty {
+                let upper = index < classes.breaks.count ? classes.breaks[index] : classes.maximum
+                html += "<li><span class=\"swatch\" style=\"background:\(colour)\"></span>\(indicator.format(lower)) – \(indicator.format(upper))</li>\n"
+                lower = upper
+            }
         }
         html += "<li><span class=\"swatch\" style=\"background:\(Classes.missing)\"></span>không có số liệu (hoặc dưới 5 người, ẩn để bảo vệ dữ liệu cá nhân)</li>\n</ul>\n"
         if let builtAt {

@@ -29,12 +29,30 @@ struct DashboardRoute: Sendable {
         if let refusal = RoleShaping(role: caller.role).refusal(for: profile) { throw APIError.forbidden(refusal) }
         var parameters = SQLParameters()
         let shaped = RoleShaping(role: caller.role).columns(of: profile, pseudonymKey: service.configuration.keys.pseudonym, parameters: &parameters)
-        guard let value = shaped.first(where: { $0.name == indicator.column }), let name = shaped.first(where: { $0.name == "ward_name" }),
-              let code = shaped.first(where: { $0.name == "ward_code" })
-        else { throw APIError.internalError("integrated.commune_profile lacks \(indicator.column), ward_name or ward_code") }
+        guard let name = shaped.first(where: { $0.name == "ward_name" }), let code = shaped.first(where: { $0.name == "ward_code" }) else {
+            throw APIError.internalError("integrated.commune_profile lacks ward_name or ward_code")
+        }
+        let valueExpression: String
+        switch indicator.source {
+        case .profile:
+            guard let value = shaped.first(where: { $0.name == indicator.column }) else {
+                throw APIError.internalError("integrated.commune_profile lacks \(indicator.column)")
+            }
+            valueExpression = value.expression
+        case .ward(let viewName, let wardColumn, let column, let filter, let latest):
+            // Another view's value for the ward: the view must be built and open to the caller's role.
+            guard let view = catalog.views[viewName], view.isBuilt else {
+                return DashboardRoute.html(DashboardPage.empty(message: "Chưa có dữ liệu: \(viewName) chưa được dựng (citypipe transform)."))
+            }
+            if let refusal = RoleShaping(role: caller.role).refusal(for: view) { throw APIError.forbidden(refusal) }
+            let conditions = ["x.\(SQLText.identifier(wardColumn)) = t.ward_code"] + (filter.map { ["(\($0))"] } ?? [])
+            valueExpression = "(SELECT x.\(SQLText.identifier(column)) FROM \(view.quotedTable) AS x WHERE "
+                + conditions.joined(separator: " AND ")
+                + (latest.map { " ORDER BY x.\(SQLText.identifier($0)) DESC" } ?? "") + " LIMIT 1)"
+        }
         // Web Mercator, simplified to about 30 m, as SVG path data in whole metres (ST_AsSVG writes y downwards).
         let sql = """
-            SELECT (\(code.expression))::text AS code, (\(name.expression))::text AS name, (\(value.expression))::float8 AS value,
+            SELECT (\(code.expression))::text AS code, (\(name.expression))::text AS name, (\(valueExpression))::float8 AS value,
                    ST_AsSVG(ST_SimplifyPreserveTopology(ST_Transform(t.geom, 3857), 30), 0, 0) AS path,
                    ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1
             FROM \(profile.quotedTable) AS t,
