@@ -105,18 +105,10 @@ SELECT
     i.pm25_hours, i.pm10_hours, i.o3_hours, i.o3_8h_means, i.co_hours, i.no2_hours, i.so2_hours,
     i.aqi_pm25, i.aqi_pm10, i.aqi_o3_1h, i.aqi_o3_8h, i.aqi_o3, i.aqi_co, i.aqi_no2, i.aqi_so2,
     i.aqi,
-    d.pollutant AS dominant,
+    citypipe.vn_aqi_dominant(i.aqi, i.aqi_pm25, i.aqi_pm10, i.aqi_o3, i.aqi_no2, i.aqi_so2, i.aqi_co) AS dominant,
     b.band,
     b.name_vi AS band_name,
     b.colour
 FROM indexed AS i
-LEFT JOIN LATERAL (
-    SELECT x.pollutant
-    FROM (VALUES (1, 'pm25', i.aqi_pm25), (2, 'pm10', i.aqi_pm10), (3, 'o3', i.aqi_o3), (4, 'no2', i.aqi_no2),
-                 (5, 'so2', i.aqi_so2), (6, 'co', i.aqi_co)) AS x(rank, pollutant, aqi)
-    WHERE i.aqi IS NOT NULL AND x.aqi = i.aqi
-    ORDER BY x.rank
-    LIMIT 1
-) AS d ON true
 LEFT JOIN LATERAL citypipe.vn_aqi_band(i.aqi) AS b ON true
 ORDER BY i.station_code, i.day
