@@ -300,7 +300,7 @@ p0=$(tree_ticks "$pg_pid")
 p1=$(tree_ticks "$pg_pid")
 read -r nwall _ <"$work/time"
 echo
-echo "normalise phase (\`citypipe transform --connectors TMP --select core.admin_unit\`, $nwall s wall, PostgreSQL CPU $(secs "$p0" "$p1") s):"
+echo "normalise phase (\`citypipe transform --connectors TMP --select core.admin_unit\`, $nwall s wall, PostgreSQL CPU $(printf %.2f "$(secs "$p0" "$p1")") s):"
 "$python" - "$work/normalize.log" <<'EOF'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
