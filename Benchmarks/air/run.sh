@@ -34,7 +34,8 @@
 #      RSS for the year against the 90 days (flat: ratio ≤ 1.25).
 # Not like for like, and said so: citypipe's time includes fetching ≈ 12,000 pages over HTTP from a simulator that
 # shares the two cores (and renders every page; its CPU is printed), with 4 sensors at a time as the manifest
-# allows, and writes three more columns per row (_hash, _run_id, _staged_at …); \copy reads a local CSV file. The
+# allows, and writes more per row (_hash, _run_id, _loaded_at, and _extra: the undeclared @iot.selfLink as jsonb);
+# \copy reads a local CSV file. The
 # floor in step 3 bounds the HTTP part (sequential, so an upper bound of what 4 at a time cost).
 #
 # Usage: Benchmarks/air/run.sh
