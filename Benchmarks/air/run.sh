@@ -35,8 +35,8 @@
 # Not like for like, and said so: citypipe's time includes fetching ≈ 12,000 pages over HTTP from a simulator that
 # shares the two cores (and renders every page; its CPU is printed), with 4 sensors at a time as the manifest
 # allows, and writes more per row (_hash, _run_id, _loaded_at, and _extra: the undeclared @iot.selfLink as jsonb);
-# \copy reads a local CSV file. The
-# floor in step 3 bounds the HTTP part (sequential, so an upper bound of what 4 at a time cost).
+# \copy reads a local CSV file. The floor in step 3 bounds the HTTP part (sequential, so an upper bound of what 4
+# at a time cost).
 #
 # Usage: Benchmarks/air/run.sh
 #   CITYPIPE_BIN=path skips the release build; REPS=3; AIR_DAYS=365; AIR_STATIONS=20; AIR_FLAT_DAYS=90;
