@@ -4,7 +4,7 @@ CITYPIPE := .build/debug/citypipe
 # The test suite's own embedded cluster (a folder the postgres user can enter when run as root).
 export CITYPIPE_TEST_HOME ?= /tmp/citypipe-test-$(shell id -u)
 
-.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-api bench-maps bench-geo clean
+.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-api bench-maps bench-geo bench-air clean
 
 all: build
 
@@ -51,6 +51,11 @@ bench-maps:
 bench-geo:
 	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
 	Benchmarks/geo/run.sh
+
+# citypipe ingest air_quality (a year of hourly observations, 20 stations) against psql \copy, and the VN_AQI models.
+bench-air:
+	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
+	Benchmarks/air/run.sh
 
 clean:
 	-$(CITYPIPE) db down

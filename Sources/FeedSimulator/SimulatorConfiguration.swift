@@ -23,14 +23,18 @@ public struct SimulatorConfiguration: Sendable {
     public var quiet: Bool
     /// Days of hourly air-quality history before the initial clock (2026-01-01T00:00+07:00).
     public var airDays: Int
+    /// Air-monitoring stations served (1…200): the twelve listed ones (fewer when below 12), then generated ones with
+    /// all six pollutants, for benchmarks.
+    public var airStations: Int
 
     /// A configuration; the defaults are those of `citypipe simulate`.
     public init(
         seed: UInt64 = 1, scale: Double = 0.01, faultRate: Double = 0, tokenTTL: Int = 300,
         truthDirectory: String? = nil, duplicateRate: Double = 0.02, host: String = "127.0.0.1", port: Int = 0,
-        prerender: Bool = false, quiet: Bool = false, airDays: Int = 7
+        prerender: Bool = false, quiet: Bool = false, airDays: Int = 7, airStations: Int = 12
     ) {
         self.airDays = airDays
+        self.airStations = airStations
         self.prerender = prerender
         self.quiet = quiet
         self.seed = seed
@@ -56,6 +60,9 @@ public struct SimulatorConfiguration: Sendable {
         guard (0...1).contains(faultRate) else { throw SimulatorError.invalidOption("--faults must be in 0…1") }
         guard tokenTTL >= 1 else { throw SimulatorError.invalidOption("--token-ttl must be at least 1 second") }
         guard (1...3_660).contains(airDays) else { throw SimulatorError.invalidOption("--air-days must be in 1…3660") }
+        guard (1...AirStations.maxCount).contains(airStations) else {
+            throw SimulatorError.invalidOption("--air-stations must be in 1…\(AirStations.maxCount)")
+        }
         guard (0...65_535).contains(port) else { throw SimulatorError.invalidOption("--port must be in 0…65535") }
     }
 }

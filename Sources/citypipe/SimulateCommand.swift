@@ -34,6 +34,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Days of hourly air-quality history (SensorThings) before the initial clock, 1…3660.")
     var airDays: Int = 7
 
+    @Option(help: "Air-monitoring stations (SensorThings Things): the 12 listed, then generated ones with six pollutants each, 1…200.")
+    var airStations: Int = 12
+
     @Flag(help: "Render the initial population once at start-up (≈ 265 bytes per person) so that serving costs little CPU (benchmarks).")
     var prerender = false
 
@@ -43,13 +46,14 @@ struct SimulateCommand: AsyncParsableCommand {
         guard (0...1).contains(faults) else { throw ValidationError("--faults must be in 0…1") }
         guard tokenTtl >= 1 else { throw ValidationError("--token-ttl must be at least 1") }
         guard (1...3_660).contains(airDays) else { throw ValidationError("--air-days must be in 1…3660") }
+        guard (1...200).contains(airStations) else { throw ValidationError("--air-stations must be in 1…200") }
     }
 
     func run() async throws {
         let simulator = try FeedSimulator(
             configuration: SimulatorConfiguration(
                 seed: seed, scale: scale, faultRate: faults, tokenTTL: tokenTtl, truthDirectory: truth, port: port,
-                prerender: prerender, airDays: airDays))
+                prerender: prerender, airDays: airDays, airStations: airStations))
         try await simulator.run { port in
             var text = simulator.exports(port: port).joined(separator: "\n")
             text += "\n# serving on http://127.0.0.1:\(port)\n"

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The hourly observations of every Datastream, as a FROST-Server holds them: a pure function of the seed, the
-/// hour and the simulation's clock, so that no series is kept in memory (a year of 69 sensors is 600,000 rows).
+/// hour and the simulation's clock, so that no series is kept in memory (a year of the 12 listed stations' 69 sensors is 600,000 rows).
 ///
 /// Observation `h` of a Datastream is the mean of the hour ending at `start + h` hours (phenomenonTime is the hour's
 /// end). The clock of generation `g` is `Timeline.initialEnd + g` days; an observation is visible once inserted:
@@ -12,6 +12,14 @@ struct AirFeed: Sendable {
     let seed: UInt64
     /// Days of history before the initial clock.
     let days: Int
+    /// The stations and sensors served.
+    let stations: AirStations
+
+    init(seed: UInt64, days: Int, stations: Int = AirStations.listedCount) {
+        self.seed = seed
+        self.days = days
+        self.stations = AirStations(count: stations)
+    }
 
     /// The hour ending `Timeline.initialEnd - days` is hour 0.
     var start: Int64 { Timeline.initialEnd - Int64(days) * 86_400 }

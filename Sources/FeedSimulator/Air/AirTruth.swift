@@ -10,7 +10,9 @@ final class LazyAirFeed: @unchecked Sendable {
     func get(_ simulation: Simulation, generation: Int, truth: TruthWriter?) throws -> AirFeed {
         try lock.withLock {
             if let made { return made }
-            let feed = AirFeed(seed: simulation.configuration.seed, days: simulation.configuration.airDays)
+            let feed = AirFeed(
+                seed: simulation.configuration.seed, days: simulation.configuration.airDays,
+                stations: simulation.configuration.airStations)
             try truth?.writeAir(feed, generation: generation)
             made = feed
             return feed
@@ -31,7 +33,7 @@ extension TruthWriter {
         let streams = try CSVFile(file("air_quality_datastreams.csv"), header: [
             "datastream_id", "station_code", "pollutant", "unit_symbol", "longitude", "latitude",
         ])
-        for d in AirStations.datastreams {
+        for d in feed.stations.datastreams {
             try streams.row([
                 String(d.id), d.station.code, d.pollutant.rawValue, d.unitSymbol, String(d.station.longitude), String(d.station.latitude),
             ])
@@ -40,7 +42,7 @@ extension TruthWriter {
         let observations = try CSVFile(file("air_quality.csv"), header: [
             "datastream_id", "observation_id", "station_code", "pollutant", "phenomenon_time", "result", "ugm3", "late", "stuck",
         ])
-        for d in AirStations.datastreams {
+        for d in feed.stations.datastreams {
             for o in feed.visible(d, generation: generation, from: 0, limit: Int.max) {
                 try observations.row([
                     String(d.id), String(o.id), d.station.code, d.pollutant.rawValue, Timestamps.format(o.phenomenonTime),

@@ -34,7 +34,8 @@ struct SensorThingsRoutes {
                 after = id
             }
             let base = OGCFeatureRoutes.base(request)
-            let streams = AirStations.datastreams.filter { $0.id > after }
+            let feed = try simulator.air()
+            let streams = feed.stations.datastreams.filter { $0.id > after }
             let page = streams.prefix(top)
             var body = "{\"value\":[" + page.map { Self.datastreamJSON($0, base: base, expand: expand) }.joined(separator: ",") + "]"
             if streams.count > page.count, let last = page.last {
@@ -43,7 +44,6 @@ struct SensorThingsRoutes {
                 body += ",\"@iot.nextLink\":" + JSONString.quote(Self.link(base + "/sta/v1.1/Datastreams", parameters))
             }
             body += "}"
-            _ = try simulator.air()
             return try await Responses.body(ByteBuffer(string: body), contentType: "application/json; charset=utf-8", fault: fault)
         }
         router.get("/sta/v1.1/:entity/Observations") { request, context -> Response in
@@ -51,7 +51,7 @@ struct SensorThingsRoutes {
             if let rejection = Responses.rejection(for: fault) { return rejection }
             let entity = context.parameters.get("entity") ?? ""
             guard entity.hasPrefix("Datastreams("), entity.hasSuffix(")"), let id = Int(entity.dropFirst(12).dropLast()),
-                let stream = AirStations.datastreams.first(where: { $0.id == id })
+                let stream = try simulator.air().stations.datastream(id: id)
             else {
                 return Responses.error(.notFound, "not_found", "no such entity: \(entity)")
             }
