@@ -161,7 +161,7 @@ final class PopulationFeedTests: XCTestCase {
         XCTAssertEqual(requests["business"], 0)
         XCTAssertEqual(Set(requests.keys), [
             "token", "population", "business", "insurance", "labour", "health_encounters", "schools", "statistics", "finance",
-            "admin_boundaries", "land", "telecom",
+            "admin_boundaries", "land", "telecom", "air_quality", "health_facilities",
         ])
     }
 

@@ -54,4 +54,35 @@ final class AirUnitTests: DatabaseTestCase {
             XCTAssertEqual(value, expected, "\(name ?? "-") \(definition ?? "-")")
         }
     }
+
+    /// The sub-index expression (migration 0016) agrees with Table 2 as `ref.vn_aqi_breakpoint` holds it: at every
+    /// breakpoint, and at the middle and a third of every segment by linear interpolation over the table's rows.
+    func testTheSubIndexExpressionAgreesWithTheBreakpointTable() throws {
+        _ = try Warehouse.migrate(connection)
+        let rows = try connection.query(
+            """
+            WITH s AS (
+                SELECT pollutant, averaging, index_value AS i0, concentration AS c0,
+                       lead(index_value) OVER w AS i1, lead(concentration) OVER w AS c1
+                FROM ref.vn_aqi_breakpoint WINDOW w AS (PARTITION BY pollutant, averaging ORDER BY index_value)
+            ), probes AS (
+                SELECT pollutant, averaging, c0 AS c, i0::numeric AS expected FROM s
+                UNION ALL
+                SELECT pollutant, averaging, c0 + (c1 - c0) * f, i0 + (i1 - i0) * f FROM s, (VALUES (0.5), (1.0 / 3)) AS v(f)
+                WHERE c1 IS NOT NULL
+            )
+            SELECT pollutant, averaging, c::float8 AS c, expected::float8 AS expected,
+                   citypipe.vn_aqi_subindex(pollutant, averaging, c)::float8 AS got
+            FROM probes ORDER BY 1, 2, 3
+            """)
+        XCTAssertEqual(rows.count, 54 + 2 * 47)
+        for row in rows {
+            let label = "\(try row.decode(String.self, "pollutant")) \(try row.decode(String.self, "averaging")) \(try row.decode(Double.self, "c"))"
+            XCTAssertEqual(try row.decode(Double?.self, "got") ?? .nan, try row.decode(Double.self, "expected"), accuracy: 1e-9, label)
+        }
+        let above = try connection.query(
+            "SELECT citypipe.vn_aqi_subindex('pm25', '24h', 501)::float8 AS pm, citypipe.vn_aqi_subindex('o3', '8h', 401)::float8 AS o3")[0]
+        XCTAssertEqual(try above.decode(Double?.self, "pm"), 500, "above the top breakpoint: 500")
+        XCTAssertNil(try above.decode(Double?.self, "o3"), "O3 8-h above 400: the 1-h index decides")
+    }
 }

@@ -2,19 +2,23 @@
 -- unique_key: station_code, pollutant, hour
 -- indexes: hour; pollutant, hour
 WITH sensors AS (
-    SELECT
-        s.datastream_id,
-        coalesce(nullif(btrim(s.station_code), ''), 'thing-' || s.thing_id) AS station_code,
-        citypipe.air_pollutant(s.observed_property, s.property_definition) AS pollutant,
-        s.unit_symbol, s.unit_definition
-    FROM core.clean_air_quality_stations AS s
-    WHERE s._deleted_at IS NULL
+    -- Every conversion is a factor: found once per sensor, not once per observation.
+    SELECT p.*, citypipe.to_micrograms_per_m3(1, p.unit_symbol, p.unit_definition, p.pollutant) AS factor
+    FROM (
+        SELECT
+            s.datastream_id,
+            coalesce(nullif(btrim(s.station_code), ''), 'thing-' || s.thing_id) AS station_code,
+            citypipe.air_pollutant(s.observed_property, s.property_definition) AS pollutant,
+            s.unit_symbol, s.unit_definition
+        FROM core.clean_air_quality_stations AS s
+        WHERE s._deleted_at IS NULL
+    ) AS p
 ),
 converted AS (
     SELECT
         se.station_code, se.pollutant,
         date_trunc('hour', o.phenomenon_time - interval '1 microsecond') + interval '1 hour' AS hour,
-        citypipe.to_micrograms_per_m3(o.result, se.unit_symbol, se.unit_definition, se.pollutant) AS value
+        o.result * se.factor AS value
     FROM core.clean_air_quality AS o
     JOIN sensors AS se ON se.datastream_id = o.datastream_id
     WHERE o._deleted_at IS NULL AND se.pollutant IS NOT NULL
