@@ -25,9 +25,9 @@ public final class FeedSimulator: Sendable {
     let populationPages = PageCache<PopulationPageKey>(capacity: 64)
     let businessPages = PageCache<BusinessPageKey>(capacity: 32)
     let renderedParcels = RenderedParcels()
-    private let geoFeeds = LazyGeoFeeds()
-    private let airFeed = LazyAirFeed()
-    private let facilityRegister = LazyFacilityRegister()
+    private let geoFeeds = LazyFeed<GeoFeeds>()
+    private let airFeed = LazyFeed<AirFeed>()
+    private let facilityRegister = LazyFeed<FacilityRegister>()
     private let insuranceFiles = InsuranceFileCache(capacity: 4)
     private let truth: TruthWriter?
     private let advanceLock = AsyncLock()
@@ -49,17 +49,28 @@ public final class FeedSimulator: Sendable {
 
     /// The geo, land and post/telecom feeds (made, and their truth written, on first use).
     func geo() throws -> GeoFeeds {
-        try geoFeeds.get(simulation, truth: truth)
+        try geoFeeds.get(make: { try GeoFeeds(simulation) }, writeTruth: { try truth?.writeGeoFeeds($0) })
     }
 
     /// The air-quality observations (their truth written on first use, and after each advance from then on).
     func air() throws -> AirFeed {
-        try airFeed.get(simulation, generation: generation, truth: truth)
+        let configuration = simulation.configuration
+        let generation = self.generation
+        return try airFeed.get(
+            make: { AirFeed(seed: configuration.seed, days: configuration.airDays, stations: configuration.airStations) },
+            writeTruth: { try truth?.writeAir($0, generation: generation) })
     }
 
     /// The health facility register (FHIR), made on first use with its truth.
     func facilities() throws -> FacilityRegister {
-        try facilityRegister.get(simulation, shapes: { try self.geo().shapes }, generation: generation, truth: truth)
+        let generation = self.generation
+        return try facilityRegister.get(
+            make: {
+                FacilityRegister(
+                    seed: simulation.configuration.seed, health: simulation.health, geography: simulation.geography,
+                    shapes: try geo().shapes)
+            },
+            writeTruth: { try truth?.writeFacilities($0, generation: generation) })
     }
 
     /// The current generation (0 before any advance).
@@ -75,8 +86,8 @@ public final class FeedSimulator: Sendable {
         try await advanceLock.withLock {
             let state = simulation.advance(changed: changed, added: added, removed: removed)
             try truth?.write(simulation, state: state, includeStatic: false)
-            try airFeed.advanced(to: state.generation, truth: truth)
-            try facilityRegister.advanced(to: state.generation, truth: truth)
+            try airFeed.advanced { try truth?.writeAir($0, generation: state.generation) }
+            try facilityRegister.advanced { try truth?.writeFacilities($0, generation: state.generation) }
             return state
         }
     }

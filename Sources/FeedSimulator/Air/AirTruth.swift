@@ -1,34 +1,9 @@
 import Foundation
 
-/// Makes the air feed on first use and keeps its truth current: `air_quality.csv` holds every observation a
-/// correct load has staged after a run at the current generation (each once), in µg/m³, with the planted traps
-/// (late, stuck, unit) named; `air_quality_datastreams.csv` the sensors and their declared units.
-final class LazyAirFeed: @unchecked Sendable {
-    private let lock = NSLock()
-    private var made: AirFeed?
-
-    func get(_ simulation: Simulation, generation: Int, truth: TruthWriter?) throws -> AirFeed {
-        try lock.withLock {
-            if let made { return made }
-            let feed = AirFeed(
-                seed: simulation.configuration.seed, days: simulation.configuration.airDays,
-                stations: simulation.configuration.airStations)
-            try truth?.writeAir(feed, generation: generation)
-            made = feed
-            return feed
-        }
-    }
-
-    /// Rewrites the truth after an advance, when the feed has been served.
-    func advanced(to generation: Int, truth: TruthWriter?) throws {
-        try lock.withLock {
-            guard let made else { return }
-            try truth?.writeAir(made, generation: generation)
-        }
-    }
-}
-
 extension TruthWriter {
+    /// `air_quality.csv`: every observation a correct load has staged after a run at `generation` (each once), as
+    /// served and in µg/m³, with the planted traps (late, stuck) named; `air_quality_datastreams.csv`: the sensors,
+    /// their stations and declared units.
     func writeAir(_ feed: AirFeed, generation: Int) throws {
         let streams = try CSVFile(file("air_quality_datastreams.csv"), header: [
             "datastream_id", "station_code", "pollutant", "unit_symbol", "longitude", "latitude",

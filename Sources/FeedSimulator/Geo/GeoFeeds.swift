@@ -20,19 +20,3 @@ struct GeoFeeds: Sendable {
         telecom = TelecomFeed(seed: configuration.seed, shapes: shapes, geography: simulation.geography, statistics: simulation.statistics)
     }
 }
-
-/// Makes the geo feeds once, on first use, and writes their truth then (when the simulator writes truth).
-final class LazyGeoFeeds: @unchecked Sendable {
-    private let lock = NSLock()
-    private var made: GeoFeeds?
-
-    func get(_ simulation: Simulation, truth: TruthWriter?) throws -> GeoFeeds {
-        try lock.withLock {
-            if let made { return made }
-            let feeds = try GeoFeeds(simulation)
-            try truth?.writeGeoFeeds(feeds)
-            made = feeds
-            return feeds
-        }
-    }
-}
