@@ -25,7 +25,9 @@ public final class FeedSimulator: Sendable {
     let populationPages = PageCache<PopulationPageKey>(capacity: 64)
     let businessPages = PageCache<BusinessPageKey>(capacity: 32)
     let renderedParcels = RenderedParcels()
+    private let provinceShapes = LazyFeed<ProvinceShapes>()
     private let geoFeeds = LazyFeed<GeoFeeds>()
+    private let schoolPositionsFeed = LazyFeed<SchoolPositions>()
     private let airFeed = LazyFeed<AirFeed>()
     private let facilityRegister = LazyFeed<FacilityRegister>()
     private let insuranceFiles = InsuranceFileCache(capacity: 4)
@@ -49,7 +51,23 @@ public final class FeedSimulator: Sendable {
 
     /// The geo, land and post/telecom feeds (made, and their truth written, on first use).
     func geo() throws -> GeoFeeds {
-        try geoFeeds.get(make: { try GeoFeeds(simulation) }, writeTruth: { try truth?.writeGeoFeeds($0) })
+        let shapes = try shapes()
+        return try geoFeeds.get(make: { GeoFeeds(simulation, shapes: shapes) }, writeTruth: { try truth?.writeGeoFeeds($0) })
+    }
+
+    /// The province's ward shapes and the old communes cut from them (made on first use).
+    func shapes() throws -> ProvinceShapes {
+        try provinceShapes.get(
+            make: { try ProvinceShapes(seed: simulation.configuration.seed, geography: simulation.geography) }, writeTruth: { _ in })
+    }
+
+    /// The schools' positions (made, with their truth, on the first schools request: they need the ward shapes).
+    func schoolPositions() throws -> SchoolPositions {
+        let shapes = try shapes()
+        let schools = simulation.schools
+        return try schoolPositionsFeed.get(
+            make: { SchoolPositions(seed: simulation.configuration.seed, schools: schools, shapes: shapes) },
+            writeTruth: { try truth?.writeSchoolPositions($0, schools: schools) })
     }
 
     /// The air-quality observations (their truth written on first use, and after each advance from then on).

@@ -22,7 +22,7 @@ final class SchoolFeedTests: XCTestCase {
         let bgText = LegacyTextNormalizer.decode(bytes: bg.body, from: .tcvn3)
         for (text, province) in [(bnText, "27"), (bgText, "24")] {
             let lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
-            XCTAssertEqual(lines.first, "ma_truong,ten_truong,cap_hoc,loai_hinh,ma_xa,ten_xa,so_hoc_sinh,so_giao_vien,so_lop,nam_hoc")
+            XCTAssertEqual(lines.first, "ma_truong,ten_truong,cap_hoc,loai_hinh,ma_xa,ten_xa,so_hoc_sinh,so_giao_vien,so_lop,nam_hoc,vi_do,kinh_do")
             XCTAssertGreaterThan(lines.count, 100)
             let codes = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[0] }.filter { !$0.isEmpty }
             XCTAssertTrue(codes.allSatisfy { $0.hasPrefix(province) && $0.count == 8 }, province)
@@ -55,7 +55,10 @@ final class SchoolFeedTests: XCTestCase {
         let good = served.filter { $0[0] != nil && Int($0[6] ?? "") != nil }
         XCTAssertGreaterThan(served.count - good.count, 0, "some malformed rows")
         let truth = try CSVReader.read(dir.appendingPathComponent("schools.csv")).dropFirst()
-        XCTAssertEqual(Set(truth.map(rowKey)), Set(good.map(rowKey)))
+        // The export's last two columns, the position, have their own truth (schools_positions.csv).
+        XCTAssertEqual(Set(truth.map(rowKey)), Set(good.map { rowKey(Array($0.dropLast(2))) }))
+        let positions = try CSVReader.read(dir.appendingPathComponent("schools_positions.csv")).dropFirst()
+        XCTAssertEqual(Set(positions.map { $0[0] }), Set(good.map { $0[0] }), "every good row's school has a true position")
         let rejects = try CSVReader.read(dir.appendingPathComponent("rejects.csv")).filter { $0[0] == "schools" }
         XCTAssertEqual(rejects.count, served.count - good.count)
     }

@@ -86,6 +86,21 @@ final class HealthFacilitiesSourceTests: SimulatorIngestTestCase {
         try run(["transform", "--select", "core.facility"], simulator, connectors: folder)
         try assertFacilitiesEqualTruth()
 
+        // The schools join the facilities with their position from the education list, the swapped one fixed.
+        try TruthFiles.load(
+            simulator.truth.appendingPathComponent("schools_positions.csv"), into: "truth_school_positions",
+            columns: "school_code text, ward_2025 text, longitude float8, latitude float8, swapped boolean", connection)
+        let schools = try count("SELECT count(*) FROM truth_school_positions")
+        XCTAssertGreaterThan(schools, 300)
+        XCTAssertEqual(
+            try count(
+                """
+                SELECT count(*) FROM core.facility AS f JOIN truth_school_positions AS t ON t.school_code = f.facility_code
+                WHERE f.source = 'schools' AND abs(ST_X(f.geom) - t.longitude) < 1e-9 AND abs(ST_Y(f.geom) - t.latitude) < 1e-9
+                  AND ('coordinates_swapped' = ANY(f.quality)) = t.swapped AND NOT 'position_elsewhere' = ANY(f.quality)
+                """), schools, "every school where the truth puts it, the swapped one swapped back and flagged")
+        XCTAssertEqual(try count("SELECT count(*) FROM truth_school_positions WHERE swapped"), 1)
+
         // A day later: edited facilities (new versions), a clinic opened, a health station deleted.
         _ = try await simulator.admin(.POST, "/_sim/advance?changed=0&added=0&removed=0")
         try run(["ingest"] + Self.feeds, simulator, connectors: folder)

@@ -42,7 +42,7 @@ final class OGCFeaturesTests: XCTestCase {
             ])
             let collections = try await Self.get(client, fixture, "/ogc/collections").json()
             let list = collections["collections"] as? [[String: Any]] ?? []
-            XCTAssertEqual(list.compactMap { $0["id"] as? String }, ["air_stations", "commune_profile", "communes_2024", "facilities", "parcels", "wards"])
+            XCTAssertEqual(list.compactMap { $0["id"] as? String }, ["air_stations", "commune_profile", "communes_2024", "facilities", "parcels", "schools", "wards"])
             let wards = try XCTUnwrap(list.first { $0["id"] as? String == "wards" })
             XCTAssertEqual(wards["itemType"] as? String, "feature")
             XCTAssertEqual(wards["storageCrs"] as? String, "http://www.opengis.net/def/crs/OGC/1.3/CRS84")

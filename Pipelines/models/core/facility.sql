@@ -1,4 +1,4 @@
--- description: Facilities, one row per source and code: the health facilities of the FHIR register (feeds health_facilities and health_facility_history: the Organization with its MA_CSKCB code, the code claims use, and its Location) and the schools of the education sector's list. A health facility is placed in the ward that holds its Location's position; latitude and longitude written the wrong way round are swapped back only when the swapped point lies in the province (flag coordinates_swapped); a position in no ward of the province either way is kept if it is a position at all (outside_province) and dropped otherwise (coordinates_unusable). address_ward is the ward the address names (the place resolver's _ward); ward_mismatch when both are known and differ. Resources deleted in the register (a history DELETE later than the staged version) are gone. Schools have no coordinates in their list: ward from the list, no geometry.
+-- description: Facilities, one row per source and code: the health facilities of the FHIR register (feeds health_facilities and health_facility_history: the Organization with its MA_CSKCB code, the code claims use, and its Location) and the schools of the education sector's list. A health facility is placed in the ward that holds its Location's position; latitude and longitude written the wrong way round are swapped back only when the swapped point lies in the province (flag coordinates_swapped); a position in no ward of the province either way is kept if it is a position at all (outside_province) and dropped otherwise (coordinates_unusable). address_ward is the ward the address names (the place resolver's _ward); ward_mismatch when both are known and differ. Resources deleted in the register (a history DELETE later than the staged version) are gone. Schools: ward and position from the education list (core.school).
 -- unique_key: source, facility_code
 -- indexes: ward_code; kind; USING gist (geom)
 WITH deleted AS (
@@ -79,7 +79,7 @@ schools AS (
     SELECT
         'schools' AS source, s.school_code AS facility_code, 'school' AS kind, s.name, NULL::text AS parent_code,
         NULL::text AS organization_id, NULL::text AS location_id, NULL::text AS version_id, NULL::timestamptz AS last_updated,
-        true AS active, s.ward_code, s.ward_code AS address_ward, NULL::geometry AS geom, s.quality
+        true AS active, s.ward_code, s.ward_code AS address_ward, s.geom, s.quality
     FROM {{ ref('core.school') }} AS s
 )
 SELECT *, 'ward_mismatch' = ANY(quality) AS ward_mismatch FROM health

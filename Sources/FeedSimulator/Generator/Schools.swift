@@ -110,15 +110,17 @@ struct SchoolGenerator: Sendable {
     /// The schools of one department's export.
     func schools(of department: String) -> [School] { schools.filter { $0.department == department } }
 
-    static let header = "ma_truong,ten_truong,cap_hoc,loai_hinh,ma_xa,ten_xa,so_hoc_sinh,so_giao_vien,so_lop,nam_hoc"
+    static let header = "ma_truong,ten_truong,cap_hoc,loai_hinh,ma_xa,ten_xa,so_hoc_sinh,so_giao_vien,so_lop,nam_hoc,vi_do,kinh_do"
 
-    /// The CSV text of a department's export (Unicode; the Bắc Giang one is then written in TCVN3).
-    func csv(of department: String) -> String {
+    /// The CSV text of a department's export (Unicode; the Bắc Giang one is then written in TCVN3), with each
+    /// school's latitude and longitude.
+    func csv(of department: String, positions: SchoolPositions) -> String {
         var text = Self.header + "\r\n"
         for s in schools(of: department) {
             let pupils = s.malformation == .pupilsInWords ? "khoảng \(s.pupils / 100 * 100)" : String(s.pupils)
+            let (latitude, longitude) = positions.cells(s.code)
             let fields = [s.code, s.name, s.level, s.ownership, s.wardCode, s.wardName, pupils, String(s.teachers),
-                          String(s.classes), Self.schoolYear]
+                          String(s.classes), Self.schoolYear, latitude, longitude]
             text += fields.map { CSVText.field($0.isEmpty ? nil : $0) }.joined(separator: ",") + "\r\n"
         }
         return text

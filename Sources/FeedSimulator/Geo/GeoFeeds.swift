@@ -10,9 +10,9 @@ struct GeoFeeds: Sendable {
     let land: LandFeed
     let telecom: TelecomFeed
 
-    init(_ simulation: Simulation) throws {
+    init(_ simulation: Simulation, shapes: ProvinceShapes) {
         let configuration = simulation.configuration
-        shapes = try ProvinceShapes(seed: configuration.seed, geography: simulation.geography)
+        self.shapes = shapes
         boundaries = BoundaryFeed(shapes: shapes)
         land = LandFeed(
             seed: configuration.seed, scale: configuration.scale, shapes: shapes, geography: simulation.geography,

@@ -2,7 +2,8 @@ import Hummingbird
 
 /// `GET /api/giaoduc/v1/truong-hoc.csv?so=bac-ninh|bac-giang` (schools manifest): API key in the `api_key` query
 /// parameter; the school list of one old province's education department: Bắc Ninh's in UTF-8 with a BOM,
-/// Bắc Giang's (a legacy-font spreadsheet export) in TCVN3; CRLF; a full snapshot.
+/// Bắc Giang's (a legacy-font spreadsheet export) in TCVN3; CRLF; a full snapshot; each school's position in
+/// `vi_do`, `kinh_do` (see `SchoolPositions`).
 struct SchoolRoutes {
     let simulator: FeedSimulator
 
@@ -22,7 +23,7 @@ struct SchoolRoutes {
         guard let department = query["so"].map(String.init), SchoolGenerator.departments.contains(department) else {
             return Responses.error(.badRequest, "invalid_request", "so must be one of \(SchoolGenerator.departments)")
         }
-        let text = simulator.simulation.schools.csv(of: department)
+        let text = simulator.simulation.schools.csv(of: department, positions: try simulator.schoolPositions())
         let body: [UInt8]
         let contentType: String
         if department == "bac-giang" {
