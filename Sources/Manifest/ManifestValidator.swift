@@ -111,6 +111,11 @@ private struct CrossChecks {
             misplaced("element", "'records.element' is for kind xml; JSON kinds use 'records.path'")
             misplaced("csv", "'records.csv' is for kind csv, not \(kind.rawValue)")
             misplaced("embedded", "'records.embedded' is for kind xml, not \(kind.rawValue)")
+            if let url = text(at: "request.url"), !url.hasPrefix("${"),
+               !(url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://")) {
+                report(locator.mark(for: "request.url"), "request.url",
+                       "kind \(kind.rawValue) is read over HTTP(S); local files are read by kinds csv and xml (or serve the file over HTTP)")
+            }
             if let field = text(at: "records.keep.field"), SchemaWalker.isIdentifier(field), !fieldNames.contains(field) {
                 report(locator.mark(for: "records.keep.field"), "records.keep.field",
                        "keep field '\(field)' is not declared in 'fields'\(Suggestion.hint(for: field, in: fieldNames))")

@@ -94,6 +94,19 @@ final class HTTPFetcherTests: XCTestCase {
         XCTAssertEqual(hits, 1)
     }
 
+    /// A URL the client cannot send fails at the first attempt, naming the scheme: no retry can fix it.
+    func testAnUnsupportedSchemeIsNotRetried() async throws {
+        let fetcher = HTTPFetcher(feed: "labour", client: .shared, retry: fast)
+        do {
+            _ = try await HTTPFetcherTests.fetchText(fetcher, "file:///tmp/records.json")
+            XCTFail("no error")
+        } catch let error as FetchError {
+            XCTAssertEqual(error.attempts, 1, "\(error)")
+            XCTAssertTrue(String(describing: error).contains("file"), "\(error)")
+        }
+        XCTAssertEqual(fetcher.statistics.retries, 0)
+    }
+
     func testATruncatedBodyIsFetchedAgainNeverUsedHalf() async throws {
         let counter = HitCounter()
         let router = Router()

@@ -85,6 +85,8 @@ final class ValidationRuleTests: XCTestCase {
              ["8: records.keep.field: keep field 'mode' is not declared in 'fields'"]),
             ("keep on csv", base.replacingOnce("kind: rest-json", with: "kind: csv") + "records: {keep: {field: id, values: [x]}}\n",
              ["8: records.keep: 'records.keep' is for JSON kinds"]),
+            ("a JSON feed from a local file", base.replacingOnce("${CITYPIPE_DEMO_URL}/items", with: "file:///data/items.json"),
+             ["4: request.url: kind rest-json is read over HTTP(S); local files are read by kinds csv and xml (or serve the file over HTTP)"]),
             ("unknown top-level key", base + "  # a comment\n" + "request2: 1\n",
              ["9: request2: unknown key 'request2' (did you mean 'request'?)"]),
             ("credentials in url", base.replacingOnce("${CITYPIPE_DEMO_URL}/items", with: "https://user:pw@lgsp.example/items"),

@@ -94,6 +94,12 @@ public final class HTTPFetcher: Sendable {
         }
     }
 
+    /// Errors of the request rather than of the network or the server: a URL the client cannot send.
+    static func isPermanent(_ error: HTTPClientError, url: String) -> Bool {
+        let scheme = URL(string: url)?.scheme ?? ""
+        return [HTTPClientError.invalidURL, .emptyHost, .emptyScheme, .missingSocketPath, .unsupportedScheme(scheme)].contains(error)
+    }
+
     private enum Outcome<T: Sendable>: Sendable {
         case success(T, bytes: Int)
         case retryable(FetchError.Kind, retryAfter: Double?)
@@ -109,6 +115,9 @@ public final class HTTPFetcher: Sendable {
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: timeout)
+        } catch let error as HTTPClientError where HTTPFetcher.isPermanent(error, url: request.url) {
+            // The request itself is wrong (a file:// URL, no host): no retry can fix it.
+            return .fatal(.network(HTTPFetcher.describe(error)))
         } catch {
             return .retryable(.network(HTTPFetcher.describe(error)), retryAfter: nil)
         }
