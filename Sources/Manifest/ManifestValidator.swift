@@ -80,6 +80,10 @@ private struct CrossChecks {
             report(locator.mark(for: "name"), "name",
                    "name '\(name)' differs from the file name '\((file as NSString).lastPathComponent)': a feed is known by its file, rename one of them")
         }
+        if SQLKeywords.reserved.contains(name) {
+            report(locator.mark(for: "name"), "name",
+                   "'\(name)' is a reserved word of SQL and cannot name a staging table: call the feed otherwise (e.g. \(name)_records)")
+        }
     }
 
     // MARK: records vs kind

@@ -195,6 +195,8 @@ struct SchemaWalker {
     private mutating func checkFieldName(_ name: String, mark: Mark?, at path: ManifestKeyPath) {
         if !Self.isIdentifier(name) {
             report(mark, path, "'\(name)' is not a field name: lower-case letters, digits and '_', starting with a letter, at most 63 characters")
+        } else if SQLKeywords.reserved.contains(name) {
+            report(mark, path, "'\(name)' is a reserved word of SQL and cannot name a staging column: call the field otherwise (e.g. \(name)_value) and keep 'path: \(name)'")
         }
     }
 
