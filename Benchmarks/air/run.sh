@@ -51,27 +51,8 @@ python=/usr/bin/python3  # Debian's: http.client, json and /proc only
 
 # BEGIN functions (no side effects when defined)
 
-# CPU ticks (utime+stime) of process $1 and its living descendants, plus those of its descendants that have exited
-# (PostgreSQL's backends: reaped by the postmaster, their time is in its cutime+cstime). As Benchmarks/geo/run.sh.
-tree_ticks() {
-  "$python" - "$1" <<'EOF'
-import os, sys
-root = int(sys.argv[1]); parent = {}; cpu = {}
-for p in os.listdir("/proc"):
-    if not p.isdigit(): continue
-    try: st = open(f"/proc/{p}/stat").read()
-    except OSError: continue
-    rest = st[st.rindex(")") + 2:].split()
-    parent[int(p)] = int(rest[1]); cpu[int(p)] = int(rest[11]) + int(rest[12])
-    if int(p) == root: cpu[int(p)] += int(rest[13]) + int(rest[14])
-def under(p):
-    while p > 1:
-        if p == root: return True
-        p = parent.get(p, 0)
-    return False
-print(sum(c for p, c in cpu.items() if under(p)))
-EOF
-}
+# tree_ticks: Benchmarks/lib/proc.sh
+source Benchmarks/lib/proc.sh  # the script runs from the repository root (cd above)
 
 # The HTTP floor: every sensor of the file $2 (one Datastream id a line) fetched from $1 (CITYPIPE_AIR_URL) with
 # $filter=$3 and $top=$4, following @iot.nextLink verbatim. Prints "observations pages bytes seconds".

@@ -101,27 +101,8 @@ EOF
   echo "$features $n $bytes $took"
 }
 
-# CPU ticks (utime+stime) of process $1 and its living descendants, plus those of its descendants that have exited
-# (PostgreSQL's backends: reaped by the postmaster, their time is in its cutime+cstime).
-tree_ticks() {
-  "$python" - "$1" <<'EOF'
-import os, sys
-root = int(sys.argv[1]); parent = {}; cpu = {}
-for p in os.listdir("/proc"):
-    if not p.isdigit(): continue
-    try: st = open(f"/proc/{p}/stat").read()
-    except OSError: continue
-    rest = st[st.rindex(")") + 2:].split()
-    parent[int(p)] = int(rest[1]); cpu[int(p)] = int(rest[11]) + int(rest[12])
-    if int(p) == root: cpu[int(p)] += int(rest[13]) + int(rest[14])
-def under(p):
-    while p > 1:
-        if p == root: return True
-        p = parent.get(p, 0)
-    return False
-print(sum(c for p, c in cpu.items() if under(p)))
-EOF
-}
+# tree_ticks: Benchmarks/lib/proc.sh
+source Benchmarks/lib/proc.sh  # the script runs from the repository root (cd above)
 
 # ogr2ogr of GeoJSON file $1 (EPSG:$2) into bench_ogr.$3, timed: writes "wall rss_kb user sys" to $work/time.
 # Connection: $url (libpq URI); PostGIS schema: $postgis_schema.
