@@ -164,4 +164,34 @@ final class LocalFileFeedTests: DatabaseTestCase {
             XCTAssertFalse(error.description.contains("An"), error.description)
         }
     }
+
+    /// `encoding: utf-16` is UTF-16 whose byte order the BOM gives, little-endian without one (as the manifest
+    /// reference says): a file without a BOM is not read as UTF-8.
+    func testUTF16WithoutAByteOrderMarkIsReadAsUTF16LittleEndian() async throws {
+        let csv = "ma_xa,ten_xa\r\n09169,Phường Vũ Ninh\r\n07210,Phường Bắc Giang\r\n"
+        var littleEndian: [UInt8] = []
+        for unit in csv.utf16 { littleEndian += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        try Data(littleEndian).write(to: folder.appendingPathComponent("xa-utf16.csv"))
+        var bigEndian: [UInt8] = [0xFE, 0xFF]
+        for unit in csv.utf16 { bigEndian += [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
+        try Data(bigEndian).write(to: folder.appendingPathComponent("xa-utf16-bom.csv"))
+        for (file, name) in [("xa-utf16.csv", "xa_no_bom"), ("xa-utf16-bom.csv", "xa_bom")] {
+            let report = try await load(
+                """
+                name: \(name)
+                kind: csv
+                request:
+                  url: file://\(folder.path)/\(file)
+                records:
+                  csv: {delimiter: ",", header: true, encoding: utf-16}
+                primary_key: [code]
+                fields:
+                  code: {path: ma_xa, type: text, required: true}
+                  ward: {path: ten_xa, type: text}
+                """)
+            XCTAssertEqual(report.rowsStaged, 2, file)
+            let names = try connection.query("SELECT ward FROM staging.\(name) ORDER BY code").map { try $0.decode(String.self, "ward") }
+            XCTAssertEqual(names, ["Phường Bắc Giang", "Phường Vũ Ninh"], file)
+        }
+    }
 }

@@ -456,6 +456,27 @@ public final class ConnectorRunner: Sendable {
         }
     }
 
+    /// The decoder's encoding for the manifest's, case by case (a name mapped by its spelling fell back to UTF-8 for
+    /// `utf-16`, whose decoder names are `utf-16le` and `utf-16be`): UTF-16 is little-endian unless a BOM says
+    /// otherwise, as the manifest reference says.
+    static func textEncoding(_ encoding: TextEncoding) -> Ingest.CSVTextEncoding {
+        switch encoding {
+        case .utf8: .utf8
+        case .utf16: .utf16LE
+        case .tcvn3: .tcvn3
+        case .auto: .auto
+        }
+    }
+
+    /// The decoder's BOM policy for the manifest's, case by case.
+    static func bomPolicy(_ policy: BOMPolicy) -> Ingest.CSVBOMPolicy {
+        switch policy {
+        case .auto: .auto
+        case .required: .required
+        case .none: .none
+        }
+    }
+
     /// Makes a fresh decoder for each attempt at a streamed document.
     func streamDecoderFactory() throws -> @Sendable () throws -> any StreamingRecordDecoder {
         let records = manifest.records
@@ -466,8 +487,8 @@ public final class ConnectorRunner: Sendable {
                 delimiter: csv?.delimiter.utf8.first ?? UInt8(ascii: ","),
                 quote: csv.map { $0.quote.isEmpty ? nil : $0.quote.utf8.first } ?? UInt8(ascii: "\""),
                 hasHeader: csv?.header ?? true, columnNames: csv?.columns,
-                encoding: Ingest.CSVTextEncoding(rawValue: csv?.encoding.rawValue ?? "utf-8") ?? .utf8,
-                bom: Ingest.CSVBOMPolicy(rawValue: csv?.bom.rawValue ?? "auto") ?? .auto, skipLines: csv?.skipLines ?? 0)
+                encoding: Self.textEncoding(csv?.encoding ?? .utf8),
+                bom: Self.bomPolicy(csv?.bom ?? .auto), skipLines: csv?.skipLines ?? 0)
             return { try CSVStreamDecoder(options: options) }
         case .xml:
             guard let element = records.element else {
