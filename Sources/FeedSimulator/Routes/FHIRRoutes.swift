@@ -24,7 +24,7 @@ struct FHIRRoutes {
         router.get("/fhir/r4") { request, _ -> Response in
             let fault = try await simulator.admit(.fhir)
             if let rejection = Responses.rejection(for: fault) { return rejection }
-            let query = SensorThingsRoutes.query(request)
+            let query = ServletQuery.parameters(request)
             guard let token = query["_getpages"].map(String.init), let search = Search(token: token) else {
                 return Self.outcome(.badRequest, "processing", "a paging request needs a _getpages token this server issued")
             }
@@ -40,7 +40,7 @@ struct FHIRRoutes {
             if let rejection = Responses.rejection(for: fault) { return rejection }
             let type = context.parameters.get("type") ?? ""
             guard Self.types.contains(type) else { return Self.outcome(.notFound, "not-supported", "unknown resource type \(type)") }
-            let query = SensorThingsRoutes.query(request)
+            let query = ServletQuery.parameters(request)
             let known: Set<String> = ["_lastUpdated", "_sort", "_count", "_include", "_format"]
             if let unknown = query.keys.first(where: { !known.contains($0) }) {
                 return Self.outcome(.badRequest, "processing", "Unknown search parameter \"\(unknown)\" for resource type \"\(type)\"")
@@ -68,7 +68,7 @@ struct FHIRRoutes {
             if let rejection = Responses.rejection(for: fault) { return rejection }
             let type = context.parameters.get("type") ?? ""
             guard Self.types.contains(type) else { return Self.outcome(.notFound, "not-supported", "unknown resource type \(type)") }
-            let query = SensorThingsRoutes.query(request)
+            let query = ServletQuery.parameters(request)
             var since: Int64? = nil
             if let text = query["_since"] {
                 guard let t = Timestamps.parse(text) else {

@@ -25,7 +25,7 @@ struct SensorThingsRoutes {
         router.get("/sta/v1.1/Datastreams") { request, _ -> Response in
             let fault = try await simulator.admit(.air)
             if let rejection = Responses.rejection(for: fault) { return rejection }
-            let query = Self.query(request)
+            let query = ServletQuery.parameters(request)
             guard let top = Self.top(query["$top"].map(String.init)) else { return Self.badRequest("$top must be a positive integer") }
             let expand = query["$expand"].map(String.init) ?? ""
             var after = 0
@@ -61,7 +61,7 @@ struct SensorThingsRoutes {
 
     private func observations(_ request: Request, stream: AirDatastream, fault: Fault) async throws -> Response {
         let feed = try simulator.air()
-        let query = Self.query(request)
+        let query = ServletQuery.parameters(request)
         guard let top = Self.top(query["$top"].map(String.init)) else { return Self.badRequest("$top must be a positive integer") }
         if let order = query["$orderby"].map(String.init) {
             let folded = order.replacingOccurrences(of: " ", with: "").lowercased()
@@ -218,22 +218,6 @@ struct SensorThingsRoutes {
         return path + "?" + parameters.map {
             "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)"
         }.joined(separator: "&")
-    }
-
-    /// The query's parameters as a servlet container decodes them: names and values percent-decoded, `+` read as a
-    /// space (so a time offset must be sent as `%2B`).
-    static func query(_ request: Request) -> [String: Substring] {
-        var result: [String: Substring] = [:]
-        for pair in (request.uri.query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String {
-                let spaced = text.replacingOccurrences(of: "+", with: " ")
-                return spaced.removingPercentEncoding ?? spaced
-            }
-            guard let name = parts.first else { continue }
-            result[decode(name)] = Substring(parts.count > 1 ? decode(parts[1]) : "")
-        }
-        return result
     }
 
     static func badRequest(_ message: String) -> Response {
