@@ -72,11 +72,20 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // Connectors, HTTP fetching, streaming decoders, and the staging loader.
+        // The streaming decoders, pure code (bytes in, records or rejects out), a folder per format: CSV, JSON
+        // pages, XML with embedded documents, gzip, base64, text encodings, GeoJSON geometry. No database, no HTTP:
+        // the fuzz harnesses (Fuzz/) link it alone.
+        .target(
+            name: "Decoders",
+            dependencies: ["Normalize", "CZlib"],
+            swiftSettings: strict
+        ),
+
+        // Connectors, HTTP fetching, and the staging loader.
         .target(
             name: "Ingest",
             dependencies: [
-                "Postgres", "Warehouse", "Normalize", "Manifest", "CZlib",
+                "Decoders", "Postgres", "Warehouse", "Normalize", "Manifest", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
@@ -179,7 +188,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "decode-bench",
-            dependencies: ["Ingest", "CZlib"],
+            dependencies: ["Decoders", "CZlib"],
             path: "Benchmarks/decode",
             swiftSettings: strict
         ),
@@ -202,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "IngestTests",
             dependencies: [
-                "Ingest", "Postgres", "Warehouse", "TestSupport", "Normalize", "CZlib", "Manifest",
+                "Ingest", "Decoders", "Postgres", "Warehouse", "TestSupport", "Normalize", "CZlib", "Manifest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,7 +1,7 @@
 // decode-bench: throughput of the streaming decoders on generated data (no files written).
 // Usage: decode-bench [megabytes]   (default 300)
 import Foundation
-import Ingest
+
 
 let megabytes = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 300
 
@@ -61,6 +61,7 @@ for chunkSize in [64 * 1024, 1 << 20] {
 
 // gzip → CSV, as the insurance exports arrive.
 import CZlib
+import Decoders
 
 func deflateGzip(_ bytes: [UInt8]) -> [UInt8] {
     var stream = z_stream()

@@ -1,6 +1,7 @@
 import Foundation
 import Normalize
 import Postgres
+import Decoders
 
 /// Types the records of a page read by `DirectJSONPageReader` and writes them straight into COPY text, with their
 /// `_hash` and key hash, in one pass and on any thread (pages are prepared side by side; only the routing by

@@ -1,4 +1,5 @@
 import Foundation
+import Decoders
 
 /// A record after typing: staged, or rejected with its field and reason.
 public enum TypedRecord: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import Normalize
+import Decoders
 
 /// Checks one source value against a staging column's SQL type and gives its COPY text form.
 ///

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Ingest
+@testable import Decoders
 
 final class CSVDecoderTests: XCTestCase {
     private struct Case {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Ingest
+@testable import Decoders
 
 final class CSVMemoryTests: XCTestCase {
     /// 200 MB of CSV generated on the fly (a pre-rendered period of rows replayed in odd-sized chunks, so chunk

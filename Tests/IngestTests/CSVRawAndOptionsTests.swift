@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Ingest
+@testable import Decoders
 
 /// Decode-level rejects carry the record's raw text (for `citypipe.rejects` only); `bom: required` and
 /// `skip_lines` are enforced by the decoder.

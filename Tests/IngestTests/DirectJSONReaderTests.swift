@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Ingest
+@testable import Decoders
 
 /// The direct reader must give, for every page it accepts, exactly what the general path (Foundation's
 /// `JSONSerialization`, flattening, `FieldProjection`) gives; pages it cannot read exactly it hands back.

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import Ingest
+@testable import Decoders
 
 /// GeoJSON geometries to the EWKT staged in PostGIS: what real sources send (pygeoapi, GDAL, QGIS exports,
 /// hand-made files), in each frame, and what PostGIS would refuse at COPY time rejected with the reason.

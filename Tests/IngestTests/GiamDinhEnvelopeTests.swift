@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Ingest
+@testable import Decoders
 
 /// The health-insurance claims envelope of Decision 130/QĐ-BYT (as amended by 4750/QĐ-BYT).
 final class GiamDinhEnvelopeTests: XCTestCase {

@@ -1,6 +1,7 @@
 import CZlib
 import XCTest
 @testable import Ingest
+@testable import Decoders
 
 final class GzipTests: XCTestCase {
     private let text = Array(

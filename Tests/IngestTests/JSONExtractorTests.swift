@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Ingest
+@testable import Decoders
 
 final class JSONExtractorTests: XCTestCase {
     private struct Case {

@@ -5,6 +5,7 @@ import Postgres
 import TestSupport
 import Warehouse
 import XCTest
+@testable import Decoders
 
 /// Feeds read from local files (a path or a glob instead of an HTTP URL): gzip CSV exports and the
 /// health-insurance XML envelope with base64-embedded XML1 files.

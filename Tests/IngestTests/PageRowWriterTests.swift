@@ -2,6 +2,7 @@ import Foundation
 import Normalize
 import XCTest
 @testable import Ingest
+@testable import Decoders
 
 /// The one-pass writer of direct-reader pages must give, byte for byte, what typing (`RecordTyper`) then encoding
 /// (`StagingBatchEncoder.encode(_:rejects:)`) give: the same COPY rows, `_hash` values, routes, rejects and cursor.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Ingest
+@testable import Decoders
 
 final class RecordStreamTests: XCTestCase {
     private func run(_ body: [UInt8], _ decoder: any StreamingRecordDecoder, chunk: Int) throws -> [Outcome] {

@@ -1,5 +1,6 @@
 @testable import Ingest
 import XCTest
+@testable import Decoders
 
 final class RecordTyperTests: XCTestCase {
     let typer = RecordTyper(

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import Ingest
 import Normalize
+@testable import Decoders
 
 final class SmallPartsTests: XCTestCase {
     func testBase64SplitAnywhereWithOrWithoutPadding() throws {

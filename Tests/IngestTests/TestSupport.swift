@@ -2,6 +2,7 @@ import CZlib
 import Foundation
 @testable import Ingest
 @testable import Normalize
+@testable import Decoders
 
 /// A comparable summary of one decode event.
 enum Outcome: Equatable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Ingest
+@testable import Decoders
 
 /// Feeds `bytes` to a fresh XML decoder in chunks of `chunk` bytes (0 = whole).
 private func decodeXML(_ bytes: [UInt8], _ options: XMLRecordOptions, chunk: Int) throws -> [DecodeEvent] {

@@ -4,6 +4,7 @@ import Manifest
 import NIOCore
 import Normalize
 import Postgres
+import Decoders
 
 /// Loads one feed into staging, as its manifest says: fetch (auth, pages, retries), decode as a stream, type
 /// each record, and stage the lot in one transaction together with the feed's new cursor.
@@ -459,7 +460,7 @@ public final class ConnectorRunner: Sendable {
     /// The decoder's encoding for the manifest's, case by case (a name mapped by its spelling fell back to UTF-8 for
     /// `utf-16`, whose decoder names are `utf-16le` and `utf-16be`): UTF-16 is little-endian unless a BOM says
     /// otherwise, as the manifest reference says.
-    static func textEncoding(_ encoding: TextEncoding) -> Ingest.CSVTextEncoding {
+    static func textEncoding(_ encoding: TextEncoding) -> Decoders.CSVTextEncoding {
         switch encoding {
         case .utf8: .utf8
         case .utf16: .utf16LE
@@ -469,7 +470,7 @@ public final class ConnectorRunner: Sendable {
     }
 
     /// The decoder's BOM policy for the manifest's, case by case.
-    static func bomPolicy(_ policy: BOMPolicy) -> Ingest.CSVBOMPolicy {
+    static func bomPolicy(_ policy: BOMPolicy) -> Decoders.CSVBOMPolicy {
         switch policy {
         case .auto: .auto
         case .required: .required
@@ -483,7 +484,7 @@ public final class ConnectorRunner: Sendable {
         switch manifest.kind {
         case .csv:
             let csv = records.csv
-            let options = Ingest.CSVOptions(
+            let options = Decoders.CSVOptions(
                 delimiter: csv?.delimiter.utf8.first ?? UInt8(ascii: ","),
                 quote: csv.map { $0.quote.isEmpty ? nil : $0.quote.utf8.first } ?? UInt8(ascii: "\""),
                 hasHeader: csv?.header ?? true, columnNames: csv?.columns,

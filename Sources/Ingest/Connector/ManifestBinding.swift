@@ -1,4 +1,5 @@
 import Manifest
+import Decoders
 
 /// What a manifest means for staging: the table's schema and how records are typed.
 extension ConnectorManifest {

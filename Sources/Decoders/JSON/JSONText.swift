@@ -1,8 +1,8 @@
 /// Writes small JSON documents by hand (for `_extra`): faster than `JSONSerialization` on the ingest hot path,
 /// and keeps the source's field order.
-enum JSONText {
+package enum JSONText {
     /// `{"path":"value",…}`; nil values are left out.
-    static func object(_ fields: [(String, String?)]) -> String {
+    package static func object(_ fields: [(String, String?)]) -> String {
         var out = "{"
         var first = true
         for (key, value) in fields {
@@ -16,7 +16,7 @@ enum JSONText {
         return out + "}"
     }
 
-    static func string(_ text: String, into out: inout String) {
+    package static func string(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -22,7 +22,7 @@ public struct GeometryFrame: Sendable, Hashable, CustomStringConvertible {
 
     /// Geographic EPSG CRSs whose axis order is latitude, longitude and that a feed of the province may name: WGS 84
     /// and VN-2000 geographic. The TM-3 and UTM zones are easting first.
-    static let latitudeFirstEPSG: Set<Int> = [4326, 4756, 4258, 4269, 4283, 4490]
+    package static let latitudeFirstEPSG: Set<Int> = [4326, 4756, 4258, 4269, 4283, 4490]
 
     /// Reads a `Content-Crs` header or a `crs` URI; nil when it names no CRS CityPipe can tag geometries with.
     public init?(crsURI text: String) {

@@ -106,7 +106,7 @@ public final class CSVStreamDecoder {
     }
 
     /// Whether `bytes` (the start of a document) are UTF-8: valid, or cut inside the last sequence only.
-    static func looksLikeUTF8(_ bytes: [UInt8]) -> Bool {
+    package static func looksLikeUTF8(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
             guard let bad = UTF8Validator.firstInvalidOffset(buffer) else { return true }
             // A multi-byte sequence cut by the end of the window: valid if the bytes present are its prefix.

@@ -5,12 +5,12 @@ import Normalize
 /// tone bytes, VNI marks: found by checking whether `"a" + byte` decodes differently from `"a"` then the byte
 /// alone) send the field to `LegacyTextNormalizer.decode(bytes:from:)`, so the output is identical either way; the
 /// table only makes the common case about ten times faster.
-struct LegacyFieldDecoder: Sendable {
-    let encoding: LegacyEncoding
+package struct LegacyFieldDecoder: Sendable {
+    package let encoding: LegacyEncoding
     private let utf8: [[UInt8]]
     private let contextual: [Bool]
 
-    init(encoding: LegacyEncoding) {
+    package init(encoding: LegacyEncoding) {
         self.encoding = encoding
         var utf8: [[UInt8]] = []
         var contextual: [Bool] = []
@@ -29,7 +29,7 @@ struct LegacyFieldDecoder: Sendable {
     }
 
     /// The Unicode (NFC) text of a legacy-encoded field.
-    func decode(_ field: UnsafeBufferPointer<UInt8>) -> String {
+    package func decode(_ field: UnsafeBufferPointer<UInt8>) -> String {
         var high = false
         for b in field where b >= 0x80 {
             if contextual[Int(b)] { return LegacyTextNormalizer.decode(bytes: Array(field), from: encoding) }

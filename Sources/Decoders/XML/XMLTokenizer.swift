@@ -1,5 +1,5 @@
 /// Receives the tokens of `XMLTokenizer`.
-protocol XMLTokenHandler: AnyObject {
+package protocol XMLTokenHandler: AnyObject {
     /// An element starts (`name` with its prefix removed); attributes in document order, values entity-decoded.
     func startElement(_ name: String, attributes: [(name: String, value: String)]) throws(XMLDecodeError)
     /// An element ends.
@@ -19,7 +19,7 @@ protocol XMLTokenHandler: AnyObject {
 /// from an HTTP body without a bound stream pair and a thread. It also runs libxml2 in recover mode
 /// (`_kCFXMLInterfaceRecover`), so some malformed input is silently accepted, and hands every text run over as a
 /// `String` through an `NSObject` delegate.
-struct XMLTokenizer {
+package struct XMLTokenizer {
     private enum Mode { case text, markup, comment, cdata }
 
     private var buffer: [UInt8] = []
@@ -32,19 +32,19 @@ struct XMLTokenizer {
     private var rootClosed = false
     private var started = false
     private var scratch: [UInt8] = []
-    let maxTokenBytes: Int
+    package let maxTokenBytes: Int
 
-    init(maxTokenBytes: Int = 1 << 20) {
+    package init(maxTokenBytes: Int = 1 << 20) {
         self.maxTokenBytes = maxTokenBytes
     }
 
     /// Bytes held by the tokenizer's growable buffers.
-    var bufferCapacity: Int { buffer.capacity + scratch.capacity }
+    package var bufferCapacity: Int { buffer.capacity + scratch.capacity }
 
     /// The current absolute byte offset.
-    var offset: Int { base + position }
+    package var offset: Int { base + position }
 
-    mutating func feed(_ chunk: UnsafeRawBufferPointer, _ handler: some XMLTokenHandler) throws(XMLDecodeError) {
+    package mutating func feed(_ chunk: UnsafeRawBufferPointer, _ handler: some XMLTokenHandler) throws(XMLDecodeError) {
         if position > 0 {
             buffer.removeSubrange(0..<position)
             base += position
@@ -59,7 +59,7 @@ struct XMLTokenizer {
         try parse(handler)
     }
 
-    mutating func finish(_ handler: some XMLTokenHandler) throws(XMLDecodeError) {
+    package mutating func finish(_ handler: some XMLTokenHandler) throws(XMLDecodeError) {
         if !started {
             started = true
             if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }

@@ -3,19 +3,19 @@
 /// reader advances it by a key's bytes without building the path, and reaches a state that names the columns
 /// whose source path it is. A path outside every declared one falls into the dead state (its fields are
 /// undeclared: they go to `_extra`).
-struct JSONPathAutomaton: Sendable {
+package struct JSONPathAutomaton: Sendable {
     /// The state of the empty path.
-    static let root: Int32 = 0
+    package static let root: Int32 = 0
     /// No declared path goes on from here.
-    static let dead: Int32 = -1
+    package static let dead: Int32 = -1
 
     /// `transitions[state * 128 + byte]`: the next state (ASCII only).
     private let transitions: [Int32]
     /// The columns (binding indexes) whose source path ends in each state.
-    let columns: [[Int]]
+    package let columns: [[Int]]
 
     /// Nil when a path is not plain ASCII (the general path then compares it as a Unicode string).
-    init?(sourcePaths: [String]) {
+    package init?(sourcePaths: [String]) {
         var table = [Int32](repeating: JSONPathAutomaton.dead, count: 128)
         var columns: [[Int]] = [[]]
         for (column, path) in sourcePaths.enumerated() {
@@ -38,7 +38,7 @@ struct JSONPathAutomaton: Sendable {
 
     /// The state after `bytes` from `state`.
     @inline(__always)
-    func advance(_ state: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+    package func advance(_ state: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
         var s = state
         for byte in bytes {
             guard s >= 0, byte < 0x80 else { return JSONPathAutomaton.dead }
@@ -49,7 +49,7 @@ struct JSONPathAutomaton: Sendable {
 
     /// The state after one byte from `state`.
     @inline(__always)
-    func advance(_ state: Int32, _ byte: UInt8) -> Int32 {
+    package func advance(_ state: Int32, _ byte: UInt8) -> Int32 {
         guard state >= 0, byte < 0x80 else { return JSONPathAutomaton.dead }
         return transitions[Int(state) &* 128 &+ Int(byte)]
     }

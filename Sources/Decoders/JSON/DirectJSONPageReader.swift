@@ -1,7 +1,7 @@
 import Foundation
 
 /// One value of a record read by `DirectJSONPageReader`, as the general path would give it as text.
-enum ProjectedValue: Sendable, Equatable {
+package enum ProjectedValue: Sendable, Equatable {
     /// The record lacks the path, or holds `null`.
     case null
     /// A string without escapes: its bytes in the page (valid UTF-8, no control character), not copied.
@@ -10,7 +10,7 @@ enum ProjectedValue: Sendable, Equatable {
     case text(String)
 
     /// The value as text; `page` is the page's bytes.
-    func string(in page: UnsafeRawBufferPointer) -> String? {
+    package func string(in page: UnsafeRawBufferPointer) -> String? {
         switch self {
         case .null: nil
         case .span(let start, let count): String(decoding: UnsafeRawBufferPointer(rebasing: page[start..<(start + count)]), as: UTF8.self)
@@ -20,35 +20,43 @@ enum ProjectedValue: Sendable, Equatable {
 }
 
 /// One record of a REST page read straight into the manifest's columns.
-struct ProjectedRecord: Sendable {
+package struct ProjectedRecord: Sendable {
     /// 1-based record number within the feed.
-    let number: Int
+    package let number: Int
     /// Where the record's values (one per binding) start in `ProjectedPage.values`.
-    let first: Int
+    package let first: Int
     /// The fields no binding names, as (flattened path, value), in the general path's (sorted) order.
-    let extra: [(String, String?)]
+    package let extra: [(String, String?)]
     /// Where the record's bytes are in its page (to rebuild its raw text for a reject).
-    let bytes: Range<Int>
+    package let bytes: Range<Int>
 }
 
 /// A REST page read by `DirectJSONPageReader`.
-struct ProjectedPage: Sendable {
-    let records: [ProjectedRecord]
+package struct ProjectedPage: Sendable {
+    package let records: [ProjectedRecord]
     /// Every record's values, `width` a record, in binding order.
-    let values: [ProjectedValue]
+    package let values: [ProjectedValue]
     /// Values a record.
-    let width: Int
+    package let width: Int
     /// The next cursor or next URL found at the next path, as text (nil at the last page).
-    let next: String?
+    package let next: String?
+
+    /// A page of `records` over `values` (`width` a record), with its `next` link or cursor.
+    package init(records: [ProjectedRecord], values: [ProjectedValue], width: Int, next: String?) {
+        self.records = records
+        self.values = values
+        self.width = width
+        self.next = next
+    }
 
     /// A record's values as text, in binding order (nil where the record lacks the path or holds `null`), as the
     /// general path gives them; `page` is the page's bytes.
-    func values(of record: ProjectedRecord, in page: UnsafeRawBufferPointer) -> [String?] {
+    package func values(of record: ProjectedRecord, in page: UnsafeRawBufferPointer) -> [String?] {
         (record.first..<(record.first + width)).map { values[$0].string(in: page) }
     }
 
     /// `values(of:in:)` over the page's bytes as an array.
-    func values(of record: ProjectedRecord, in page: [UInt8]) -> [String?] {
+    package func values(of record: ProjectedRecord, in page: [UInt8]) -> [String?] {
         page.withUnsafeBytes { values(of: record, in: $0) }
     }
 }
@@ -62,13 +70,13 @@ struct ProjectedPage: Sendable {
 /// anything the general path might read differently: integers beyond 18 digits, `-0`, lone surrogates, a
 /// missing or `null` records value, a non-text cursor) throws `DirectJSONFallback`, and the caller reads the
 /// page with `JSONRecordExtractor` instead, which decides.
-struct DirectJSONPageReader: Sendable {
+package struct DirectJSONPageReader: Sendable {
     private let recordSteps: [Step]
     private let nextSteps: [Step]?
     private let automaton: JSONPathAutomaton
     private let width: Int
 
-    enum Step: Sendable, Equatable {
+    package enum Step: Sendable, Equatable {
         case key([UInt8])
         case index(Int)
         /// `[key=value]`: only on the next path, resolved on the array's text (see `PageParse.readMatchedNext`).
@@ -79,7 +87,7 @@ struct DirectJSONPageReader: Sendable {
     private let nextPath: JSONPath?
 
     /// Nil when the paths are outside what it reads (a source path that is not ASCII, an unparseable path).
-    init?(recordsPath: String, nextPath: String?, sourcePaths: [String]) {
+    package init?(recordsPath: String, nextPath: String?, sourcePaths: [String]) {
         guard let records = JSONPath(recordsPath), let automaton = JSONPathAutomaton(sourcePaths: sourcePaths) else {
             return nil
         }
@@ -108,7 +116,7 @@ struct DirectJSONPageReader: Sendable {
     }
 
     /// Reads one page; records are numbered from `firstNumber`.
-    func read(_ page: UnsafeRawBufferPointer, firstNumber: Int) throws(DirectJSONFallback) -> ProjectedPage {
+    package func read(_ page: UnsafeRawBufferPointer, firstNumber: Int) throws(DirectJSONFallback) -> ProjectedPage {
         let bytes = page.bindMemory(to: UInt8.self)
         guard let base = bytes.baseAddress, !bytes.isEmpty else { throw DirectJSONFallback(reason: "empty page") }
         guard UTF8Validator.firstInvalidOffset(bytes) == nil else { throw DirectJSONFallback(reason: "invalid UTF-8") }
@@ -124,19 +132,19 @@ struct DirectJSONPageReader: Sendable {
 
 /// The state of reading one page.
 private struct PageParse {
-    var cursor: JSONByteCursor
-    let automaton: JSONPathAutomaton
-    let width: Int
-    let recordSteps: [DirectJSONPageReader.Step]
-    let nextSteps: [DirectJSONPageReader.Step]?
-    let nextPath: JSONPath?
-    var number: Int
+    package var cursor: JSONByteCursor
+    package let automaton: JSONPathAutomaton
+    package let width: Int
+    package let recordSteps: [DirectJSONPageReader.Step]
+    package let nextSteps: [DirectJSONPageReader.Step]?
+    package let nextPath: JSONPath?
+    package var number: Int
 
-    var records: [ProjectedRecord] = []
+    package var records: [ProjectedRecord] = []
     /// Every record's values, `width` a record.
-    var values: [ProjectedValue] = []
-    var recordsFound = false
-    var next: String? = nil
+    package var values: [ProjectedValue] = []
+    package var recordsFound = false
+    package var next: String? = nil
 
     // Per record.
     /// Where the current record's values start in `values`.
@@ -148,12 +156,12 @@ private struct PageParse {
     private var keys: [(start: Int, count: Int)] = []
 
     /// A step of the flattened path: a key (its bytes in the page) or an array index (`count` < 0).
-    struct Segment {
+    package struct Segment {
         let start: Int
         let count: Int
     }
 
-    init(
+    package init(
         cursor: JSONByteCursor, automaton: JSONPathAutomaton, width: Int, recordSteps: [DirectJSONPageReader.Step],
         nextSteps: [DirectJSONPageReader.Step]?, nextPath: JSONPath?, number: Int
     ) {
@@ -169,7 +177,7 @@ private struct PageParse {
 
     // MARK: - Down to the records and the next cursor
 
-    mutating func navigate(depth: Int, onRecords: Bool, onNext: Bool) throws(DirectJSONFallback) {
+    package mutating func navigate(depth: Int, onRecords: Bool, onNext: Bool) throws(DirectJSONFallback) {
         guard depth < JSONByteCursor.maxDepth else { throw DirectJSONFallback(reason: "nested too deeply") }
         if onRecords && depth == recordSteps.count {
             try readRecords()

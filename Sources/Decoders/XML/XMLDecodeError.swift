@@ -47,7 +47,7 @@ public struct XMLDecodeError: Error, Sendable, Hashable, CustomStringConvertible
         return s + ": \(reason.rawValue): \(message)"
     }
 
-    func with(record: Int?) -> XMLDecodeError {
+    package func with(record: Int?) -> XMLDecodeError {
         XMLDecodeError(offset: offset, record: record, reason: reason, message: message)
     }
 }

@@ -1,30 +1,30 @@
 /// Why the direct JSON reader handed a page back to the general (Foundation) path. Not an error of the feed:
 /// the general path then decides (it parses the page, or reports why it is not JSON). Never holds a data value.
-struct DirectJSONFallback: Error, Equatable {
-    let reason: String
+package struct DirectJSONFallback: Error, Equatable {
+    package let reason: String
 }
 
 /// A reader over the bytes of one JSON document (RFC 8259, strict): whitespace, strings, numbers, literals, and
 /// skipping a whole value. It accepts only what a strict parser accepts; anything else, and anything whose
 /// meaning the general path might read differently (numbers beyond Int64, `-0`, lone surrogates), throws
 /// `DirectJSONFallback`. The bytes must be valid UTF-8 (checked once per page by the caller).
-struct JSONByteCursor {
-    let base: UnsafePointer<UInt8>
-    let count: Int
-    var i = 0
+package struct JSONByteCursor {
+    package let base: UnsafePointer<UInt8>
+    package let count: Int
+    package var i = 0
     /// Reused buffer for strings with escapes.
     private var scratch: [UInt8] = []
 
-    init(base: UnsafePointer<UInt8>, count: Int) {
+    package init(base: UnsafePointer<UInt8>, count: Int) {
         self.base = base
         self.count = count
     }
 
-    static let quote = UInt8(ascii: "\"")
-    static let backslash = UInt8(ascii: "\\")
+    package static let quote = UInt8(ascii: "\"")
+    package static let backslash = UInt8(ascii: "\\")
 
     @inline(__always)
-    mutating func skipWhitespace() {
+    package mutating func skipWhitespace() {
         while i < count {
             let b = base[i]
             guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
@@ -34,14 +34,14 @@ struct JSONByteCursor {
 
     /// The next byte after whitespace (not consumed), or nil at the end.
     @inline(__always)
-    mutating func peek() -> UInt8? {
+    package mutating func peek() -> UInt8? {
         skipWhitespace()
         return i < count ? base[i] : nil
     }
 
     /// Consumes `byte` after whitespace.
     @inline(__always)
-    mutating func expect(_ byte: UInt8) throws(DirectJSONFallback) {
+    package mutating func expect(_ byte: UInt8) throws(DirectJSONFallback) {
         skipWhitespace()
         guard i < count, base[i] == byte else { throw DirectJSONFallback(reason: "expected \(Character(Unicode.Scalar(byte)))") }
         i += 1
@@ -49,7 +49,7 @@ struct JSONByteCursor {
 
     /// Consumes `byte` after whitespace when it is next.
     @inline(__always)
-    mutating func consume(_ byte: UInt8) -> Bool {
+    package mutating func consume(_ byte: UInt8) -> Bool {
         skipWhitespace()
         guard i < count, base[i] == byte else { return false }
         i += 1
@@ -58,7 +58,7 @@ struct JSONByteCursor {
 
     /// After a member or element: true when another follows (a `,` was consumed), false at `close` (consumed).
     @inline(__always)
-    mutating func next(closing close: UInt8) throws(DirectJSONFallback) -> Bool {
+    package mutating func next(closing close: UInt8) throws(DirectJSONFallback) -> Bool {
         skipWhitespace()
         guard i < count else { throw DirectJSONFallback(reason: "document ends inside a value") }
         let b = base[i]
@@ -91,7 +91,7 @@ struct JSONByteCursor {
     }
 
     /// Reads a string (the cursor is on its opening quote, after whitespace) and returns its value.
-    mutating func readString() throws(DirectJSONFallback) -> String {
+    package mutating func readString() throws(DirectJSONFallback) -> String {
         i += 1
         let start = i
         scanPlainRun()
@@ -109,7 +109,7 @@ struct JSONByteCursor {
 
     /// Reads a string value (on its opening quote) without copying it when it has no escape: where its bytes are
     /// in the document, or its decoded text.
-    mutating func readStringValue() throws(DirectJSONFallback) -> ProjectedValue {
+    package mutating func readStringValue() throws(DirectJSONFallback) -> ProjectedValue {
         i += 1
         let start = i
         scanPlainRun()
@@ -125,7 +125,7 @@ struct JSONByteCursor {
     }
 
     /// Skips a string (on its opening quote), checking it as `readString` does.
-    mutating func skipString() throws(DirectJSONFallback) {
+    package mutating func skipString() throws(DirectJSONFallback) {
         i += 1
         scanPlainRun()
         guard i < count else { throw DirectJSONFallback(reason: "unterminated string") }
@@ -140,7 +140,7 @@ struct JSONByteCursor {
     /// Reads an object key (on its opening quote) that is plain ASCII without escapes, and returns where its
     /// bytes are. Keys with escapes or non-ASCII bytes are left to the general path (its dictionary compares
     /// them as Unicode strings).
-    mutating func readPlainKey() throws(DirectJSONFallback) -> (start: Int, count: Int) {
+    package mutating func readPlainKey() throws(DirectJSONFallback) -> (start: Int, count: Int) {
         i += 1
         let start = i
         while i < count {
@@ -223,7 +223,7 @@ struct JSONByteCursor {
 
     /// Reads a number (the cursor is on its first byte) as the general path shows it: an integer as its digits,
     /// a number with a fraction or exponent as a `Double` (whole values below 1e15 without a fraction).
-    mutating func readNumber() throws(DirectJSONFallback) -> String {
+    package mutating func readNumber() throws(DirectJSONFallback) -> String {
         let start = i
         var isInteger = true
         if base[i] == UInt8(ascii: "-") { i += 1 }
@@ -268,7 +268,7 @@ struct JSONByteCursor {
     private func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
     /// Reads `true`, `false` or `null` (the cursor on its first byte): "true", "false", or nil for null.
-    mutating func readLiteral() throws(DirectJSONFallback) -> String? {
+    package mutating func readLiteral() throws(DirectJSONFallback) -> String? {
         if matches("true") { return "true" }
         if matches("false") { return "false" }
         if matches("null") { return nil }
@@ -285,7 +285,7 @@ struct JSONByteCursor {
     }
 
     /// Skips one value of any kind, checking it; `depth` bounds nesting.
-    mutating func skipValue(depth: Int) throws(DirectJSONFallback) {
+    package mutating func skipValue(depth: Int) throws(DirectJSONFallback) {
         guard depth < JSONByteCursor.maxDepth else { throw DirectJSONFallback(reason: "nested too deeply") }
         guard let b = peek() else { throw DirectJSONFallback(reason: "document ends before a value") }
         switch b {
@@ -312,5 +312,5 @@ struct JSONByteCursor {
     }
 
     /// Nesting deeper than this is left to the general path.
-    static let maxDepth = 256
+    package static let maxDepth = 256
 }

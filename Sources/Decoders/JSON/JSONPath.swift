@@ -20,7 +20,7 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
     public let description: String
 
     /// A path of `steps` (the tail of another path).
-    init(steps: [Step]) {
+    package init(steps: [Step]) {
         self.steps = steps
         self.description = steps.map {
             switch $0 {
@@ -75,7 +75,7 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The value at this path inside a `JSONSerialization` object tree.
-    func resolve(in root: Any) -> Any? {
+    package func resolve(in root: Any) -> Any? {
         var node: Any = root
         for step in steps {
             switch step {

@@ -2,7 +2,7 @@ import Normalize
 
 /// The byte-level RFC 4180 state machine behind `CSVStreamDecoder`. Works on UTF-8 (or single-byte legacy)
 /// bytes; keeps only the current record's bytes, so memory is bounded by `maxRecordBytes`.
-struct CSVEngine {
+package struct CSVEngine {
     private enum State: UInt8 { case fieldStart, unquoted, quoted, quoteSeen, skipLine }
 
     private static let lf = UInt8(ascii: "\n")
@@ -41,7 +41,7 @@ struct CSVEngine {
     private var schema: FieldSchema?
     private var expectedFields: Int?
 
-    init(options: CSVOptions, legacy: LegacyEncoding?) {
+    package init(options: CSVOptions, legacy: LegacyEncoding?) {
         delimiter = options.delimiter
         quote = options.quote ?? Self.lf
         self.legacy = legacy.map(LegacyFieldDecoder.init(encoding:))
@@ -59,12 +59,12 @@ struct CSVEngine {
     }
 
     /// Capacity of the buffers that grow with a record (for memory-bound checks).
-    var bufferCapacity: Int { bytes.capacity + ends.capacity * 8 + quotedFields.capacity }
+    package var bufferCapacity: Int { bytes.capacity + ends.capacity * 8 + quotedFields.capacity }
 
     /// The header's field names, once read.
-    var fieldNames: [String]? { schema?.paths }
+    package var fieldNames: [String]? { schema?.paths }
 
-    mutating func feed(_ p: UnsafeBufferPointer<UInt8>, _ sink: (DecodeEvent) throws -> Void) throws {
+    package mutating func feed(_ p: UnsafeBufferPointer<UInt8>, _ sink: (DecodeEvent) throws -> Void) throws {
         let n = p.count
         let delimiter = self.delimiter, quote = self.quote, lf = Self.lf, cr = Self.cr
         var i = 0
@@ -199,7 +199,7 @@ struct CSVEngine {
         try sink(.rejected(error.with(raw: rawText(chunk, end))))
     }
 
-    mutating func finish(_ sink: (DecodeEvent) throws -> Void) throws {
+    package mutating func finish(_ sink: (DecodeEvent) throws -> Void) throws {
         switch state {
         case .quoted:
             try reject(.unterminatedQuote, sink)

@@ -1,10 +1,10 @@
 import Foundation
 
 /// Turns tokens into records for `XMLRecordDecoder` (see there); also opens embedded documents.
-final class XMLRecordBuilder: XMLTokenHandler {
+package final class XMLRecordBuilder: XMLTokenHandler {
     private let options: XMLRecordOptions
     /// Events produced while tokenizing the current chunk, handed to the sink after it.
-    var pending: [DecodeEvent] = []
+    package var pending: [DecodeEvent] = []
     private var interner = SchemaInterner()
 
     private var path: [String] = []
@@ -27,19 +27,19 @@ final class XMLRecordBuilder: XMLTokenHandler {
     private var embedded: EmbeddedDocument?
     private var bufferedEmbedded: (depth: Int, field: String, base64: [UInt8])?
 
-    init(options: XMLRecordOptions) {
+    package init(options: XMLRecordOptions) {
         self.options = options
     }
 
-    var currentRecord: Int? { inRecord ? recordNumber : nil }
+    package var currentRecord: Int? { inRecord ? recordNumber : nil }
 
-    var bufferCapacity: Int {
+    package var bufferCapacity: Int {
         text.capacity + (embedded?.bufferCapacity ?? 0) + (bufferedEmbedded?.base64.capacity ?? 0)
     }
 
     // MARK: - Tokens
 
-    func startElement(_ name: String, attributes: [(name: String, value: String)]) throws(XMLDecodeError) {
+    package func startElement(_ name: String, attributes: [(name: String, value: String)]) throws(XMLDecodeError) {
         path.append(name)
         if !inRecord {
             guard path == options.recordPath else { return }
@@ -60,7 +60,7 @@ final class XMLRecordBuilder: XMLTokenHandler {
         for a in attributes { addField(rel + "/@" + a.name, a.value) }
     }
 
-    func endElement(_ name: String) throws(XMLDecodeError) {
+    package func endElement(_ name: String) throws(XMLDecodeError) {
         defer { path.removeLast() }
         guard inRecord else { return }
         let depth = relative.count - 1
@@ -104,7 +104,7 @@ final class XMLRecordBuilder: XMLTokenHandler {
         text.removeAll(keepingCapacity: true)
     }
 
-    func characters(_ bytes: UnsafeBufferPointer<UInt8>) throws(XMLDecodeError) {
+    package func characters(_ bytes: UnsafeBufferPointer<UInt8>) throws(XMLDecodeError) {
         guard inRecord, !skippingRecord else { return }
         if let spec = options.embedded, path.last == spec.element {
             if let doc = embedded {

@@ -3,7 +3,7 @@
 /// All or nothing: its records are held until the document ends, so a broken file (bad base64, malformed XML, over
 /// `maxBytes` decoded) yields one `RecordError` for the outer record and none of its records, never half a claim.
 /// Memory is bounded by `maxBytes` of decoded document.
-final class EmbeddedDocument {
+package final class EmbeddedDocument {
     private var base64 = Base64StreamDecoder()
     private let decoder: XMLRecordDecoder
     private let outerRecord: Int
@@ -12,12 +12,12 @@ final class EmbeddedDocument {
     private var decoded: [UInt8] = []
     private var failed = false
     /// Records and rejects produced so far, with `origin` set.
-    var events: [DecodeEvent] = []
+    package var events: [DecodeEvent] = []
 
     private let maxBytes: Int
     private var totalBytes = 0
 
-    init(options: XMLRecordOptions, outerRecord: Int, type: String, field: String) {
+    package init(options: XMLRecordOptions, outerRecord: Int, type: String, field: String) {
         maxBytes = options.maxRecordBytes
         decoder = XMLRecordDecoder(options: options)
         self.outerRecord = outerRecord
@@ -25,12 +25,12 @@ final class EmbeddedDocument {
         self.field = field
     }
 
-    var bufferCapacity: Int { decoded.capacity + decoder.bufferCapacity }
+    package var bufferCapacity: Int { decoded.capacity + decoder.bufferCapacity }
 
     /// Records held until the document ends.
-    var heldRecords: Int { events.count }
+    package var heldRecords: Int { events.count }
 
-    func feedBase64(_ text: UnsafeBufferPointer<UInt8>) {
+    package func feedBase64(_ text: UnsafeBufferPointer<UInt8>) {
         guard !failed else { return }
         decoded.removeAll(keepingCapacity: true)
         do {
@@ -51,7 +51,7 @@ final class EmbeddedDocument {
         }
     }
 
-    func finish() {
+    package func finish() {
         guard !failed else { return }
         decoded.removeAll(keepingCapacity: true)
         do {

@@ -7,15 +7,15 @@
 /// than two numbers, a line with fewer than two positions, a ring with fewer than four positions or not closed,
 /// an unknown `type`, a `GeometryCollection` without `geometries`. Validity in the OGC sense (self-intersections,
 /// slivers) is not its business: the transform checks it with `ST_IsValid` and repairs or rejects with a flag.
-enum GeoJSONGeometry {
+package enum GeoJSONGeometry {
     /// Why a geometry was refused (never quotes the coordinates).
-    struct Invalid: Error, Equatable, CustomStringConvertible {
-        let reason: String
-        var description: String { reason }
+    package struct Invalid: Error, Equatable, CustomStringConvertible {
+        package let reason: String
+        package var description: String { reason }
     }
 
     /// The EWKT of `json` in `frame`.
-    static func ewkt(_ json: String, frame: GeometryFrame) throws(Invalid) -> String {
+    package static func ewkt(_ json: String, frame: GeometryFrame) throws(Invalid) -> String {
         var text = json
         let result = text.withUTF8 { bytes -> Result<String, Invalid> in
             guard let base = bytes.baseAddress, !bytes.isEmpty else { return .failure(Invalid(reason: "empty geometry")) }
@@ -37,18 +37,18 @@ enum GeoJSONGeometry {
     }
 
     /// A parsed geometry: its type and its coordinates (or members).
-    indirect enum Node {
+    package indirect enum Node {
         case geometry(type: Kind, coordinates: Coordinates?)
         case collection([Node])
     }
 
     /// Nested coordinate arrays; numbers are spans of the source text.
-    indirect enum Coordinates {
+    package indirect enum Coordinates {
         case number(start: Int, count: Int)
         case array([Coordinates])
     }
 
-    enum Kind: String {
+    package enum Kind: String {
         case point = "Point", lineString = "LineString", polygon = "Polygon"
         case multiPoint = "MultiPoint", multiLineString = "MultiLineString", multiPolygon = "MultiPolygon"
 
@@ -64,7 +64,7 @@ enum GeoJSONGeometry {
         }
     }
 
-    struct Parser {
+    package struct Parser {
         var cursor: JSONByteCursor
         static let maxDepth = 16
 
@@ -161,7 +161,7 @@ enum GeoJSONGeometry {
         }
     }
 
-    struct Writer {
+    package struct Writer {
         let base: UnsafePointer<UInt8>
         let swap: Bool
 

@@ -28,6 +28,12 @@ public struct JSONPage: Sendable {
     public let records: [DecodedRecord]
     /// The next cursor or next URL found at `nextPath`, as text (nil at the last page).
     public let next: String?
+
+    /// A page of `records` with its `next` link or cursor (a page filtered after decoding keeps its link).
+    package init(records: [DecodedRecord], next: String?) {
+        self.records = records
+        self.next = next
+    }
 }
 
 /// Extracts the records of one bounded REST page (`JSONSerialization` of a page is fine; the stream is the

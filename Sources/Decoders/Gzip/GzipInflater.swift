@@ -28,7 +28,7 @@ public enum DeflateFormat: Sendable, Hashable {
     /// RFC 1951 raw deflate.
     case raw
 
-    var windowBits: Int32 {
+    package var windowBits: Int32 {
         switch self {
         case .gzip: 16 + MAX_WBITS
         case .zlib: MAX_WBITS

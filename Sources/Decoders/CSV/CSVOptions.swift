@@ -20,7 +20,7 @@ public enum CSVTextEncoding: String, Sendable, Hashable {
     case auto
 
     /// The Normalize legacy encoding applied per field, if any.
-    var legacy: LegacyEncoding? {
+    package var legacy: LegacyEncoding? {
         switch self {
         case .tcvn3: .tcvn3
         case .vni: .vni

@@ -87,10 +87,10 @@ public enum DecodeEvent: Sendable {
 }
 
 /// Reuses the last schema when consecutive records have the same paths (XML and JSON records of one shape).
-struct SchemaInterner {
+package struct SchemaInterner {
     private var last: FieldSchema?
 
-    mutating func schema(for paths: [String]) -> FieldSchema {
+    package mutating func schema(for paths: [String]) -> FieldSchema {
         if let last, last.paths == paths { return last }
         let s = FieldSchema(paths: paths)
         last = s

@@ -1,14 +1,14 @@
 /// Streaming UTF-16 → UTF-8 transcoding; code units and surrogate pairs may be split across chunks.
 /// Unpaired surrogates become U+FFFD.
-struct UTF16Transcoder {
-    let bigEndian: Bool
+package struct UTF16Transcoder {
+    package let bigEndian: Bool
     private var oddByte: UInt8?
     private var highSurrogate: UInt16?
 
-    init(bigEndian: Bool) { self.bigEndian = bigEndian }
+    package init(bigEndian: Bool) { self.bigEndian = bigEndian }
 
     /// Transcodes `input`, appending UTF-8 to `out`.
-    mutating func transcode(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+    package mutating func transcode(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + input.count * 3 / 2 + 4)
         var i = 0
         if let first = oddByte, input.count > 0 {
@@ -24,7 +24,7 @@ struct UTF16Transcoder {
     }
 
     /// Flushes at end of stream: a dangling byte or surrogate becomes U+FFFD.
-    mutating func finish(into out: inout [UInt8]) {
+    package mutating func finish(into out: inout [UInt8]) {
         if highSurrogate != nil || oddByte != nil { appendScalar(0xFFFD, into: &out) }
         highSurrogate = nil
         oddByte = nil

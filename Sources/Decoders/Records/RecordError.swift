@@ -49,7 +49,7 @@ public struct RecordError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The same error with the record's raw text.
-    func with(raw: String?) -> RecordError {
+    package func with(raw: String?) -> RecordError {
         RecordError(record: record, line: line, field: field, reason: reason, message: message, raw: raw)
     }
 

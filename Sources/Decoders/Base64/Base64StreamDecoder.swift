@@ -1,7 +1,7 @@
 /// Streaming base64 decoding (RFC 4648, standard alphabet); whitespace is ignored, groups may be split anywhere.
-struct Base64StreamDecoder {
+package struct Base64StreamDecoder {
     /// Thrown for a character outside the alphabet, data after padding, or a truncated group.
-    struct Invalid: Error {}
+    package struct Invalid: Error {}
 
     private static let table: [UInt8] = {
         var t = [UInt8](repeating: 0xFF, count: 256)
@@ -16,7 +16,7 @@ struct Base64StreamDecoder {
     private var count = 0
     private var padding = 0
 
-    mutating func decode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws(Invalid) {
+    package mutating func decode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws(Invalid) {
         let table = Self.table
         out.reserveCapacity(out.count + input.count * 3 / 4 + 3)
         for c in input {
@@ -53,7 +53,7 @@ struct Base64StreamDecoder {
     }
 
     /// Ends the text; accepts a final group without padding (2 or 3 characters), as some producers emit.
-    mutating func finish(into out: inout [UInt8]) throws(Invalid) {
+    package mutating func finish(into out: inout [UInt8]) throws(Invalid) {
         if padding == 3 || (padding == 0 && count == 0) { return }
         guard padding == 0, count >= 2 else { throw Invalid() }
         let data = quad << UInt32(6 * (4 - count))

@@ -1,8 +1,8 @@
 /// Fast UTF-8 validation (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF). ASCII runs are skipped
 /// eight bytes at a time, so the check costs little on Vietnamese CSV, where most bytes are ASCII.
-enum UTF8Validator {
+package enum UTF8Validator {
     /// The offset of the first byte of the first invalid sequence, or nil when `p` is valid UTF-8.
-    static func firstInvalidOffset(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
+    package static func firstInvalidOffset(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
         guard let base = p.baseAddress else { return nil }
         let raw = UnsafeRawPointer(base)
         let n = p.count
