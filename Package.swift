@@ -203,6 +203,12 @@ let package = Package(
             dependencies: ["Manifest", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // Hostile inputs against the decoders alone (no database): bombs, depth, giant fields, bad bytes.
+        .testTarget(
+            name: "DecodersTests",
+            dependencies: ["Decoders", "CZlib", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "NormalizeTests",
             dependencies: ["Normalize", "ReferenceData"],

@@ -27,11 +27,13 @@ public struct RejectedRecord: Sendable, Equatable {
     public var raw: String?
     public var key: [String?]?
 
+    /// A reject; NUL characters in `raw` become U+FFFD, since a text column cannot store them (the reject is
+    /// usually there because of them).
     public init(position: Int, field: String?, reason: String, raw: String?, key: [String?]? = nil) {
         self.position = position
         self.field = field
         self.reason = reason
-        self.raw = raw
+        self.raw = raw.map { $0.utf8.contains(0) ? $0.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : $0 }
         self.key = key
     }
 

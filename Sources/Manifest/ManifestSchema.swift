@@ -187,6 +187,7 @@ enum ManifestSchema {
         ("path", .string(.documentPath)),
         ("element", .string(.xmlPath)),
         ("compression", .string(.oneOf(Compression.allCases.map(\.rawValue), noun: "compression"))),
+        ("max_inflate_ratio", .integer(2...100_000)),
         ("csv", .object(csv)),
         ("embedded", .object(embedded)),
         ("keep", .object(keep)),
@@ -205,6 +206,7 @@ enum ManifestSchema {
         ("encoding", .string(.oneOf(TextEncoding.allCases.map(\.rawValue), noun: "supported encoding"))),
         ("bom", .string(.oneOf(BOMPolicy.allCases.map(\.rawValue), noun: "BOM policy"))),
         ("skip_lines", .integer(0...1000)),
+        ("stray_quotes", .string(.oneOf(CSVOptions.StrayQuotes.allCases.map(\.rawValue), noun: "stray-quote policy"))),
     ])
 
     static let embedded = ObjectShape([

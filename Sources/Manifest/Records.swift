@@ -10,6 +10,11 @@ public struct RecordSelector: Codable, Hashable, Sendable {
     public var element: XMLElementPath?
     /// Compression of the body or file (default auto: gzip recognised by its magic bytes).
     public var compression: Compression
+    /// Decompressed bytes allowed per compressed byte (default 200): a gzip body that inflates further is a
+    /// decompression bomb and fails the load. Real CSV and XML exports compress 5–20 to 1.
+    public var maxInflateRatio: Int
+    /// The default of `maxInflateRatio`.
+    public static let defaultMaxInflateRatio = 200
     /// CSV options (kind csv only).
     public var csv: CSVOptions?
     /// XML only: documents embedded base64 inside each record, as in the GIAMDINHHS envelope.
@@ -22,6 +27,7 @@ public struct RecordSelector: Codable, Hashable, Sendable {
         path: DocumentPath? = nil,
         element: XMLElementPath? = nil,
         compression: Compression = .auto,
+        maxInflateRatio: Int = RecordSelector.defaultMaxInflateRatio,
         csv: CSVOptions? = nil,
         embedded: EmbeddedDocuments? = nil,
         keep: RecordKeep? = nil
@@ -30,6 +36,7 @@ public struct RecordSelector: Codable, Hashable, Sendable {
         self.path = path
         self.element = element
         self.compression = compression
+        self.maxInflateRatio = maxInflateRatio
         self.csv = csv
         self.embedded = embedded
     }
@@ -51,6 +58,7 @@ public struct RecordSelector: Codable, Hashable, Sendable {
     /// The YAML keys of `records`.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case path, element, compression, csv, embedded, keep
+        case maxInflateRatio = "max_inflate_ratio"
     }
 
     /// Decodes, defaulting omitted keys.
@@ -59,6 +67,7 @@ public struct RecordSelector: Codable, Hashable, Sendable {
         path = try container.decodeIfPresent(DocumentPath.self, forKey: .path)
         element = try container.decodeIfPresent(XMLElementPath.self, forKey: .element)
         compression = try container.decodeIfPresent(Compression.self, forKey: .compression) ?? .auto
+        maxInflateRatio = try container.decodeIfPresent(Int.self, forKey: .maxInflateRatio) ?? Self.defaultMaxInflateRatio
         csv = try container.decodeIfPresent(CSVOptions.self, forKey: .csv)
         embedded = try container.decodeIfPresent(EmbeddedDocuments.self, forKey: .embedded)
         keep = try container.decodeIfPresent(RecordKeep.self, forKey: .keep)
@@ -114,6 +123,17 @@ public struct CSVOptions: Codable, Hashable, Sendable {
     public var bom: BOMPolicy
     /// Lines to skip before the header (title rows of exported spreadsheets; default 0).
     public var skipLines: Int
+    /// A quote inside an unquoted field (`21°10'30"N`): `reject` the record (default, RFC 4180) or keep it as a
+    /// `literal` character of the value.
+    public var strayQuotes: StrayQuotes
+
+    /// What a quote inside an unquoted field means.
+    public enum StrayQuotes: String, Codable, Hashable, Sendable, CaseIterable {
+        /// The record is rejected (`stray_quote`), naming the field.
+        case reject
+        /// The quote is part of the value.
+        case literal
+    }
 
     /// Creates CSV options.
     public init(
@@ -123,8 +143,10 @@ public struct CSVOptions: Codable, Hashable, Sendable {
         columns: [String]? = nil,
         encoding: TextEncoding = .utf8,
         bom: BOMPolicy = .auto,
-        skipLines: Int = 0
+        skipLines: Int = 0,
+        strayQuotes: StrayQuotes = .reject
     ) {
+        self.strayQuotes = strayQuotes
         self.delimiter = delimiter
         self.quote = quote
         self.header = header
@@ -138,6 +160,7 @@ public struct CSVOptions: Codable, Hashable, Sendable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case delimiter, quote, header, columns, encoding, bom
         case skipLines = "skip_lines"
+        case strayQuotes = "stray_quotes"
     }
 
     /// Decodes, defaulting omitted keys.
@@ -150,6 +173,7 @@ public struct CSVOptions: Codable, Hashable, Sendable {
         encoding = try container.decodeIfPresent(TextEncoding.self, forKey: .encoding) ?? .utf8
         bom = try container.decodeIfPresent(BOMPolicy.self, forKey: .bom) ?? .auto
         skipLines = try container.decodeIfPresent(Int.self, forKey: .skipLines) ?? 0
+        strayQuotes = try container.decodeIfPresent(StrayQuotes.self, forKey: .strayQuotes) ?? .reject
     }
 }
 

@@ -31,7 +31,7 @@ final class DirectJSONReaderTests: XCTestCase {
         Case(name: "empty records array", page: #"{"data":[],"meta":{"next_cursor":null}}"#),
         Case(
             name: "escapes and surrogate pairs",
-            page: #"{"data":[{"id":"a\"b\\c\/d\b\f\n\r\t","name":"\u0041\u1EA1\u00e9 \ud83d\ude00 x","q":"\u0000"}]}"#),
+            page: #"{"data":[{"id":"a\"b\\c\/d\b\f\n\r\t","name":"\u0041\u1EA1\u00e9 \ud83d\ude00 x","q":"\u0001"}]}"#),
         Case(
             name: "numbers as the general path shows them",
             page: """

@@ -14,6 +14,8 @@ package struct CSVEngine {
     private let legacy: LegacyFieldDecoder?
     private let maxRecordBytes: Int
     private let skipBlankLines: Bool
+    /// A quote inside an unquoted field is kept as a literal character (`records.csv.stray_quotes: literal`).
+    private let literalStrayQuotes: Bool
 
     private var state = State.fieldStart
     private var pendingCR = false
@@ -46,6 +48,7 @@ package struct CSVEngine {
         quote = options.quote ?? Self.lf
         self.legacy = legacy.map(LegacyFieldDecoder.init(encoding:))
         maxRecordBytes = max(64, options.maxRecordBytes)
+        literalStrayQuotes = options.strayQuotes == .literal
         skipBlankLines = options.skipBlankLines
         needHeader = options.hasHeader
         linesToSkip = options.skipLines
@@ -124,6 +127,9 @@ package struct CSVEngine {
                 } else if c == delimiter {
                     endField()
                     state = .fieldStart
+                } else if literalStrayQuotes {
+                    // `21°10'30"N`: the quote is part of the value; the field goes on.
+                    try append(p, i - 1, i, sink)
                 } else {
                     try reject(.strayQuote, sink)
                     state = .skipLine
@@ -273,8 +279,9 @@ package struct CSVEngine {
         if skipBlankLines && count == 1 && ends[0] == 0 && !quotedFields[0] { return }
         if needHeader {
             needHeader = false
-            let (values, invalid) = makeValues()
-            if invalid != nil { throw CSVError.badHeader(line: recordLine, reason: .invalidEncoding) }
+            // A header may keep a BOM in its first name (`records.csv.bom: none`).
+            let (values, invalid) = makeValues(allowingBOM: true)
+            if let invalid { throw CSVError.badHeader(line: recordLine, reason: invalid.reason) }
             schema = FieldSchema(paths: values.enumerated().map { $0.element ?? String($0.offset + 1) })
             expectedFields = count
             return
@@ -301,26 +308,30 @@ package struct CSVEngine {
             try sink(
                 .rejected(
                     RecordError(
-                        record: number, line: recordLine, field: invalid < schema.paths.count ? schema.paths[invalid] : nil,
-                        reason: .invalidEncoding,
-                        message: "the field is not valid \(legacy == nil ? "UTF-8" : "text") (is the declared encoding right?)",
-                        raw: rawText(chunk, end))))
+                        record: number, line: recordLine,
+                        field: invalid.field < schema.paths.count ? schema.paths[invalid.field] : String(invalid.field + 1),
+                        reason: invalid.reason, message: message(for: invalid.reason), raw: rawText(chunk, end))))
             return
         }
         try sink(.record(DecodedRecord(number: number, line: recordLine, schema: schema, values: values)))
     }
 
-    /// The record's values, and the index of the first field that is not valid text, if any.
+    /// The record's values, or the first field that cannot be staged and why.
     ///
     /// UTF-8 is validated once over the whole record (fields split at ASCII bytes, so no sequence spans two) and
-    /// never replaced silently: a wrong declared encoding would otherwise turn every name into U+FFFD.
-    private func makeValues() -> (values: [String?], invalidField: Int?) {
+    /// never replaced silently: a wrong declared encoding would otherwise turn every name into U+FFFD. A NUL byte
+    /// (PostgreSQL text cannot hold it) and a byte-order mark after the start (two exports concatenated) are
+    /// refused too, naming the field.
+    private func makeValues(allowingBOM: Bool = false) -> (values: [String?], invalid: (field: Int, reason: RecordError.Reason)?) {
         var values: [String?] = []
         values.reserveCapacity(ends.count)
-        let invalid: Int? = bytes.withUnsafeBufferPointer { buf in
+        let invalid: (field: Int, reason: RecordError.Reason)? = bytes.withUnsafeBufferPointer { buf in
+            func field(at offset: Int) -> Int { ends.firstIndex { $0 > offset } ?? max(ends.count - 1, 0) }
             if legacy == nil, let offset = UTF8Validator.firstInvalidOffset(buf) {
-                return ends.firstIndex { $0 > offset } ?? max(ends.count - 1, 0)
+                return (field(at: offset), .invalidEncoding)
             }
+            if let offset = buf.firstIndex(of: 0) { return (field(at: offset), .nulByte) }
+            if legacy == nil, !allowingBOM, let offset = Self.byteOrderMark(in: buf) { return (field(at: offset), .misplacedBOM) }
             var start = 0
             for (k, end) in ends.enumerated() {
                 if end == start && !quotedFields[k] {
@@ -336,6 +347,28 @@ package struct CSVEngine {
         return (values, invalid)
     }
 
+    /// The offset of a UTF-8 byte-order mark (EF BB BF) in `buf`, if any (0xEF leads only U+F000–U+FFFF, rare in
+    /// Vietnamese text, so the scan is a byte search).
+    private static func byteOrderMark(in buf: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        while i + 2 < buf.count {
+            guard let at = buf[i...].firstIndex(of: 0xEF) else { return nil }
+            if at + 2 < buf.count && buf[at + 1] == 0xBB && buf[at + 2] == 0xBF { return at }
+            i = at + 1
+        }
+        return nil
+    }
+
+    /// What a record reject says, for the reasons found in its fields.
+    private func message(for reason: RecordError.Reason) -> String {
+        switch reason {
+        case .nulByte: "the field holds a NUL byte, which a text column cannot store; record skipped"
+        case .misplacedBOM:
+            "the field holds a byte-order mark (U+FEFF): two exports were probably concatenated; record skipped"
+        default: "the field is not valid \(legacy == nil ? "UTF-8" : "text") (is the declared encoding right?)"
+        }
+    }
+
     private mutating func reject(_ reason: RecordError.Reason, _ sink: (DecodeEvent) throws -> Void) throws {
         if needHeader { throw CSVError.badHeader(line: recordLine, reason: reason) }
         number += 1
@@ -343,7 +376,8 @@ package struct CSVEngine {
         let field = schema.flatMap { index < $0.paths.count ? $0.paths[index] : nil } ?? String(index + 1)
         let message: String
         switch reason {
-        case .strayQuote: message = "a quote character appears inside an unquoted field; record skipped"
+        case .strayQuote:
+            message = "a quote character appears inside an unquoted field; record skipped (if the source writes quotes inside values, such as 21°10'30\"N, set records.csv.stray_quotes: literal)"
         case .textAfterQuote: message = "characters follow the closing quote of a quoted field; record skipped"
         case .unterminatedQuote: message = "a quoted field is still open at the end of the data"
         case .recordTooLarge: message = "record longer than \(maxRecordBytes) bytes; skipped to the next line"

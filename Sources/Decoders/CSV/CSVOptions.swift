@@ -41,6 +41,14 @@ public enum CSVBOMPolicy: String, Sendable, Hashable {
     case none
 }
 
+/// What a quote character inside an unquoted field means (`12,21°10'30"N,…`).
+public enum CSVStrayQuotePolicy: String, Sendable, Hashable {
+    /// RFC 4180: the record is rejected (`stray_quote`), naming the field.
+    case reject
+    /// The quote is a literal character of the value (coordinates in degrees-minutes-seconds, inch marks).
+    case literal
+}
+
 /// How `CSVStreamDecoder` reads a stream (RFC 4180 plus the variants found in Vietnamese exports).
 public struct CSVOptions: Sendable, Hashable {
     /// Field delimiter: `,` (default), `;` (social-insurance exports) or tab.
@@ -59,6 +67,8 @@ public struct CSVOptions: Sendable, Hashable {
     public var skipBlankLines: Bool
     /// What to do with a byte-order mark.
     public var bom: CSVBOMPolicy
+    /// What a quote character inside an unquoted field means.
+    public var strayQuotes: CSVStrayQuotePolicy
     /// Lines skipped (whatever they hold) before the header, or before the first record without one: the title
     /// rows of exported spreadsheets. Line numbers still count them.
     public var skipLines: Int
@@ -67,8 +77,10 @@ public struct CSVOptions: Sendable, Hashable {
     public init(
         delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8? = UInt8(ascii: "\""), hasHeader: Bool = true,
         columnNames: [String]? = nil, encoding: CSVTextEncoding = .utf8, maxRecordBytes: Int = 1 << 20,
-        skipBlankLines: Bool = true, bom: CSVBOMPolicy = .auto, skipLines: Int = 0
+        skipBlankLines: Bool = true, bom: CSVBOMPolicy = .auto, skipLines: Int = 0,
+        strayQuotes: CSVStrayQuotePolicy = .reject
     ) {
+        self.strayQuotes = strayQuotes
         self.delimiter = delimiter
         self.quote = quote
         self.hasHeader = hasHeader

@@ -8,6 +8,8 @@ public enum InflateError: Error, Sendable, Hashable, CustomStringConvertible {
     case truncated(inputOffset: Int)
     /// zlib could not be initialised or ran out of memory.
     case zlib(code: Int32, detail: String)
+    /// The output outgrew `limit` times the input (a decompression bomb); nothing after it was inflated.
+    case ratioExceeded(limit: Int, inputBytes: Int, outputBytes: Int)
 
     /// A one-line explanation without any data value.
     public var description: String {
@@ -15,6 +17,8 @@ public enum InflateError: Error, Sendable, Hashable, CustomStringConvertible {
         case .corrupt(let offset, let detail): "corrupt compressed data at input byte \(offset): \(detail)"
         case .truncated(let offset): "compressed stream truncated after \(offset) input bytes"
         case .zlib(let code, let detail): "zlib error \(code): \(detail)"
+        case .ratioExceeded(let limit, let input, let output):
+            "decompressed data outgrew \(limit) times its compressed size (\(output) bytes from \(input)): a decompression bomb or a wrong limit; if the export is genuinely this repetitive, raise records.max_inflate_ratio"
         }
     }
 }
@@ -57,10 +61,16 @@ public final class GzipInflater {
     /// Whether input was consumed since the last member ended (a member is open).
     private var inMember = false
     private var failed: InflateError?
+    /// Output allowed per input byte (nil: no limit); checked once the output passes `ratioFloor`.
+    private let maxRatio: Int?
+    /// Output below this many bytes is never a bomb (a tiny compressed file of a few repeated rows).
+    package static let ratioFloor = 1 << 20
 
-    /// Creates an inflater for `format`.
-    public init(format: DeflateFormat = .gzip, outputChunkSize: Int = 64 * 1024) throws(InflateError) {
+    /// Creates an inflater for `format`. `maxRatio` bounds the output to that many times the compressed bytes
+    /// read so far (past the first MiB of output), so that a decompression bomb stops early, in bounded memory.
+    public init(format: DeflateFormat = .gzip, outputChunkSize: Int = 64 * 1024, maxRatio: Int? = nil) throws(InflateError) {
         self.format = format
+        self.maxRatio = maxRatio.map { max(1, $0) }
         self.outputChunkSize = max(1024, outputChunkSize)
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
@@ -100,6 +110,12 @@ public final class GzipInflater {
                 let consumed = available - Int(stream.pointee.avail_in)
                 if produced > 0 {
                     outputBytes += produced
+                    let read = inputBytes + offset + consumed
+                    if let maxRatio, outputBytes > Self.ratioFloor, outputBytes / max(read, 1) > maxRatio {
+                        let err = InflateError.ratioExceeded(limit: maxRatio, inputBytes: read, outputBytes: outputBytes)
+                        failed = err
+                        throw err
+                    }
                     try sink(UnsafeRawBufferPointer(start: output, count: produced))
                 }
                 switch rc {

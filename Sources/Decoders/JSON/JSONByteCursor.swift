@@ -194,6 +194,8 @@ package struct JSONByteCursor {
                 } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
                     throw DirectJSONFallback(reason: "lone surrogate escape")
                 }
+                // \u0000 cannot be staged (text columns hold no NUL): the general path rejects the record, naming it.
+                guard scalar != 0 else { throw DirectJSONFallback(reason: "NUL escape") }
                 guard let unicode = Unicode.Scalar(scalar) else { throw DirectJSONFallback(reason: "invalid escape") }
                 scratch.append(contentsOf: UTF8.encode(unicode).map { Array($0) } ?? [])
             default:

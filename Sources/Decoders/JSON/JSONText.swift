@@ -25,6 +25,8 @@ package enum JSONText {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            // jsonb refuses \u0000: a NUL in an unbound field is kept as U+FFFD.
+            case "\u{0}": out += "\\ufffd"
             case _ where scalar.value < 0x20:
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex

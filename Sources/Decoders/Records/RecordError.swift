@@ -14,6 +14,10 @@ public struct RecordError: Error, Sendable, Hashable, CustomStringConvertible {
         case fieldCount = "field_count"
         /// A field whose bytes are not valid in the stream's encoding (usually a wrong declared encoding).
         case invalidEncoding = "invalid_encoding"
+        /// A field holding a NUL byte (or `\u0000`), which a PostgreSQL text column cannot store.
+        case nulByte = "nul_byte"
+        /// A byte-order mark after the start of the stream (two exports concatenated).
+        case misplacedBOM = "misplaced_bom"
         /// A record larger than the decoder's limit (skipped to the next line).
         case recordTooLarge = "record_too_large"
         /// An embedded document (130/QĐ-BYT `NOIDUNGFILE`) whose base64 is invalid.

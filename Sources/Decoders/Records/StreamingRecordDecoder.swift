@@ -26,9 +26,9 @@ public final class RecordStream {
     public private(set) var decodedBytes = 0
 
     /// Wraps `decoder`; gzip is detected from the first bytes.
-    public init(decoder: any StreamingRecordDecoder, inflateChunkSize: Int = 64 * 1024) {
+    public init(decoder: any StreamingRecordDecoder, inflateChunkSize: Int = 64 * 1024, maxInflateRatio: Int? = nil) {
         self.decoder = decoder
-        sniffer = ContentSniffer(outputChunkSize: inflateChunkSize)
+        sniffer = ContentSniffer(outputChunkSize: inflateChunkSize, maxInflateRatio: maxInflateRatio)
     }
 
     /// What the body turned out to be (nil until two bytes have been seen).

@@ -15,10 +15,13 @@ public final class ContentSniffer {
     /// What the stream turned out to be (nil until two bytes or the end have been seen).
     public private(set) var detected: DetectedCoding?
     private let outputChunkSize: Int
+    private let maxInflateRatio: Int?
 
-    /// Creates a sniffer; `outputChunkSize` bounds the inflated pieces.
-    public init(outputChunkSize: Int = 64 * 1024) {
+    /// Creates a sniffer; `outputChunkSize` bounds the inflated pieces, `maxInflateRatio` the output of a gzip
+    /// stream per compressed byte (see `GzipInflater`).
+    public init(outputChunkSize: Int = 64 * 1024, maxInflateRatio: Int? = nil) {
         self.outputChunkSize = outputChunkSize
+        self.maxInflateRatio = maxInflateRatio
     }
 
     /// Feeds raw bytes; decoded bytes go to `sink` (valid only during the call).
@@ -51,7 +54,7 @@ public final class ContentSniffer {
         head = []
         if pending.count >= 2 && pending[0] == 0x1F && pending[1] == 0x8B {
             detected = .gzip
-            let inflater = try GzipInflater(format: .gzip, outputChunkSize: outputChunkSize)
+            let inflater = try GzipInflater(format: .gzip, outputChunkSize: outputChunkSize, maxRatio: maxInflateRatio)
             self.inflater = inflater
             try pending.withUnsafeBytes { try inflater.inflate($0, sink) }
         } else {

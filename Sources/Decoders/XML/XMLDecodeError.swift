@@ -19,6 +19,8 @@ public struct XMLDecodeError: Error, Sendable, Hashable, CustomStringConvertible
         case multipleRoots = "multiple_roots"
         /// A tag longer than the limit (bounds memory).
         case tokenTooLarge = "token_too_large"
+        /// Elements nested deeper than the tokenizer's limit.
+        case tooDeep = "too_deep"
         /// A document without any element.
         case noRootElement = "no_root_element"
     }

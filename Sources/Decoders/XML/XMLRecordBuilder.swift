@@ -94,6 +94,8 @@ package final class XMLRecordBuilder: XMLTokenHandler {
                         values.append(String(decoding: text, as: UTF8.self))
                     }
                     rejectRecord(.invalidEncoding, field: rel, "the element's text is not valid UTF-8")
+                } else if text.contains(0) {
+                    rejectRecord(.nulByte, field: rel, "the element's text holds a NUL byte, which XML and text columns forbid")
                 }
             }
             if let spec = options.embedded, name == spec.typeElement {

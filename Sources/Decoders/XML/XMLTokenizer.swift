@@ -33,6 +33,9 @@ package struct XMLTokenizer {
     private var started = false
     private var scratch: [UInt8] = []
     package let maxTokenBytes: Int
+    /// Elements open at once beyond which the document is refused (records are a few levels deep; a document
+    /// nested 100,000 deep is an attack on the parser, or garbage).
+    package static let maxDepth = 512
 
     package init(maxTokenBytes: Int = 1 << 20) {
         self.maxTokenBytes = maxTokenBytes
@@ -175,6 +178,9 @@ package struct XMLTokenizer {
                 if openElements.isEmpty { rootClosed = true }
                 try handler.endElement(local)
             } else {
+                guard openElements.count < Self.maxDepth else {
+                    throw error(.tooDeep, "elements nested deeper than \(Self.maxDepth) levels", at: start)
+                }
                 openElements.append(name)
             }
         }
@@ -296,7 +302,10 @@ package struct XMLTokenizer {
             case Array("apos".utf8): out.append(UInt8(ascii: "'"))
             default:
                 guard name.first == UInt8(ascii: "#"), let scalar = characterReference(name.dropFirst()) else {
-                    throw error(.unknownEntity, "unknown entity &\(String(decoding: name, as: UTF8.self));", at: i)
+                    throw error(
+                        .unknownEntity,
+                        "unknown entity &\(String(decoding: name, as: UTF8.self)); (only XML's five and character references are read; entities a DOCTYPE declares are never expanded nor fetched)",
+                        at: i)
                 }
                 out.append(contentsOf: Array(String(Character(scalar)).utf8))
             }

@@ -23,7 +23,7 @@ public final class ConnectorRunner: Sendable {
 
     /// - Parameter manifest: with its placeholders resolved (`Placeholders.resolve`).
     public init(
-        manifest: ConnectorManifest, client: HTTPClient = .feeds, pageLimit: Int = 256 << 20, batchSize: Int = 5_000,
+        manifest: ConnectorManifest, client: HTTPClient = .feeds, pageLimit: Int = 64 << 20, batchSize: Int = 5_000,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.manifest = manifest
@@ -206,7 +206,12 @@ public final class ConnectorRunner: Sendable {
                 let request = request(url)
                 return Task {
                     try await fetcher.fetch(request, onUnauthorized: onUnauthorized) { head, body in
-                        let bytes = try await body.collect(upTo: limit)
+                        let bytes: [UInt8]
+                        do {
+                            bytes = try await body.collect(upTo: limit)
+                        } catch let error as BodyTooLarge {
+                            throw PageTooLarge(feed: feed, url: url, error: error)
+                        }
                         let link = head.headers.first(name: "Link")
                         // OGC API – Features Part 2: the response says the CRS of its coordinates.
                         var frame = defaultFrame
@@ -313,7 +318,7 @@ public final class ConnectorRunner: Sendable {
                     self.position = startPosition
                     self.cursor.value = startCursor
                 }
-                let stream = RecordStream(decoder: try options())
+                let stream = RecordStream(decoder: try options(), maxInflateRatio: self.runner.manifest.records.maxInflateRatio)
                 var pending: [DecodeEvent] = []
                 do {
                     for try await buffer in body {
@@ -325,6 +330,10 @@ public final class ConnectorRunner: Sendable {
                     }
                     try stream.finish { pending.append($0) }
                 } catch let error as InflateError {
+                    if case .ratioExceeded = error {
+                        // No retry can make a bomb smaller.
+                        throw DecompressionBomb(feed: self.runner.manifest.name, document: url, error: error)
+                    }
                     throw DamagedPage(reason: error.description)
                 } catch let error as CSVError {
                     throw CSVDocumentError(feed: self.runner.manifest.name, document: url, error: error)
@@ -339,7 +348,8 @@ public final class ConnectorRunner: Sendable {
                 throw LocalFiles.Unreadable(feed: runner.manifest.name, path: path)
             }
             defer { try? handle.close() }
-            let stream = RecordStream(decoder: try runner.streamDecoderFactory()())
+            let stream = RecordStream(
+                decoder: try runner.streamDecoderFactory()(), maxInflateRatio: runner.manifest.records.maxInflateRatio)
             var pending: [DecodeEvent] = []
             do {
                 while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
@@ -351,6 +361,9 @@ public final class ConnectorRunner: Sendable {
                 }
                 try stream.finish { pending.append($0) }
             } catch let error as InflateError {
+                if case .ratioExceeded = error {
+                    throw DecompressionBomb(feed: runner.manifest.name, document: path, error: error)
+                }
                 throw LocalFiles.Unreadable(feed: runner.manifest.name, path: path, reason: error.description)
             } catch let error as CSVError {
                 throw CSVDocumentError(feed: runner.manifest.name, document: path, error: error)
@@ -381,6 +394,7 @@ public final class ConnectorRunner: Sendable {
             var latest: String? = nil
             var staged: [StagedRecord] = []
             var rejects: [RejectedRecord] = []
+            let checksNUL = runner.manifest.kind.isJSON
             staged.reserveCapacity(events.count)
             for event in events {
                 switch event {
@@ -388,6 +402,15 @@ public final class ConnectorRunner: Sendable {
                     let values = projection.values(of: record)
                     let extra = projection.extraFields(of: record).map { ($0.path, $0.value) }
                     let raw = { Session.rawText(record.fields.map { ($0.path, $0.value) }) }
+                    // JSON's `\u0000` (the CSV and XML decoders refuse NUL bytes themselves).
+                    if checksNUL, let index = values.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+                        rejects.append(
+                            RejectedRecord(
+                                position: record.number, field: typer.bindings[index].name,
+                                reason: "\(RecordError.Reason.nulByte.rawValue): the field holds a NUL character (\\u0000), which a text column cannot store",
+                                raw: raw()))
+                        continue
+                    }
                     switch typer.type(position: record.number, values: values, extra: extra, frame: frame ?? defaultFrame, raw: raw) {
                     case .staged(let row):
                         if let index = cursorIndex, let value = row.values[index] { latest = Session.later(latest, value) }
@@ -489,7 +512,8 @@ public final class ConnectorRunner: Sendable {
                 quote: csv.map { $0.quote.isEmpty ? nil : $0.quote.utf8.first } ?? UInt8(ascii: "\""),
                 hasHeader: csv?.header ?? true, columnNames: csv?.columns,
                 encoding: Self.textEncoding(csv?.encoding ?? .utf8),
-                bom: Self.bomPolicy(csv?.bom ?? .auto), skipLines: csv?.skipLines ?? 0)
+                bom: Self.bomPolicy(csv?.bom ?? .auto), skipLines: csv?.skipLines ?? 0,
+                strayQuotes: csv?.strayQuotes == .literal ? .literal : .reject)
             return { try CSVStreamDecoder(options: options) }
         case .xml:
             guard let element = records.element else {
@@ -567,6 +591,44 @@ public struct UnknownContentCRS: Error, CustomStringConvertible {
 }
 
 /// A page or document that arrived damaged (cut short, corrupt gzip, unparseable): fetched again.
+/// A compressed document that inflated past `records.max_inflate_ratio`: the load fails without a retry.
+public struct DecompressionBomb: Error, CustomStringConvertible, Sendable {
+    /// The feed.
+    public let feed: String
+    /// The URL or file path (a URL without its query, which may carry a token).
+    public let document: String
+    /// What the inflater saw.
+    public let error: InflateError
+
+    init(feed: String, document: String, error: InflateError) {
+        self.feed = feed
+        self.document = document.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? document
+        self.error = error
+    }
+
+    /// Feed, document and the ratio, without any data value.
+    public var description: String { "feed \(feed): \(document): \(error.description); staging left unchanged" }
+}
+
+/// A REST page over the runner's page limit: the load fails at the first attempt (a retry gets the same page).
+public struct PageTooLarge: Error, CustomStringConvertible, Sendable {
+    /// The feed.
+    public let feed: String
+    /// The page's URL without its query (which may carry a token).
+    public let url: String
+    /// The limit it crossed.
+    public let error: BodyTooLarge
+
+    init(feed: String, url: String, error: BodyTooLarge) {
+        self.feed = feed
+        self.url = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? url
+        self.error = error
+    }
+
+    /// Feed, page and limit, without any data value.
+    public var description: String { "feed \(feed): page \(url): \(error.description); staging left unchanged" }
+}
+
 struct DamagedPage: RetryableBodyError, CustomStringConvertible {
     let reason: String
     var description: String { reason }

@@ -47,8 +47,12 @@ public struct BodyStream: AsyncSequence, Sendable {
 
 /// A page was larger than the limit set for it.
 public struct BodyTooLarge: Error, CustomStringConvertible, Sendable {
+    /// The limit, in bytes.
     public let limit: Int
-    public var description: String { "the response body is larger than \(limit) bytes" }
+    /// What happened and what to do.
+    public var description: String {
+        "the response body is larger than \(limit) bytes, the limit of one page of records: ask for smaller pages (the manifest's page-size parameter), or the server is sending something other than a page"
+    }
 }
 
 final class ByteCounter: @unchecked Sendable {
