@@ -203,10 +203,23 @@ let package = Package(
             dependencies: ["Manifest", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // Fuzzing (scripts/fuzz): one libFuzzer harness per decoder over the Decoders module alone; without the
+        // fuzzer each executable replays files, and DecodersTests replays every committed corpus and regression.
+        .target(
+            name: "FuzzHarnesses",
+            dependencies: ["Decoders"],
+            path: "Fuzz/Harnesses",
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "fuzz-csv", dependencies: ["FuzzHarnesses"], path: "Fuzz/csv", exclude: ["corpus", "regressions"], swiftSettings: strict),
+        .executableTarget(name: "fuzz-json", dependencies: ["FuzzHarnesses"], path: "Fuzz/json", exclude: ["corpus", "regressions"], swiftSettings: strict),
+        .executableTarget(name: "fuzz-xml", dependencies: ["FuzzHarnesses"], path: "Fuzz/xml", exclude: ["corpus", "regressions"], swiftSettings: strict),
+        .executableTarget(name: "fuzz-gzip", dependencies: ["FuzzHarnesses"], path: "Fuzz/gzip", exclude: ["corpus", "regressions"], swiftSettings: strict),
+
         // Hostile inputs against the decoders alone (no database): bombs, depth, giant fields, bad bytes.
         .testTarget(
             name: "DecodersTests",
-            dependencies: ["Decoders", "CZlib", "TestSupport"],
+            dependencies: ["Decoders", "CZlib", "TestSupport", "FuzzHarnesses"],
             swiftSettings: strict
         ),
         .testTarget(
