@@ -99,10 +99,16 @@ public final class StagingLoad {
         self.maxRejectRatio = maxRejectRatio
         let shared = mode.isWindow
         self.sharedLock = shared
-        let locked = shared
-            ? try? connection.tryAdvisoryLockShared(named: StagingLoad.lockName(schema.feed))
-            : try? connection.tryAdvisoryLock(named: StagingLoad.lockName(schema.feed))
-        guard locked == true else { throw .busy(feed: schema.feed) }
+        // Only a lock another session holds is "busy"; a lost connection or a failed query says what it is.
+        let locked: Bool
+        do {
+            locked = shared
+                ? try connection.tryAdvisoryLockShared(named: StagingLoad.lockName(schema.feed))
+                : try connection.tryAdvisoryLock(named: StagingLoad.lockName(schema.feed))
+        } catch {
+            throw .database(feed: schema.feed, error)
+        }
+        guard locked else { throw .busy(feed: schema.feed) }
         do {
             // Holding the feed's lock alone, any load still marked running was cut off (its session is gone).
             if !shared { try StagingLoad.markAbandoned(connection, feed: schema.feed) }

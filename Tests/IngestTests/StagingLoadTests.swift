@@ -170,6 +170,22 @@ final class StagingLoadTests: DatabaseTestCase {
         XCTAssertNoThrow(try StagingLoad(connection: other, schema: people, runID: runID, mode: .incremental, maxRejectRatio: 0).abort(reason: "test"))
     }
 
+    /// Review defect (issue 15): a connection lost while taking the feed's lock was reported as "another process
+    /// is loading it now", sending the operator to wait for a load that does not exist.
+    func testALostConnectionWhileTakingTheLockIsADatabaseErrorNotBusy() throws {
+        let victim = try database.connect()
+        defer { victim.close() }
+        _ = try connection.query("SELECT pg_terminate_backend($1::int)", [Int(victim.backendPID)])
+        XCTAssertThrowsError(try StagingLoad(connection: victim, schema: people, runID: runID, mode: .incremental, maxRejectRatio: 0)) {
+            guard case StagingError.database(let feed, _) = $0 else { return XCTFail("reported as \($0)") }
+            XCTAssertEqual(feed, "people")
+            XCTAssertFalse(String(describing: $0).contains("another process"))
+        }
+        XCTAssertThrowsError(try StagingLoad(connection: victim, schema: people, runID: runID, mode: .window(column: "name", from: "a", to: "b"), maxRejectRatio: 0)) {
+            guard case StagingError.database = $0 else { return XCTFail("a window load reported it as \($0)") }
+        }
+    }
+
     func testAbortRollsBackAndMarksTheFeedRunFailed() throws {
         let load = try StagingLoad(connection: connection, schema: people, runID: runID, mode: .incremental, maxRejectRatio: 0)
         try load.append([person(1, "A", "a")])
