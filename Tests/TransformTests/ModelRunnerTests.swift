@@ -87,6 +87,37 @@ final class ModelRunnerTests: DatabaseTestCase {
         XCTAssertEqual(statuses, ["failed=1", "skipped=1", "succeeded=3"])
     }
 
+    /// Review defect (issue 15): a build that lost its connection left its run-log row at 'running' (the write
+    /// of the failure went to the dead connection and its error was dropped), the skipped model after it was
+    /// never logged, and the next model on that worker failed without a row.
+    func testAModelThatLosesItsConnectionIsLoggedFailedAndTheWorkerGoesOn() throws {
+        let (runner, models) = try runner(
+            [
+                model("core.cut", "SELECT pg_terminate_backend(pg_backend_pid()) AS gone"),
+                model("core.after", "SELECT gone FROM core.cut", after: ["core.cut"]),
+                model("core.next", "SELECT 2 AS id"),
+            ], concurrency: 1)
+        let outcomes = try runner.run(models, runID: runID)
+        XCTAssertEqual(outcomes.map { "\($0.model)=\($0.status.rawValue)" }, ["core.after=skipped", "core.cut=failed", "core.next=succeeded"])
+        let logged = try connection.query("SELECT model, status, error FROM citypipe.model_runs WHERE run_id = $1 ORDER BY model", [runID])
+            .map { "\(try $0.decode(String.self, "model"))=\(try $0.decode(String.self, "status"))" }
+        XCTAssertEqual(logged, ["core.after=skipped", "core.cut=failed", "core.next=succeeded"])
+        XCTAssertEqual(try connection.query("SELECT count(*)::int AS n FROM citypipe.model_runs WHERE status = 'running'")[0].decode(Int.self, "n"), 0)
+    }
+
+    /// A run-log row left at 'running' by a process that died (its run is no longer running) is marked failed,
+    /// as abandoned, when the next models are built.
+    func testARunLogRowLeftRunningByADeadRunIsMarkedAbandoned() throws {
+        let dead = try RunLedger.start(connection, pipeline: "test", kind: .transform)
+        try connection.query("INSERT INTO citypipe.model_runs (run_id, model) VALUES ($1, 'core.old')", [dead])
+        try RunLedger.finish(connection, runID: dead, outcome: .aborted, error: "killed")
+        let (runner, models) = try runner([model("core.new", "SELECT 1 AS id")])
+        _ = try runner.run(models, runID: runID)
+        let row = try connection.query("SELECT status, error FROM citypipe.model_runs WHERE model = 'core.old'")[0]
+        XCTAssertEqual(try row.decode(String.self, "status"), "failed")
+        XCTAssertTrue(try row.decode(String.self, "error").hasPrefix("abandoned"))
+    }
+
     func testReadersSeeTheOldTableUntilTheNewOneIsSwappedIn() throws {
         let (first, models) = try runner([model("core.v", "SELECT 1 AS version")])
         _ = try first.run(models, runID: runID)

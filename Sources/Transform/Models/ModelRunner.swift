@@ -32,23 +32,32 @@ public final class ModelRunner: Sendable {
 
     /// Builds `models` (a selection of the catalog's, closed under dependencies) as part of run `runID`;
     /// `onOutcome` is called as each ends. Blocks until all are done.
+    ///
+    /// Every model ends with a row of `citypipe.model_runs` that is not 'running': a worker whose connection
+    /// died opens another, a run-log write that fails is tried again on a fresh connection, and one that still
+    /// fails is said in the model's outcome. Rows a dead process left at 'running' are marked abandoned first.
     public func run(_ models: [SQLModel], runID: Int64, onOutcome: @escaping @Sendable (Outcome) -> Void = { _ in }) throws -> [Outcome] {
         let state = Schedule(models)
         let workers = min(concurrency, max(1, models.count))
         var connections: [PostgresConnection] = []
         defer { connections.forEach { $0.close() } }
         for _ in 0..<workers { connections.append(try connect()) }
+        try Self.markAbandoned(connections[0])
         let opened = connections
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let connection = opened[worker]
+            var connection = opened[worker]
+            defer { if connection !== opened[worker] { connection.close() } }
             while let model = state.next() {
+                connection = self.usable(connection, owned: connection !== opened[worker])
                 let outcome = self.build(model, runID: runID, connection: connection)
                 onOutcome(outcome)
                 for skipped in state.finish(model.name, succeeded: outcome.status == .succeeded) {
-                    let outcome = Outcome(
+                    var outcome = Outcome(
                         model: skipped, status: .skipped, rows: nil, seconds: 0,
                         error: "skipped: it reads \(model.name), which failed")
-                    try? self.record(outcome, runID: runID, connection: connection)
+                    if let failure = self.log(outcome.error, on: connection, name: "skip model", sql: Self.skipSQL, [runID, skipped, outcome.error]) {
+                        outcome = Outcome(model: skipped, status: .skipped, rows: nil, seconds: 0, error: (outcome.error ?? "") + "; " + failure)
+                    }
                     onOutcome(outcome)
                     state.record(outcome)
                 }
@@ -56,6 +65,15 @@ public final class ModelRunner: Sendable {
             }
         }
         return state.outcomes.sorted { $0.model < $1.model }
+    }
+
+    /// `connection` when it still works, else a new one (the old closed when the worker opened it); a
+    /// connection that cannot be opened is left for the build to fail on, with its error logged.
+    private func usable(_ connection: PostgresConnection, owned: Bool) -> PostgresConnection {
+        guard !connection.isHealthy else { return connection }
+        guard let fresh = try? connect() else { return connection }
+        if owned { connection.close() }
+        return fresh
     }
 
     private func build(_ model: SQLModel, runID: Int64, connection: PostgresConnection) -> Outcome {
@@ -75,21 +93,55 @@ public final class ModelRunner: Sendable {
             if (error as? PostgresError)?.sqlState == "57014" {
                 reason += " (the build ran past its timeout of \(model.timeoutSeconds) s: make the query cheaper, or raise `-- timeout:` in the model's header)"
             }
-            if let modelRunID {
-                _ = try? connection.query(
-                    "UPDATE citypipe.model_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE model_run_id = $1",
-                    [modelRunID, reason], name: "fail model run")
-            }
+            let failure =
+                if let modelRunID {
+                    log(reason, on: connection, name: "fail model run", sql: Self.failSQL, [modelRunID, reason])
+                } else {
+                    log(reason, on: connection, name: "log failed model", sql: Self.failedRowSQL, [runID, model.name, model.sql, reason])
+                }
+            if let failure { reason += "; " + failure }
             return Outcome(model: model.name, status: .failed, rows: nil, seconds: Date().timeIntervalSince(started), error: reason)
         }
     }
 
-    private func record(_ outcome: Outcome, runID: Int64, connection: PostgresConnection) throws {
+    /// Writes a run-log row: on `connection`, then, if that fails (a build that failed often took its connection
+    /// with it), on a fresh one. Returns what to add to the outcome when both failed.
+    private func log(_ reason: String?, on connection: PostgresConnection, name: String, sql: String, _ parameters: [any PostgresBindable]) -> String? {
+        do {
+            try connection.query(sql, parameters, name: name)
+            return nil
+        } catch {
+            do {
+                let fresh = try connect()
+                defer { fresh.close() }
+                try fresh.query(sql, parameters, name: name)
+                return nil
+            } catch {
+                return "the run log (citypipe.model_runs) could not be written: \(error); the next build marks the row abandoned"
+            }
+        }
+    }
+
+    private static let failSQL =
+        "UPDATE citypipe.model_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE model_run_id = $1"
+    private static let failedRowSQL = """
+        INSERT INTO citypipe.model_runs (run_id, model, sql_hash, status, finished_at, error)
+        VALUES ($1, $2, md5($3), 'failed', clock_timestamp(), $4)
+        """
+    private static let skipSQL = """
+        INSERT INTO citypipe.model_runs (run_id, model, status, finished_at, error)
+        VALUES ($1, $2, 'skipped', clock_timestamp(), $3)
+        """
+
+    /// Rows left at 'running' by a run that is no longer running (its process died mid-build) become failed.
+    static func markAbandoned(_ connection: PostgresConnection) throws {
         try connection.query(
             """
-            INSERT INTO citypipe.model_runs (run_id, model, status, finished_at, error)
-            VALUES ($1, $2, 'skipped', clock_timestamp(), $3)
-            """, [runID, outcome.model, outcome.error], name: "skip model")
+            UPDATE citypipe.model_runs m SET status = 'failed', finished_at = coalesce(r.finished_at, clock_timestamp()),
+                error = 'abandoned: the run ended while this model was building (process killed or connection lost)'
+            FROM citypipe.runs r
+            WHERE m.run_id = r.run_id AND m.status = 'running' AND r.status <> 'running'
+            """, name: "mark abandoned model runs")
     }
 }
 
