@@ -239,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "FeedSimulatorTests",
             dependencies: [
-                "FeedSimulator", "Normalize", "ReferenceData", "CZlib",
+                "FeedSimulator", "Normalize", "ReferenceData", "CZlib", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

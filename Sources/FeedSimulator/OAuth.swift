@@ -8,15 +8,17 @@ final class TokenStore: @unchecked Sendable {
     private let lock = NSLock()
     private var tokens: [String: ContinuousClock.Instant] = [:]
     private var issued: UInt64 = 0
+    private let clock: @Sendable () -> ContinuousClock.Instant
 
-    init(ttlSeconds: Int, seed: UInt64) {
+    init(ttlSeconds: Int, seed: UInt64, clock: @escaping @Sendable () -> ContinuousClock.Instant) {
         ttl = .seconds(ttlSeconds)
         self.seed = seed
+        self.clock = clock
     }
 
     /// A new token and its lifetime in seconds.
     func issue() -> String {
-        let now = ContinuousClock.now
+        let now = clock()
         return lock.withLock {
             issued += 1
             let token = "sim." + String(Mix.hash(seed, 0x70C3, issued), radix: 16) + "." + String(issued)
@@ -28,7 +30,7 @@ final class TokenStore: @unchecked Sendable {
 
     /// Whether a token was issued here and has not expired.
     func isValid(_ token: Substring) -> Bool {
-        let now = ContinuousClock.now
+        let now = clock()
         return lock.withLock { tokens[String(token)].map { $0 > now } ?? false }
     }
 

@@ -27,6 +27,9 @@ public struct SimulatorConfiguration: Sendable {
     /// all six pollutants, for benchmarks.
     public var airStations: Int
 
+    /// The clock tokens expire by (tests advance their own instead of waiting).
+    public var clock: @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+
     /// A configuration; the defaults are those of `citypipe simulate`.
     public init(
         seed: UInt64 = 1, scale: Double = 0.01, faultRate: Double = 0, tokenTTL: Int = 300,

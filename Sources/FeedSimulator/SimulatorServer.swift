@@ -38,7 +38,7 @@ public final class FeedSimulator: Sendable {
     public init(configuration: SimulatorConfiguration) throws {
         self.configuration = configuration
         simulation = try Simulation(configuration: configuration)
-        tokens = TokenStore(ttlSeconds: configuration.tokenTTL, seed: configuration.seed)
+        tokens = TokenStore(ttlSeconds: configuration.tokenTTL, seed: configuration.seed, clock: configuration.clock)
         faults = FaultInjector(rate: configuration.faultRate, seed: configuration.seed)
         truth = try configuration.truthDirectory.map { try TruthWriter(path: $0) }
         try truth?.write(simulation, state: simulation.state, includeStatic: true)

@@ -1,4 +1,5 @@
 import FeedSimulator
+import TestSupport
 import Foundation
 import XCTest
 
@@ -94,7 +95,10 @@ final class PopulationFeedTests: XCTestCase {
     }
 
     func testExpiredTokenIsRefusedAndANewOneWorks() async throws {
-        let sim = try await RunningSimulator.start(.init(seed: 5, scale: 0.001, tokenTTL: 1))
+        let clock = TestClock()
+        var configuration = SimulatorConfiguration(seed: 5, scale: 0.001, tokenTTL: 1)
+        configuration.clock = clock.now
+        let sim = try await RunningSimulator.start(configuration)
         defer { Task { await sim.stop() } }
         let client = sim.client
         let bad = try await client.send(
@@ -104,7 +108,7 @@ final class PopulationFeedTests: XCTestCase {
         let token = try await client.accessToken()
         let first = try await client.citizens("limit=5", token: token)
         XCTAssertEqual(first.status, 200)
-        try await Task.sleep(for: .milliseconds(1_300))
+        clock.advance(by: .seconds(1))
         let expired = try await client.citizens("limit=5", token: token)
         XCTAssertEqual(expired.status, 401)
         XCTAssertEqual(expired.headers["www-authenticate"], "Bearer error=\"invalid_token\"")

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Ingest
+import TestSupport
 import Manifest
 import NIOCore
 import XCTest
@@ -25,7 +26,8 @@ final class AuthenticatorTests: XCTestCase {
         let spec = AuthSpec.oauth2(OAuth2Auth(
             tokenURL: "\(server.base)/oauth/token", clientID: "lgsp-client", clientSecret: "s3cret", scopes: ["citizens.read"],
             expiryMargin: ManifestDuration(seconds: 60)))
-        let auth = Authenticator(feed: "population", spec: spec, client: .shared)
+        let clock = TestClock()
+        let auth = Authenticator(feed: "population", spec: spec, client: .shared, now: clock.now)
         var first = HTTPClientRequest(url: "\(server.base)/v1/citizens")
         try await auth.authorize(&first)
         var second = HTTPClientRequest(url: "\(server.base)/v1/citizens")
@@ -33,7 +35,11 @@ final class AuthenticatorTests: XCTestCase {
         XCTAssertEqual(first.headers.first(name: "Authorization"), "Bearer token-1")
         XCTAssertEqual(second.headers.first(name: "Authorization"), "Bearer token-1", "cached")
         // expires_in 61 s with a 60 s margin: usable for 1 s.
-        try await Task.sleep(for: .milliseconds(1100))
+        clock.advance(by: .milliseconds(999))
+        var stillCached = HTTPClientRequest(url: "\(server.base)/v1/citizens")
+        try await auth.authorize(&stillCached)
+        XCTAssertEqual(stillCached.headers.first(name: "Authorization"), "Bearer token-1", "999 ms later: still cached")
+        clock.advance(by: .milliseconds(1))
         var third = HTTPClientRequest(url: "\(server.base)/v1/citizens")
         try await auth.authorize(&third)
         XCTAssertEqual(third.headers.first(name: "Authorization"), "Bearer token-2", "renewed before expiry")

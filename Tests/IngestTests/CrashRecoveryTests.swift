@@ -36,11 +36,7 @@ final class CrashRecoveryTests: DatabaseTestCase {
         victim.standardOutput = FileHandle.nullDevice
         victim.standardError = FileHandle.nullDevice
         try victim.run()
-        var waited = 0
-        while await source.pagesServed < 3 && waited < 300 {
-            try await Task.sleep(for: .milliseconds(50))
-            waited += 1
-        }
+        await source.waitForPages(3)
         let served = await source.pagesServed
         XCTAssertGreaterThanOrEqual(served, 3)
         kill(victim.processIdentifier, SIGKILL)

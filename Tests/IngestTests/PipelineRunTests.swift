@@ -158,10 +158,8 @@ final class PipelineRunTests: DatabaseTestCase {
             if first.isRunning { kill(first.processIdentifier, SIGKILL) }
             first.waitUntilExit()
         }
-        var waited = 0
-        while try count("SELECT count(*) FROM citypipe.feed_runs WHERE status = 'running'") == 0 && waited < 600 {
-            Thread.sleep(forTimeInterval: 0.05)
-            waited += 1
+        try waitUntil("the first run's feed load to start", changesOf: "citypipe.feed_runs") {
+            try count("SELECT count(*) FROM citypipe.feed_runs WHERE status = 'running'") > 0
         }
         XCTAssertTrue(first.isRunning)
         let runsBefore = try count("SELECT count(*) FROM citypipe.runs")
@@ -200,10 +198,8 @@ final class PipelineRunTests: DatabaseTestCase {
 
         // Cut off with kill -9 once about a third of the windows are in.
         let (victim, _, _) = try start(["backfill"] + range, simulator)
-        var waited = 0
-        while try count("SELECT count(*) FROM citypipe.backfill_partitions WHERE status = 'succeeded'") < 30 && waited < 1_200 {
-            Thread.sleep(forTimeInterval: 0.02)
-            waited += 1
+        try waitUntil("30 windows loaded", changesOf: "citypipe.backfill_partitions") {
+            try count("SELECT count(*) FROM citypipe.backfill_partitions WHERE status = 'succeeded'") >= 30
         }
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()

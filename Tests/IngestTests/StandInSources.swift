@@ -25,9 +25,20 @@ actor PopulationSource {
 
     func setPageDelay(_ delay: Duration) { pageDelay = delay }
 
+    private var pageWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
     func served() -> Duration {
         pagesServed += 1
+        let ready = pageWaiters.filter { $0.count <= pagesServed }
+        pageWaiters.removeAll { $0.count <= pagesServed }
+        ready.forEach { $0.continuation.resume() }
         return pageDelay
+    }
+
+    /// Returns once `count` pages have been served (woken by the page that makes it, not by polling).
+    func waitForPages(_ count: Int) async {
+        guard pagesServed < count else { return }
+        await withCheckedContinuation { pageWaiters.append((count, $0)) }
     }
 
     func rename(index: Int, to name: String) {

@@ -87,8 +87,9 @@ final class PoolTests: XCTestCase {
         let first = try pool.withConnection { $0.backendPID }
         let killer = try database.connect()
         defer { killer.close() }
-        try killer.query("SELECT pg_terminate_backend($1::int)", [Int(first)])
-        Thread.sleep(forTimeInterval: 0.2)
+        // With a timeout, pg_terminate_backend returns once the backend has exited (PostgreSQL 14+).
+        XCTAssertEqual(
+            try killer.query("SELECT pg_terminate_backend($1::int, 60000) AS gone", [Int(first)])[0].decode(Bool.self, "gone"), true)
         // The idle connection died: the pool notices and opens a new one.
         let second = try pool.withConnection { c in
             try c.query("SELECT pg_backend_pid() AS p")[0].decode(Int32.self, "p")

@@ -154,10 +154,8 @@ final class TransformEndToEndTests: DatabaseTestCase {
         victim.standardOutput = FileHandle.nullDevice
         victim.standardError = FileHandle.nullDevice
         try victim.run()
-        var waited = 0
-        while try count("SELECT count(*) FROM citypipe.transform_state") < 3 && waited < 600 {
-            Thread.sleep(forTimeInterval: 0.01)
-            waited += 1
+        try waitUntil("three feeds normalised", changesOf: "citypipe.transform_state") {
+            try count("SELECT count(*) FROM citypipe.transform_state") >= 3
         }
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()

@@ -14,11 +14,18 @@ public actor Authenticator {
     private var token: (value: String, expires: ContinuousClock.Instant)?
     /// Tokens fetched so far (for statistics and tests).
     public private(set) var tokensFetched = 0
+    /// The time a cached token's expiry is compared with (a test gives its own clock).
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    public init(feed: String, spec: AuthSpec, client: HTTPClient) {
+    /// An authenticator for `feed`; `now` is the clock of token expiry (tests advance their own).
+    public init(
+        feed: String, spec: AuthSpec, client: HTTPClient,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.feed = feed
         self.spec = spec
         self.client = client
+        self.now = now
     }
 
     /// Whether a 401 should be answered by renewing the credentials once.
@@ -53,7 +60,7 @@ public actor Authenticator {
     }
 
     private func currentToken(_ oauth: OAuth2Auth) async throws -> String {
-        if oauth.cacheToken, let token, ContinuousClock.now < token.expires { return token.value }
+        if oauth.cacheToken, let token, now() < token.expires { return token.value }
         var request = HTTPClientRequest(url: oauth.tokenURL)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -85,7 +92,7 @@ public actor Authenticator {
         }
         let lifetime = (json["expires_in"] as? Double) ?? Double((json["expires_in"] as? Int) ?? 3600)
         let usable = max(1, lifetime - oauth.expiryMargin.seconds)
-        token = (value, ContinuousClock.now + .seconds(usable))
+        token = (value, now() + .seconds(usable))
         tokensFetched += 1
         return value
     }
