@@ -14,12 +14,32 @@ bootstrap:
 build: bootstrap
 	$(SWIFT) build --product citypipe
 
+# The test recipe pipes through tee and needs pipefail.
+SHELL := /bin/bash
+
 # The Swift tests, then the API contract test (schemathesis against `citypipe serve`, on its own cluster under
-# $(CITYPIPE_TEST_HOME)/api-contract); it runs even when the Swift tests failed, and either failing fails the target.
+# $(CITYPIPE_TEST_HOME)/api-contract); it runs even when the Swift tests failed. Then the personal-data search
+# (scripts/pii-log-search, its self-test first) over every log of both: their output (tee'd to $(TEST_LOGS)), what
+# each `citypipe` the Swift tests ran printed ($(TEST_LOGS)/citypipe-children.log), the contract test's logs
+# (access log, --log-file, simulator), the PostgreSQL server logs of both clusters (this run's: the old one is moved
+# to server.log.prev first), for every citizen ID, name and phone of the truth of every simulator they started
+# ($(TEST_TRUTH), kept by the test support; the contract test's in api-contract/truth). Any of the three failing
+# fails the target.
+TEST_LOGS := $(CITYPIPE_TEST_HOME)/logs
+TEST_TRUTH := $(CITYPIPE_TEST_HOME)/truth
 test: build
-	@status=0; $(SWIFT) test || status=$$?; \
+	@set -o pipefail; status=0; \
 	CITYPIPE_HOME=$(CITYPIPE_TEST_HOME) $(CITYPIPE) db down >/dev/null 2>&1 || true; \
-	CITYPIPE_BIN=$(CITYPIPE) scripts/api-contract-test || status=$$?; \
+	rm -rf $(TEST_LOGS) $(TEST_TRUTH) && mkdir -p $(TEST_LOGS) $(TEST_TRUTH); \
+	if [ -f $(CITYPIPE_TEST_HOME)/pg/server.log ]; then mv -f $(CITYPIPE_TEST_HOME)/pg/server.log $(CITYPIPE_TEST_HOME)/pg/server.log.prev; fi; \
+	CITYPIPE_TEST_LOGS=$(TEST_LOGS) CITYPIPE_TEST_TRUTH=$(TEST_TRUTH) $(SWIFT) test 2>&1 | tee $(TEST_LOGS)/swift-test.log || status=$$?; \
+	CITYPIPE_HOME=$(CITYPIPE_TEST_HOME) $(CITYPIPE) db down >/dev/null 2>&1 || true; \
+	CITYPIPE_BIN=$(CITYPIPE) scripts/api-contract-test 2>&1 | tee $(TEST_LOGS)/api-contract-test.log || status=$$?; \
+	scripts/pii-log-search --self-test && \
+	scripts/pii-log-search --truth $(TEST_TRUTH) --truth $(CITYPIPE_TEST_HOME)/api-contract/truth \
+	  --simulators $(TEST_TRUTH)/in-process-simulators.txt --citypipe $(CITYPIPE) \
+	  $(TEST_LOGS) $(CITYPIPE_TEST_HOME)/pg/server.log \
+	  $(CITYPIPE_TEST_HOME)/api-contract/logs $(CITYPIPE_TEST_HOME)/api-contract/pg/server.log || status=$$?; \
 	exit $$status
 
 api-contract-test: build

@@ -11,6 +11,8 @@ import Foundation
 /// - `insurance.csv`: every row of every month with data (written once: advances do not change it).
 /// - `labour.csv`, `health_encounters.csv`…: see `writeStaticFeeds`.
 /// - `rejects.csv`: the records served malformed on purpose: feed, position, key, field, reason.
+/// - `population_malformed.csv`: the people of `rejects.csv`, their record as served (the columns of
+///   `population.csv`): the personal data the reject path sees, for the search of the logs (scripts/pii-log-search).
 struct TruthWriter {
     let directory: URL
 
@@ -66,11 +68,15 @@ struct TruthWriter {
         let clean = try CSVFile(file("population_clean.csv"), header: [
             "citizen_id", "full_name", "birth_date", "sex", "phone_e164", "ward_code_2025", "updated_at",
         ])
+        let malformed = try CSVFile(file("population_malformed.csv"), header: [
+            "citizen_id", "full_name", "birth_date", "sex", "phone", "ward_code", "address", "updated_at",
+        ])
         for index in 0..<state.timeline.totalPeople {
             let p = simulation.latestPerson(index, of: state)
             let updated = Timestamps.format(p.updatedAt)
             if let m = p.malformation {
                 try rejects.row(["population", "updated_at=" + updated, p.citizenID, m.field, m.reason])
+                try malformed.row([p.citizenID, p.name, p.birthDate, p.sex, p.phone, p.wardCode, p.address, updated])
                 continue
             }
             try population.row([p.citizenID, p.name, p.birthDate, p.sex, p.phone, p.wardCode, p.address, updated])
@@ -81,6 +87,7 @@ struct TruthWriter {
         }
         try population.finish()
         try clean.finish()
+        try malformed.finish()
 
         let business = try CSVFile(file("business.csv"), header: [
             "tax_code", "name", "vsic", "capital", "status", "legal_rep_citizen_id", "address", "registered_on",

@@ -19,6 +19,7 @@ final class RunningSimulator: Sendable {
     static func start(_ configuration: SimulatorConfiguration) async throws -> RunningSimulator {
         var configuration = configuration
         configuration.quiet = true
+        listForTheLogSearch(configuration)
         let simulator = try FeedSimulator(configuration: configuration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let task = Task {
@@ -33,6 +34,21 @@ final class RunningSimulator: Sendable {
             throw TestFailure("the simulator did not report a port")
         }
         return RunningSimulator(simulator: simulator, port: port, task: task)
+    }
+
+    /// Lists the seed and scale in `$CITYPIPE_TEST_TRUTH/in-process-simulators.txt` when `make test` sets it:
+    /// `scripts/pii-log-search` makes the truth of each (these tests run no `citypipe` and write no truth of their
+    /// own, but what they serve may still reach the test output, in an assertion's message).
+    private static func listForTheLogSearch(_ configuration: SimulatorConfiguration) {
+        guard let folder = ProcessInfo.processInfo.environment["CITYPIPE_TEST_TRUTH"], !folder.isEmpty else { return }
+        let files = FileManager.default
+        let list = URL(fileURLWithPath: folder, isDirectory: true).appendingPathComponent("in-process-simulators.txt")
+        try? files.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if !files.fileExists(atPath: list.path) { _ = files.createFile(atPath: list.path, contents: nil) }
+        guard let handle = try? FileHandle(forWritingTo: list) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data("\(configuration.seed) \(configuration.scale)\n".utf8))
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }

@@ -104,7 +104,7 @@ final class AirQualitySourceTests: SimulatorIngestTestCase {
         XCTAssertEqual(stations.status, 0, stations.output)
         try await simulator.admin(.POST, "/_sim/delay?ms=100")
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("air-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: log) }
+        defer { TestLogs.keep(log); try? FileManager.default.removeItem(at: log) }
         let victim = try simulator.start(
             ["ingest", "air_quality", "--connectors", BuiltBinary.connectors.path], databaseURL: database.url, log: log)
         let reached = try await simulator.waitFor { ($0.requests["air_quality"] ?? 0) >= 40 }

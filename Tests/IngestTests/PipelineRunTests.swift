@@ -62,6 +62,7 @@ final class PipelineRunTests: DatabaseTestCase {
         let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        TestLogs.record(arguments, status: process.terminationStatus, output: stdout + stderr)
         return Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr, seconds: Date().timeIntervalSince(started))
     }
 

@@ -35,6 +35,8 @@ extension SimulatorProcess {
     /// Calls an admin endpoint (`POST /_sim/…` or `GET /_sim/state`) and returns the state it answers with.
     @discardableResult
     func admin(_ method: HTTPMethod, _ path: String) async throws -> SimulatorState {
+        // An advance rewrites the truth: what it replaces was served (and may be logged), so it is kept first.
+        if path.hasPrefix("/_sim/advance") { keepTruth() }
         var request = HTTPClientRequest(url: try base + path)
         request.method = method
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))

@@ -74,7 +74,7 @@ final class SimulatorRecoveryTests: SimulatorIngestTestCase {
         defer { simulator.stop() }
         // A slow gateway: a quarter of a second per answer keeps the load going long enough to cut it off.
         let (victim, output, reached) = try await slowPopulationLoad(simulator, delay: 250, requests: 6)
-        defer { try? FileManager.default.removeItem(at: output) }
+        defer { TestLogs.keep(output); try? FileManager.default.removeItem(at: output) }
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
         XCTAssertEqual(victim.terminationReason, .uncaughtSignal, text(of: output))
@@ -101,7 +101,7 @@ final class SimulatorRecoveryTests: SimulatorIngestTestCase {
         let simulator = try SimulatorProcess(seed: 15, scale: 0.01)
         defer { simulator.stop() }
         let (load, output, before) = try await slowPopulationLoad(simulator, delay: 200, requests: 4)
-        defer { try? FileManager.default.removeItem(at: output) }
+        defer { TestLogs.keep(output); try? FileManager.default.removeItem(at: output) }
         XCTAssertEqual(before.tokensIssued, 1, "one token so far, cached for its lifetime (300 s)")
         // The gateway rotates its signing key: the token the load holds stops working long before it said.
         try await simulator.admin(.POST, "/_sim/tokens/expire")

@@ -106,5 +106,6 @@ func runCitypipe(_ arguments: [String], databaseURL: String) throws -> (status: 
     try process.run()
     let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
+    TestLogs.record(arguments, status: process.terminationStatus, output: text)
     return (process.terminationStatus, text)
 }

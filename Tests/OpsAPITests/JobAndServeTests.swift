@@ -98,6 +98,7 @@ final class JobAndServeTests: XCTestCase {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, "SIGTERM drains and exits 0")
         let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        TestLogs.record(process.arguments ?? [], status: process.terminationStatus, output: log)
         XCTAssertTrue(log.contains("route=/v1/views/{name}") || log.contains("/v1/views/{name}"), "the access log names the route template: \(log.prefix(500))")
         XCTAssertFalse(log.contains("99999"), "no query value in the access log")
         XCTAssertFalse(log.contains(fixture.tokens[.viewer] ?? "cp_"), "no token in the access log")

@@ -36,6 +36,7 @@ public enum BuiltBinary {
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        TestLogs.record(arguments, status: process.terminationStatus, output: text)
         return (process.terminationStatus, text)
     }
 }

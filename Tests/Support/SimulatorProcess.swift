@@ -10,8 +10,15 @@ public final class SimulatorProcess: @unchecked Sendable {
     /// The `export NAME=VALUE` lines it printed, as a dictionary.
     public let exports: [String: String]
     public let truth: URL
+    public let seed: Int
+    public let scale: Double
+    /// The truth snapshots kept so far under `$CITYPIPE_TEST_TRUTH` (see `keepTruth`).
+    private var snapshots = 0
+    private let snapshotLock = NSLock()
 
     public init(seed: Int, scale: Double, faults: Double = 0, extra: [String] = []) throws {
+        self.seed = seed
+        self.scale = scale
         truth = FileManager.default.temporaryDirectory.appendingPathComponent("truth-\(UUID().uuidString)")
         process = Process()
         process.executableURL = BuiltBinary.citypipe
@@ -75,12 +82,28 @@ public final class SimulatorProcess: @unchecked Sendable {
         return process
     }
 
-    /// Stops the simulator and removes its truth folder.
+    /// Keeps the personal-data files of the truth as they are now under `$CITYPIPE_TEST_TRUTH` (when set), for
+    /// `scripts/pii-log-search`: called before each advance (which rewrites the truth: the versions it replaces
+    /// were served, and may be logged) and when the simulator stops.
+    public func keepTruth(move: Bool = false) {
+        guard TestLogs.truthFolder != nil else { return }
+        let label: String = snapshotLock.withLock {
+            snapshots += 1
+            return String(snapshots)
+        }
+        TestLogs.keepTruth(
+            truth, simulator: "seed\(seed)-scale\(scale)-\(truth.lastPathComponent.suffix(8))", label: label, seed: seed,
+            scale: scale, move: move)
+    }
+
+    /// Stops the simulator and removes its truth folder (keeping its personal-data files first when
+    /// `$CITYPIPE_TEST_TRUTH` is set).
     public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
         }
+        keepTruth(move: true)
         try? FileManager.default.removeItem(at: truth)
     }
 }
