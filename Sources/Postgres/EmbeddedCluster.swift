@@ -194,6 +194,10 @@ public struct EmbeddedCluster: Sendable {
             shared_buffers = 256MB
             fsync = on
             log_min_messages = warning
+            # Personal data stays out of the server log: no DETAIL ("Failing row contains (…)", "Key (…)=(…)"),
+            # no CONTEXT ("COPY t, line N, column c: …"); the failing statement is logged, and CityPipe's
+            # statements carry their values as parameters, never in their text.
+            log_error_verbosity = terse
 
             """
         do {

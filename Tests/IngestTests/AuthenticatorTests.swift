@@ -50,6 +50,50 @@ final class AuthenticatorTests: XCTestCase {
         XCTAssertTrue(auth.refreshesOn401)
     }
 
+    /// Found by the fault campaign (issue 15): a token endpoint answering 503 once failed the whole feed load at
+    /// the first attempt; it is retried as the feed's pages are (statuses 408, 425, 429, 5xx, network errors).
+    func testATokenEndpointThatIsBrieflyUnavailableIsRetried() async throws {
+        let hits = HitCounter()
+        let router = Router()
+        router.post("/oauth/token") { _, _ -> Response in
+            let n = await hits.hit()
+            if n <= 2 { return Response(status: n == 1 ? .serviceUnavailable : .tooManyRequests, headers: [.retryAfter: "0"]) }
+            let json = #"{"access_token":"token-\#(n)","token_type":"Bearer","expires_in":3600}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+        }
+        let server = try await LoopbackServer.start(router)
+        defer { server.stop() }
+        let spec = AuthSpec.oauth2(OAuth2Auth(tokenURL: "\(server.base)/oauth/token", clientID: "c", clientSecret: "s"))
+        let auth = Authenticator(feed: "population", spec: spec, client: .shared, retry: RetryPolicy(maxAttempts: 5, baseDelay: 0.01))
+        var request = HTTPClientRequest(url: "\(server.base)/v1/citizens")
+        try await auth.authorize(&request)
+        XCTAssertEqual(request.headers.first(name: "Authorization"), "Bearer token-3")
+        let tokenRequests = await hits.hits
+        XCTAssertEqual(tokenRequests, 3)
+
+        // A status no retry can fix (400: a bad grant) fails at the first attempt, naming the feed.
+        let refusing = Router()
+        let refused = HitCounter()
+        refusing.post("/oauth/token") { _, _ -> Response in
+            _ = await refused.hit()
+            return Response(status: .badRequest)
+        }
+        let other = try await LoopbackServer.start(refusing)
+        defer { other.stop() }
+        let bad = Authenticator(
+            feed: "population", spec: .oauth2(OAuth2Auth(tokenURL: "\(other.base)/oauth/token", clientID: "c", clientSecret: "s")),
+            client: .shared, retry: RetryPolicy(maxAttempts: 5, baseDelay: 0.01))
+        var second = HTTPClientRequest(url: "\(other.base)/v1/citizens")
+        do {
+            try await bad.authorize(&second)
+            XCTFail("a 400 token answer was accepted")
+        } catch {
+            XCTAssertTrue(String(describing: error).contains("population"), "\(error)")
+        }
+        let refusedRequests = await refused.hits
+        XCTAssertEqual(refusedRequests, 1)
+    }
+
     func testABadClientSecretIsAClearErrorWithoutTheSecret() async throws {
         let router = Router()
         router.post("/oauth/token") { _, _ in Response(status: .unauthorized) }

@@ -70,14 +70,14 @@ public final class ConnectorRunner: Sendable {
                 connection: c, schema: schema, runID: runID, mode: mode, maxRejectRatio: ratio,
                 rejectRatioFloor: ConnectorRunner.rejectRatioFloor, window: bounds))
         }
+        let retry = RetryPolicy(
+            maxAttempts: manifest.retry.maxAttempts, baseDelay: manifest.retry.initialDelay.seconds,
+            maxDelay: manifest.retry.maxDelay.seconds)
         let fetcher = HTTPFetcher(
-            feed: feed, client: client,
-            retry: RetryPolicy(
-                maxAttempts: manifest.retry.maxAttempts, baseDelay: manifest.retry.initialDelay.seconds,
-                maxDelay: manifest.retry.maxDelay.seconds),
+            feed: feed, client: client, retry: retry,
             requestsPerSecond: manifest.rateLimit, concurrency: max(1, manifest.concurrency),
             timeout: .milliseconds(Int64(manifest.request.timeout.seconds * 1000)))
-        let auth = Authenticator(feed: feed, spec: manifest.auth, client: client)
+        let auth = Authenticator(feed: feed, spec: manifest.auth, client: client, retry: retry)
         let session = Session(
             runner: self, db: db, load: load, schema: schema, typer: typer, fetcher: fetcher, auth: auth, progress: progress)
         do {

@@ -16,15 +16,20 @@ public actor Authenticator {
     public private(set) var tokensFetched = 0
     /// The time a cached token's expiry is compared with (a test gives its own clock).
     private let now: @Sendable () -> ContinuousClock.Instant
+    /// How a token request that failed for a passing reason (503, 429, a network error) is tried again: the
+    /// feed's own retry policy, so that a gateway's hiccup does not fail a load its pages would have survived.
+    private let retry: RetryPolicy
 
-    /// An authenticator for `feed`; `now` is the clock of token expiry (tests advance their own).
+    /// An authenticator for `feed`; `retry` is the feed's retry policy, `now` the clock of token expiry (tests
+    /// advance their own).
     public init(
-        feed: String, spec: AuthSpec, client: HTTPClient,
+        feed: String, spec: AuthSpec, client: HTTPClient, retry: RetryPolicy = RetryPolicy(),
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
         self.feed = feed
         self.spec = spec
         self.client = client
+        self.retry = retry
         self.now = now
     }
 
@@ -75,15 +80,31 @@ public actor Authenticator {
         }
         request.body = .bytes(ByteBuffer(string: Authenticator.formEncode(form)))
         let endpoint = FetchError.endpoint(of: oauth.tokenURL)
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, timeout: .seconds(30))
-        } catch {
-            throw FetchError(feed: feed, endpoint: endpoint, kind: .network(HTTPFetcher.describe(error)), attempts: 1)
-        }
-        let body = try await response.body.collect(upTo: 64 * 1024)
-        guard response.status == .ok else {
-            throw FetchError(feed: feed, endpoint: endpoint, kind: .status(Int(response.status.code)), attempts: 1)
+        var attempt = 0
+        var body = ByteBuffer()
+        while true {
+            attempt += 1
+            var retryAfter: Double? = nil
+            let failure: FetchError.Kind
+            do {
+                let response = try await client.execute(request, timeout: .seconds(30))
+                body = try await response.body.collect(upTo: 64 * 1024)
+                if response.status == .ok { break }
+                let status = Int(response.status.code)
+                guard RetryPolicy.retryableStatuses.contains(status) else {
+                    throw FetchError(feed: feed, endpoint: endpoint, kind: .status(status), attempts: attempt)
+                }
+                failure = .status(status)
+                retryAfter = RetryPolicy.retryAfterSeconds(response.headers.first(name: "Retry-After"))
+            } catch let error as FetchError {
+                throw error
+            } catch {
+                failure = .network(HTTPFetcher.describe(error))
+            }
+            guard attempt < retry.maxAttempts, (retryAfter ?? 0) <= retry.maxDelay else {
+                throw FetchError(feed: feed, endpoint: endpoint, kind: failure, attempts: attempt)
+            }
+            try await Task.sleep(for: .seconds(retry.delay(afterAttempt: attempt, retryAfter: retryAfter)))
         }
         guard let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
             let value = json["access_token"] as? String, !value.isEmpty
