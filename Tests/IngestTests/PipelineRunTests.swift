@@ -179,6 +179,55 @@ final class PipelineRunTests: DatabaseTestCase {
 
     // MARK: - citypipe backfill and status
 
+    /// Issue 16: a backfill shared by three worker processes (as on three hosts), one of them killed with -9 in
+    /// the middle: the two others claim what it held and finish; every window is loaded, staging equals the truth
+    /// once each, and the killed worker's run is marked aborted by the next worker that starts.
+    func testThreeBackfillWorkersShareTheWindowsAndOneKilledLosesNothing() throws {
+        let simulator = try SimulatorProcess(seed: 7, scale: 0.01)
+        defer { simulator.stop() }
+        let folder = try connectors(["population": { $0.replacingOccurrences(of: "rate_limit: 20", with: "rate_limit: 12") }])
+        let range = ["population", "--from", "2025-09-01", "--to", "2025-11-29", "--step", "day", "--connectors", folder]
+        let workers = try (0..<3).map { _ in try start(["backfill"] + range + ["--worker"], simulator).0 }
+        defer { workers.filter(\.isRunning).forEach { kill($0.processIdentifier, SIGKILL) } }
+        try waitUntil("20 windows loaded", changesOf: "citypipe.backfill_partitions") {
+            try count("SELECT count(*) FROM citypipe.backfill_partitions WHERE status = 'succeeded'") >= 20
+        }
+        let victim = workers[1]
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        for survivor in [workers[0], workers[2]] {
+            survivor.waitUntilExit()
+            XCTAssertEqual(survivor.terminationStatus, 0)
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.backfills"), 1, "the three joined one backfill")
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.backfill_partitions WHERE status = 'succeeded'"), 90)
+        XCTAssertEqual(
+            try count("SELECT count(DISTINCT run_id) FROM citypipe.backfill_partitions"), 3,
+            "windows were loaded by all three workers (the killed one's before it died)")
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.backfills WHERE status = 'succeeded'"), 1)
+        // A fourth worker on the finished range has nothing to do, and marks the killed worker's run aborted.
+        let late = try citypipe(["backfill"] + range + ["--worker"], simulator)
+        XCTAssertEqual(late.status, 0, late.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.runs WHERE kind = 'backfill' AND status = 'running'"), 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.runs WHERE kind = 'backfill' AND status = 'aborted'"), 1)
+
+        try TruthFiles.load(
+            simulator.truth.appendingPathComponent("population.csv"), into: "truth_population",
+            columns: "citizen_id text, full_name text, birth_date text, sex text, phone text, ward_code text, address text, updated_at timestamptz",
+            connection)
+        let window = "updated_at >= '2025-09-01T00:00:00+07:00' AND updated_at < '2025-11-30T00:00:00+07:00'"
+        let expected = try count("SELECT count(*) FROM truth_population WHERE \(window)")
+        XCTAssertGreaterThan(expected, 5_000)
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.population WHERE _deleted_at IS NULL"), expected)
+        XCTAssertEqual(try count("SELECT count(DISTINCT citizen_id) FROM staging.population"), expected, "no duplicates")
+        let columns = "citizen_id, full_name, sex, phone, ward_code, address, updated_at"
+        XCTAssertEqual(
+            try count("""
+                SELECT count(*) FROM ((SELECT \(columns) FROM staging.population EXCEPT SELECT \(columns) FROM truth_population WHERE \(window))
+                UNION ALL (SELECT \(columns) FROM truth_population WHERE \(window) EXCEPT SELECT \(columns) FROM staging.population)) AS d
+                """), 0, "staging equals the truth for the backfilled days")
+    }
+
     func testABackfillKilledHalfWayAndResumedEqualsTheTruthWithTheNightlyCursorUntouched() throws {
         let simulator = try SimulatorProcess(seed: 7, scale: 0.01)
         defer { simulator.stop() }

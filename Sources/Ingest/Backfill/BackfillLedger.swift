@@ -177,6 +177,69 @@ public enum BackfillLedger {
             [feed], name: "mark interrupted backfills")
     }
 
+    // MARK: - Workers (`citypipe backfill … --worker`)
+
+    /// The backfill of `plan`, created if no worker has yet: workers starting together agree on one (a
+    /// transaction-level lock on the feed's plan serialises the find-or-create).
+    public static func findOrCreate(_ connection: PostgresConnection, plan: BackfillPlan, runID: Int64) throws -> Backfill {
+        try connection.transaction { c in
+            try c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", ["citypipe:backfill-plan:\(plan.feed)"], name: "lock backfill plan")
+            if let existing = try find(c, plan: plan) { return existing }
+            guard let id = try c.query(
+                """
+                INSERT INTO citypipe.backfills (feed, range_from, range_to, step, last_run_id)
+                VALUES ($1, $2, $3, $4, $5) RETURNING backfill_id
+                """,
+                [plan.feed, BackfillPlan.instant(plan.first), BackfillPlan.instant(plan.end), plan.step.rawValue, runID],
+                name: "create backfill"
+            ).first?.decode(Int64.self, "backfill_id") else {
+                throw PostgresError(.server, message: "INSERT … RETURNING gave no backfill id", statement: "create backfill")
+            }
+            for window in plan.windows {
+                try c.query(
+                    "INSERT INTO citypipe.backfill_partitions (backfill_id, feed, window_from, window_to) VALUES ($1, $2, $3, $4)",
+                    [id, plan.feed, window.lowerBound, window.upperBound], name: "create backfill window")
+            }
+            return try load(c, id: id)
+        }
+    }
+
+    /// Claims the next window no other worker holds: opens a transaction on `claim` and locks the window's row
+    /// (`FOR UPDATE SKIP LOCKED`) until `finishClaimed` commits it. A worker that dies loses its transaction, and
+    /// with it the row's lock: the window is claimed again by another. Nil when none is left (the transaction is
+    /// then closed). Windows that failed `maxAttempts` times are left for an operator.
+    public static func claimNext(_ claim: PostgresConnection, backfillID: Int64, maxAttempts: Int) throws(PostgresError) -> Date? {
+        try claim.simpleExecute("BEGIN", name: "begin claim")
+        let from = try claim.query(
+            """
+            SELECT window_from FROM citypipe.backfill_partitions
+            WHERE backfill_id = $1 AND status <> 'succeeded' AND attempts < $2
+            ORDER BY window_from LIMIT 1 FOR UPDATE SKIP LOCKED
+            """, [backfillID, maxAttempts], name: "claim backfill window"
+        ).first?.decode(Date.self, "window_from")
+        if from == nil { try claim.simpleExecute("COMMIT", name: "end claim") }
+        return from
+    }
+
+    /// Records how a claimed window ended and commits the claim. The window's rows were committed by its own load
+    /// transaction just before: a worker dying between the two leaves the window unclaimed and loaded, and the
+    /// next worker loads it again, which replaces exactly its rows (window loads are idempotent).
+    public static func finishClaimed(
+        _ claim: PostgresConnection, backfillID: Int64, from: Date, runID: Int64, report: StagingLoad.Report?, error: String?
+    ) throws(PostgresError) {
+        try claim.query(
+            """
+            UPDATE citypipe.backfill_partitions SET status = $3, attempts = attempts + 1, run_id = $4,
+                finished_at = clock_timestamp(), error = $5, rows_in = coalesce($6, rows_in), rows_staged = coalesce($7, rows_staged),
+                rows_deleted = coalesce($8, rows_deleted), rows_rejected = coalesce($9, rows_rejected), feed_run_id = coalesce($10, feed_run_id)
+            WHERE backfill_id = $1 AND window_from = $2
+            """,
+            [backfillID, from, error == nil ? "succeeded" : "failed", runID, error, report?.rowsIn, report?.rowsStaged,
+             report?.rowsDeleted, report?.rowsRejected, report?.feedRunID],
+            name: "finish claimed window")
+        try claim.simpleExecute("COMMIT", name: "commit claim")
+    }
+
     /// The advisory lock one backfill of `feed` holds while it runs.
     public static func lockName(_ feed: String) -> String { "citypipe:backfill:\(feed)" }
 }

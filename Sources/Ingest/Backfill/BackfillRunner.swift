@@ -18,7 +18,7 @@ public final class BackfillRunner: Sendable {
 
     public let manifest: ConnectorManifest
     public let client: HTTPClient
-    private let connect: @Sendable () throws -> PostgresConnection
+    let connect: @Sendable () throws -> PostgresConnection
 
     /// - Parameters:
     ///   - manifest: with its placeholders resolved.
@@ -72,6 +72,57 @@ public final class BackfillRunner: Sendable {
             // If this fails too the window stays `running`, and the next backfill run marks it interrupted.
             try? BackfillLedger.fail(connection, backfillID: backfillID, window: window, error: reason)
             return WindowOutcome(window: window, report: nil, error: reason)
+        }
+    }
+}
+
+extension BackfillRunner {
+    /// Loads windows of backfill `backfillID` as one of several workers, possibly on several hosts: each of the
+    /// `parallel` loops claims the next window no one holds (`BackfillLedger.claimNext`), loads it in its own
+    /// transaction on a second connection, and records the outcome, until no window is left. `windows` is the
+    /// plan's (a claimed window is found by its start). A window failing `maxAttempts` times is left failed.
+    public func runAsWorker(
+        backfillID: Int64, windows: [LoadWindow], runID: Int64, parallel: Int, maxAttempts: Int = 3,
+        onWindow: @escaping @Sendable (WindowOutcome) -> Void = { _ in }
+    ) async throws -> [WindowOutcome] {
+        let byStart = Dictionary(windows.map { ($0.from, $0) }, uniquingKeysWith: { first, _ in first })
+        var connections: [(claim: PostgresConnection, load: PostgresConnection)] = []
+        defer { connections.forEach { $0.claim.close(); $0.load.close() } }
+        for _ in 0..<max(1, parallel) { connections.append((try connect(), try connect())) }
+        let opened = connections
+        return try await withThrowingTaskGroup(of: [WindowOutcome].self) { group in
+            for (claim, load) in opened {
+                group.addTask {
+                    var outcomes: [WindowOutcome] = []
+                    while let from = try BackfillLedger.claimNext(claim, backfillID: backfillID, maxAttempts: maxAttempts) {
+                        guard let window = byStart[from] else {
+                            try? claim.simpleExecute("ROLLBACK", name: "release claim")
+                            throw PostgresError(
+                                .server, message: "backfill \(backfillID) has a window starting \(from) that this plan does not",
+                                hint: "run the workers with the same --from, --to and --step")
+                        }
+                        let outcome = await self.loadClaimed(window, backfillID: backfillID, runID: runID, load: load)
+                        try BackfillLedger.finishClaimed(
+                            claim, backfillID: backfillID, from: from, runID: runID, report: outcome.report, error: outcome.error)
+                        onWindow(outcome)
+                        outcomes.append(outcome)
+                    }
+                    return outcomes
+                }
+            }
+            var all: [WindowOutcome] = []
+            for try await outcomes in group { all += outcomes }
+            return all.sorted { $0.window.from < $1.window.from }
+        }
+    }
+
+    private func loadClaimed(_ window: LoadWindow, backfillID: Int64, runID: Int64, load: PostgresConnection) async -> WindowOutcome {
+        do {
+            let report = try await ConnectorRunner(manifest: manifest, client: client).run(connection: load, runID: runID, window: window)
+            return WindowOutcome(window: window, report: report, error: nil)
+        } catch {
+            if load.isInTransaction { try? load.simpleExecute("ROLLBACK", name: "rollback window") }
+            return WindowOutcome(window: window, report: nil, error: String(describing: error))
         }
     }
 }

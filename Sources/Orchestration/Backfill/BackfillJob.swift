@@ -25,6 +25,8 @@ public final class BackfillJob: @unchecked Sendable {
     private let manifest: ConnectorManifest
     private let windows: [LoadWindow]
     private let parallel: Int
+    /// One of several workers: windows are claimed, the backfill lock is held shared.
+    private let worker: Bool
     private let conninfo: String
     private let log: EventLog
     /// Holds the advisory lock `citypipe:backfill:FEED` until the job ends.
@@ -45,6 +47,7 @@ public final class BackfillJob: @unchecked Sendable {
         self.manifest = manifest
         self.windows = windows
         parallel = request.parallel
+        worker = request.worker
         conninfo = request.conninfo
         self.log = log
         self.control = control
@@ -55,7 +58,7 @@ public final class BackfillJob: @unchecked Sendable {
             try? RunLedger.finish(control, runID: runID, outcome: .aborted, error: "aborted: the backfill was started but never executed")
             try? BackfillLedger.finish(control, backfillID: backfillID, status: "interrupted", runID: runID)
             // Released here rather than by the server when it sees the connection close, a moment later.
-            BackfillJob.release(control, feed: feed)
+            BackfillJob.release(control, feed: feed, shared: worker)
         }
     }
 
@@ -99,13 +102,18 @@ public final class BackfillJob: @unchecked Sendable {
             ]
             let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments, options: [.sortedKeys]), as: UTF8.self)
             let runID = try RunLedger.start(control, pipeline: "backfill:\(request.feed)", kind: .backfill, arguments: JSONB(json))
-            let backfill = try existing ?? BackfillLedger.create(control, plan: plan, runID: runID)
+            // Held by this job's control connection until it ends: other workers tell a live run from a dead one.
+            _ = try control.tryAdvisoryLock(named: aliveLock(runID))
+            let backfill =
+                try request.worker
+                ? BackfillLedger.findOrCreate(control, plan: plan, runID: runID)
+                : existing ?? BackfillLedger.create(control, plan: plan, runID: runID)
             try BackfillLedger.finish(control, backfillID: backfill.id, status: "running", runID: runID)
             return BackfillJob(
                 runID: runID, backfillID: backfill.id, plan: plan, windows: windows, manifest: resolved, request: request, log: log,
                 control: control)
         } catch {
-            release(control, feed: request.feed)
+            release(control, feed: request.feed, shared: request.worker)
             throw classify(error)
         }
     }
@@ -166,10 +174,16 @@ public final class BackfillJob: @unchecked Sendable {
         _ request: BackfillRequest, manifest: ConnectorManifest, control: PostgresConnection, dryRun: Bool
     ) throws -> (BackfillPlan, BackfillLedger.Backfill?, [LoadWindow]) {
         let feed = request.feed
-        guard try control.tryAdvisoryLock(named: BackfillLedger.lockName(feed)) else {
+        // Workers share the feed's backfill lock with each other, not with a single-process backfill.
+        let locked =
+            request.worker && !dryRun
+            ? try control.tryAdvisoryLockShared(named: BackfillLedger.lockName(feed))
+            : try control.tryAdvisoryLock(named: BackfillLedger.lockName(feed))
+        guard locked else {
             throw OrchestrationError.busy(BackfillLockHolder.describe(control, feed: feed))
         }
-        if !dryRun {
+        if !dryRun { try abortDeadRuns(control, feed: feed, worker: request.worker) }
+        if !dryRun && !request.worker {
             // Holding the feed's backfill lock: windows still marked running were cut off.
             try BackfillLedger.releaseInterrupted(control, feed: feed)
             _ = try StagingLoad.cleanUpAbandoned(control, feed: feed)
@@ -186,13 +200,37 @@ public final class BackfillJob: @unchecked Sendable {
             plan = try BackfillPlan(manifest: manifest, recorded: latest)
             existing = latest
         }
-        let windows = try BackfillSelection.windows(plan: plan, existing: existing, resume: request.resume, reprocess: request.reprocess)
+        // A worker may find the backfill other workers started: it shares the windows they have not loaded.
+        let windows = try BackfillSelection.windows(
+            plan: plan, existing: existing, resume: request.resume || request.worker, reprocess: request.reprocess)
         return (plan, existing, windows)
     }
 
-    /// Releases the lock (if this session holds it) and closes the connection.
-    private static func release(_ control: PostgresConnection, feed: String) {
-        _ = try? control.advisoryUnlock(named: BackfillLedger.lockName(feed))
+    /// The session lock a backfill run holds while its process lives.
+    static func aliveLock(_ runID: Int64) -> String { "citypipe:run-alive:\(runID)" }
+
+    /// Backfill runs of `feed` still marked running whose process is gone become aborted. A single-process
+    /// backfill holds the feed's lock alone, so every such run is dead; a worker shares it, so a run is dead when
+    /// nobody holds its `aliveLock`.
+    private static func abortDeadRuns(_ control: PostgresConnection, feed: String, worker: Bool) throws {
+        let running = try control.query(
+            "SELECT run_id FROM citypipe.runs WHERE pipeline = $1 AND kind = 'backfill' AND status = 'running'",
+            ["backfill:\(feed)"], name: "find running backfill runs"
+        ).map { row throws(PostgresError) in try row.decode(Int64.self, "run_id") }
+        for runID in running {
+            if worker {
+                guard try control.tryAdvisoryLock(named: aliveLock(runID)) else { continue }
+                _ = try control.advisoryUnlock(named: aliveLock(runID))
+            }
+            try RunLedger.finish(control, runID: runID, outcome: .aborted, error: "aborted: the process ended before the backfill run finished")
+        }
+    }
+
+    /// Releases the lock (if this session holds it) and closes the connection (closing would release it too).
+    private static func release(_ control: PostgresConnection, feed: String, shared: Bool = false) {
+        _ = try? shared
+            ? control.advisoryUnlockShared(named: BackfillLedger.lockName(feed))
+            : control.advisoryUnlock(named: BackfillLedger.lockName(feed))
         control.close()
     }
 
@@ -206,7 +244,7 @@ public final class BackfillJob: @unchecked Sendable {
     }
 
     private func perform() async -> BackfillResult {
-        let (feed, runID, backfillID, log, control, windows) = (feed, runID, backfillID, log, control, windows)
+        let (feed, runID, backfillID, log, control, windows, worker) = (feed, runID, backfillID, log, control, windows, self.worker)
         let started = Date()
         log.event(
             "backfill.started", [("feed", feed), ("run_id", runID), ("backfill_id", backfillID), ("windows", windows.count)],
@@ -216,9 +254,8 @@ public final class BackfillJob: @unchecked Sendable {
         do {
             let conninfo = conninfo
             let connect: @Sendable () throws -> PostgresConnection = { try PostgresConnection.connect(conninfo) }
-            outcomes = try await BackfillRunner(manifest: manifest, connect: connect).run(
-                backfillID: backfillID, windows: windows, runID: runID, parallel: parallel
-            ) { outcome in
+            let runner = BackfillRunner(manifest: manifest, connect: connect)
+            let report: @Sendable (BackfillRunner.WindowOutcome) -> Void = { outcome in
                 let done = counter.increment()
                 let label = "\(outcome.window.parameters.map { "\($0.name)=\($0.value)" }.joined(separator: "&"))"
                 if let report = outcome.report {
@@ -234,10 +271,14 @@ public final class BackfillJob: @unchecked Sendable {
                         human: "[\(done)/\(windows.count)] \(label): FAILED: \(outcome.error ?? "")")
                 }
             }
+            outcomes =
+                try await worker
+                ? runner.runAsWorker(backfillID: backfillID, windows: windows, runID: runID, parallel: parallel, onWindow: report)
+                : runner.run(backfillID: backfillID, windows: windows, runID: runID, parallel: parallel, onWindow: report)
         } catch {
             let reason = String(describing: error)
             await Blocking.run {
-                defer { BackfillJob.release(control, feed: feed) }
+                defer { BackfillJob.release(control, feed: feed, shared: worker) }
                 try? RunLedger.finish(control, runID: runID, outcome: .failed, error: reason)
                 try? BackfillLedger.finish(control, backfillID: backfillID, status: "failed", runID: runID)
             }
@@ -248,9 +289,10 @@ public final class BackfillJob: @unchecked Sendable {
         let failed = outcomes.filter { $0.error != nil }
         let outcome: RunLedger.Outcome = failed.isEmpty ? .succeeded : (failed.count == outcomes.count ? .failed : .partial)
         await Blocking.run {
-            defer { BackfillJob.release(control, feed: feed) }
+            defer { BackfillJob.release(control, feed: feed, shared: worker) }
             let remaining = try? BackfillLedger.load(control, id: backfillID).unfinished.count
-            let status = failed.isEmpty && remaining == 0 ? "succeeded" : "failed"
+            // A worker that found nothing more to claim while others still load leaves the backfill running.
+            let status = remaining == 0 ? "succeeded" : (worker && failed.isEmpty ? "running" : "failed")
             try? BackfillLedger.finish(control, backfillID: backfillID, status: status, runID: runID)
             try? RunLedger.finish(control, runID: runID, outcome: outcome, error: failed.isEmpty ? nil : "\(failed.count) windows failed")
         }

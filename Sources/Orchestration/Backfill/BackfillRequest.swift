@@ -17,6 +17,9 @@ public struct BackfillRequest: Sendable {
     public var resume: Bool = false
     /// Load windows again: failed (failed or cut off) or all.
     public var reprocess: BackfillSelection.Reprocess?
+    /// One of several workers (processes, hosts) sharing this range's windows: each claims windows no other
+    /// holds (`FOR UPDATE SKIP LOCKED`); the feed's backfill lock is taken shared.
+    public var worker: Bool = false
     /// The folder of connector manifests.
     public var connectors: String = "Connectors"
     /// A `postgresql://` URL or libpq `key=value` string ("" for libpq's `PG*` variables).
@@ -24,8 +27,9 @@ public struct BackfillRequest: Sendable {
 
     public init(
         feed: String, from: String?, to: String?, step: BackfillPlan.Step? = nil, parallel: Int = 1, resume: Bool = false,
-        reprocess: BackfillSelection.Reprocess? = nil, connectors: String = "Connectors", conninfo: String
+        reprocess: BackfillSelection.Reprocess? = nil, worker: Bool = false, connectors: String = "Connectors", conninfo: String
     ) {
+        self.worker = worker
         self.feed = feed
         self.from = from
         self.to = to
@@ -40,6 +44,9 @@ public struct BackfillRequest: Sendable {
     /// The problem with the options, if any (what `citypipe backfill` checks before it starts).
     public var problem: String? {
         guard (1...32).contains(parallel) else { return "--parallel must be from 1 to 32" }
+        if worker && (from == nil || to == nil || resume || reprocess != nil) {
+            return "--worker needs --from and --to (the range every worker shares), without --resume or --reprocess: workers always load the windows not yet loaded"
+        }
         if from == nil || to == nil {
             guard resume && from == nil && to == nil else {
                 return "give both --from and --to (or only --resume, to continue the feed's latest unfinished backfill)"

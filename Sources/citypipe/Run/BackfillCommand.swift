@@ -39,6 +39,9 @@ struct BackfillCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Load windows again: failed (failed or cut off) or all.")
     var reprocess: BackfillSelection.Reprocess?
 
+    @Flag(name: .long, help: "Be one of several workers (processes, hosts) sharing this range: each claims windows no other holds; a worker that dies leaves its window to the others.")
+    var worker = false
+
     @Flag(name: .customLong("dry-run"), help: "List the windows and what each would request; change nothing.")
     var dryRun = false
 
@@ -49,7 +52,7 @@ struct BackfillCommand: AsyncParsableCommand {
 
     func request(conninfo: String) -> BackfillRequest {
         BackfillRequest(
-            feed: feed, from: from, to: to, step: step, parallel: parallel, resume: resume, reprocess: reprocess,
+            feed: feed, from: from, to: to, step: step, parallel: parallel, resume: resume, reprocess: reprocess, worker: worker,
             connectors: connectors, conninfo: conninfo)
     }
 
