@@ -79,8 +79,9 @@ public struct EmbeddedCluster: Sendable {
             var outcome = UpOutcome.started
             switch try state() {
             case .running:
-                // Cheap, and repairs a cluster whose first `up` was interrupted before the database existed.
-                try prepareDatabase()
+                // Cheap, and repairs a cluster whose first `up` was interrupted before the database existed (a
+                // standby's catalogue is its primary's, read-only).
+                if !isStandby { try prepareDatabase() }
                 return .alreadyRunning
             case .notCreated:
                 try create(binaries)
@@ -89,7 +90,7 @@ public struct EmbeddedCluster: Sendable {
                 break
             }
             try start(binaries)
-            try prepareDatabase()
+            if !isStandby { try prepareDatabase() }
             return outcome
         }
     }
@@ -262,6 +263,12 @@ public struct EmbeddedCluster: Sendable {
                 hint: "install postgresql-15 (it creates the user), or run citypipe as an ordinary user")
         }
         return "postgres"
+    }
+
+    /// The folder a standby's base backup goes into (`pg_basebackup` makes the data folder itself).
+    func makeStandbyRoot(owner: String?) throws(PostgresError) {
+        try makeFolder(root, owner: owner)
+        try checkTraversable(root, by: owner)
     }
 
     private func makeFolder(_ folder: URL, owner: String?) throws(PostgresError) {

@@ -10,6 +10,8 @@ public struct PostgresBinaries: Sendable, Equatable {
 
     public var initdb: URL { directory.appendingPathComponent("initdb") }
     public var pgCtl: URL { directory.appendingPathComponent("pg_ctl") }
+    /// Copies a running cluster into a new standby (`citypipe db standby`).
+    public var pgBasebackup: URL { directory.appendingPathComponent("pg_basebackup") }
     /// `psql` from the same installation when present, else the one on `PATH`.
     public var psql: URL {
         let local = directory.appendingPathComponent("psql")

@@ -36,7 +36,7 @@ struct JobRoutes: Sendable {
         let configuration = service.configuration
         let runRequest = PipelineRunRequest(
             pipeline: pipeline, pipelines: configuration.pipelines, connectors: configuration.connectors,
-            models: configuration.models.path, conninfo: configuration.conninfo)
+            models: configuration.models.path, conninfo: configuration.writerConninfo)
         let run: PipelineRun = try await JobRoutes.blocking {
             do {
                 return try PipelineRun.start(runRequest, log: EventLog(output: .silent))
@@ -81,7 +81,7 @@ struct JobRoutes: Sendable {
         guard (1...32).contains(parallel) else { throw APIError.badRequest("bad_parallel", "parallel: 1 to 32") }
         let backfillRequest = BackfillRequest(
             feed: body.feed, from: body.from, to: body.to, step: step, parallel: parallel,
-            connectors: service.configuration.connectors, conninfo: service.configuration.conninfo)
+            connectors: service.configuration.connectors, conninfo: service.configuration.writerConninfo)
         let job: BackfillJob = try await JobRoutes.blocking {
             do {
                 return try BackfillJob.start(backfillRequest, log: EventLog(output: .silent))

@@ -12,7 +12,9 @@ struct StatusRoutes: Sendable {
         _ = try context.requireCaller()
         try StatusRoutes.noParameters(request, except: [])
         let report = try await service.statusReport(runs: 1)
-        return try StatusRoutes.json(FeedsBody(generatedAt: report.generatedAt, feeds: report.feeds), asOf: report.generatedAt)
+        let served = try await service.reader.withConnection { connection in try ServedFrom.read(connection) }
+        return try StatusRoutes.json(
+            FeedsBody(generatedAt: report.generatedAt, servedFrom: served, feeds: report.feeds), asOf: report.generatedAt)
     }
 
     func runs(request: Request, context: OpsRequestContext) async throws -> Response {
@@ -70,7 +72,35 @@ struct StatusRoutes: Sendable {
 /// `GET /v1/feeds`.
 struct FeedsBody: Encodable {
     let generatedAt: Date
+    /// The server that answered: freshness read on a standby is the primary's minus the standby's lag.
+    let servedFrom: ServedFrom
     let feeds: [StatusReport.Feed]
+}
+
+/// Which server answered the API's reads, and how far a standby is behind its primary.
+struct ServedFrom: Encodable {
+    /// `primary` or `standby`.
+    let role: String
+    /// Seconds since the last transaction the standby replayed was committed on the primary (nil on a primary;
+    /// it grows while the primary is idle, so it bounds the staleness from above).
+    let replicaLagSeconds: Double?
+    /// Bytes of WAL received but not yet replayed (nil on a primary).
+    let replayBacklogBytes: Int64?
+
+    static func read(_ connection: PostgresConnection) throws -> ServedFrom {
+        let row = try connection.query(
+            """
+            SELECT pg_is_in_recovery() AS standby,
+                   CASE WHEN pg_is_in_recovery() THEN
+                       greatest(0, extract(epoch FROM (now() - pg_last_xact_replay_timestamp())))::float8 END AS lag,
+                   CASE WHEN pg_is_in_recovery() THEN
+                       pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint END AS backlog
+            """, name: "served from")[0]
+        let standby = try row.decode(Bool.self, "standby")
+        return ServedFrom(
+            role: standby ? "standby" : "primary", replicaLagSeconds: try row.decode(Double?.self, "lag"),
+            replayBacklogBytes: try row.decode(Int64?.self, "backlog"))
+    }
 }
 
 /// `GET /v1/runs`.

@@ -35,15 +35,31 @@ public struct OpsAPIConfiguration: Sendable {
         self.poolSize = poolSize
     }
 
+    /// Where writes go (the audit log, runs and backfills started over the API): `conninfo` asking for a
+    /// read-write server. With several hosts (a primary and its standbys, `target_session_attrs=prefer-standby`
+    /// for the reads) libpq picks the primary; with one it changes nothing.
+    public var writerConninfo: String {
+        OpsAPIConfiguration.adding(parameter: "target_session_attrs", "read-write", to: conninfo)
+    }
+
     /// The reader's connection string: `conninfo` with the API role, read-only transactions and the timeout.
-    var readerConninfo: String {
+    /// Given several hosts with `target_session_attrs=prefer-standby`, it reads from a standby when one is up.
+    public var readerConninfo: String {
         let options = "-c role=citypipe_api -c search_path=public,citypipe -c default_transaction_read_only=on -c statement_timeout=\(statementTimeoutMilliseconds) -c application_name=citypipe-serve"
         return OpsAPIConfiguration.adding(options: options, to: conninfo)
     }
 
-    /// The audit writer's: the API role too (it may only call citypipe.audit_append), read-write.
+    /// The audit writer's: the API role too (it may only call citypipe.audit_append), read-write, on the primary.
     var auditConninfo: String {
-        OpsAPIConfiguration.adding(options: "-c role=citypipe_api -c search_path=public,citypipe -c statement_timeout=\(statementTimeoutMilliseconds) -c application_name=citypipe-audit", to: conninfo)
+        OpsAPIConfiguration.adding(options: "-c role=citypipe_api -c search_path=public,citypipe -c statement_timeout=\(statementTimeoutMilliseconds) -c application_name=citypipe-audit", to: writerConninfo)
+    }
+
+    /// `conninfo` with one more libpq parameter (a later one overrides an earlier one of the same name).
+    static func adding(parameter name: String, _ value: String, to conninfo: String) -> String {
+        if conninfo.hasPrefix("postgres://") || conninfo.hasPrefix("postgresql://") {
+            return conninfo + (conninfo.contains("?") ? "&" : "?") + "\(name)=\(value)"
+        }
+        return conninfo + " \(name)=\(value)"
     }
 
     static func adding(options: String, to conninfo: String) -> String {

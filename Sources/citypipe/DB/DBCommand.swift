@@ -5,6 +5,6 @@ struct DBCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Manage the embedded PostgreSQL cluster and the schema.",
-        subcommands: [DBUp.self, DBDown.self, DBStatus.self, DBURL.self, DBPsql.self, DBMigrate.self]
+        subcommands: [DBUp.self, DBDown.self, DBStatus.self, DBURL.self, DBPsql.self, DBMigrate.self, DBStandby.self]
     )
 }
