@@ -1,5 +1,21 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What each harness executable's `LLVMFuzzerTestOneInput` does: runs `harness` on libFuzzer's bytes and, when
+/// a property breaks, prints it and aborts, so that libFuzzer saves the input as a finding.
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int, _ name: String, _ harness: (UnsafeRawBufferPointer) throws -> Void) -> CInt {
+    do {
+        try harness(UnsafeRawBufferPointer(start: data, count: size))
+    } catch {
+        print("fuzz-\(name): \(error)")
+        abort()
+    }
+    return 0
+}
+
 /// Runs each file (or every file of each folder) through `harness`, printing what broke; exits 1 if anything did.
 public func replayFiles(
     _ paths: some Sequence<String>, through harness: (UnsafeRawBufferPointer) throws -> Void

@@ -24,8 +24,19 @@ enum StagingTable {
             ORDER BY a.attnum
             """, [schema.table], name: "read staging columns")
         if existing.isEmpty {
-            try create(schema, connection, withPrimaryKey: !keyLater)
-            return (schema.columns.map(\.name), true)
+            // Two loads of one feed may both find no table (backfill windows, workers on several hosts): the
+            // second CREATE waits for the first and fails on the catalogue's unique key; that load then reads the
+            // table the first one made.
+            let savepoint = connection.isInTransaction
+            if savepoint { try connection.simpleExecute("SAVEPOINT create_staging", name: "before create staging table") }
+            do {
+                try create(schema, connection, withPrimaryKey: !keyLater)
+                if savepoint { try connection.simpleExecute("RELEASE SAVEPOINT create_staging", name: "after create staging table") }
+                return (schema.columns.map(\.name), true)
+            } catch let error as PostgresError where savepoint && (error.isUniqueViolation || error.sqlState == "42P07") {
+                try connection.simpleExecute("ROLLBACK TO SAVEPOINT create_staging", name: "another load created the table")
+                return try prepare(schema, connection, keyLater: keyLater)
+            }
         }
         var types: [String: String] = [:]
         for row in existing { types[try row.decode(String.self, "name")] = try row.decode(String.self, "type") }

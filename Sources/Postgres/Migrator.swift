@@ -84,16 +84,28 @@ public struct Migrator: Sendable {
             )
             """, name: "create \(table)")
         let lockName = "citypipe:migrate:\(table)"
-        guard
-            let report = try connection.withTryAdvisoryLock(
-                named: lockName, { connection in try migrateLocked(connection, migrations) })
-        else {
-            throw PostgresError(
-                .migration, message: "another process is migrating this database now",
-                hint: "wait for it to finish, then run the command again")
+        // Processes starting together (backfill workers, a run and the API) wait for the one migrating, then
+        // find its migrations applied; a migration stuck for longer than `lockWaitSeconds` is an error.
+        if let report = try connection.withTryAdvisoryLock(named: lockName, { connection in try migrateLocked(connection, migrations) }) {
+            return report
         }
-        return report
+        do {
+            try connection.query(
+                "SELECT set_config('lock_timeout', $1, false), pg_advisory_lock(hashtextextended($2, 0))",
+                ["\(lockWaitSeconds * 1000)", lockName], name: "wait for migration lock")
+        } catch {
+            _ = try? connection.query("SELECT set_config('lock_timeout', '0', false)", name: "reset lock timeout")
+            throw PostgresError(
+                .migration, message: "another process has been migrating this database for over \(lockWaitSeconds) s",
+                hint: "see pg_stat_activity for the migrating session; run the command again once it is done")
+        }
+        defer { _ = try? connection.advisoryUnlock(named: lockName) }
+        try connection.query("SELECT set_config('lock_timeout', '0', false)", name: "reset lock timeout")
+        return try migrateLocked(connection, migrations)
     }
+
+    /// How long a process waits for another one's migration before giving up.
+    public var lockWaitSeconds = 600
 
     private func migrateLocked(_ connection: PostgresConnection, _ migrations: [Migration]) throws -> Report {
         var applied: [Int: (name: String, checksum: String)] = [:]

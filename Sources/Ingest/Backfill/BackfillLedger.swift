@@ -71,31 +71,34 @@ public enum BackfillLedger {
 
     /// Records a new backfill and its windows (all pending).
     public static func create(_ connection: PostgresConnection, plan: BackfillPlan, runID: Int64) throws -> Backfill {
-        try connection.transaction { c in
-            guard let id = try c.query(
-                """
-                INSERT INTO citypipe.backfills (feed, range_from, range_to, step, last_run_id)
-                VALUES ($1, $2, $3, $4, $5) RETURNING backfill_id
-                """,
-                [plan.feed, BackfillPlan.instant(plan.first), BackfillPlan.instant(plan.end), plan.step.rawValue, runID],
-                name: "create backfill"
-            ).first?.decode(Int64.self, "backfill_id") else {
-                throw PostgresError(.server, message: "INSERT … RETURNING gave no backfill id", statement: "create backfill")
-            }
-            try c.copyIn(
-                "COPY citypipe.backfill_partitions (backfill_id, feed, window_from, window_to) FROM STDIN",
-                name: "create backfill windows"
-            ) { writer in
-                for window in plan.windows {
-                    try writer.append(Int(id))
-                    try writer.append(plan.feed)
-                    try writer.append(window.lowerBound)
-                    try writer.append(window.upperBound)
-                    try writer.endRow()
-                }
-            }
-            return try load(c, id: id)
+        try connection.transaction { c in try insert(c, plan: plan, runID: runID) }
+    }
+
+    /// Records the backfill of `plan` and its windows (inside the caller's transaction).
+    private static func insert(_ c: PostgresConnection, plan: BackfillPlan, runID: Int64) throws -> Backfill {
+        guard let id = try c.query(
+            """
+            INSERT INTO citypipe.backfills (feed, range_from, range_to, step, last_run_id)
+            VALUES ($1, $2, $3, $4, $5) RETURNING backfill_id
+            """,
+            [plan.feed, BackfillPlan.instant(plan.first), BackfillPlan.instant(plan.end), plan.step.rawValue, runID],
+            name: "create backfill"
+        ).first?.decode(Int64.self, "backfill_id") else {
+            throw PostgresError(.server, message: "INSERT … RETURNING gave no backfill id", statement: "create backfill")
         }
+        try c.copyIn(
+            "COPY citypipe.backfill_partitions (backfill_id, feed, window_from, window_to) FROM STDIN",
+            name: "create backfill windows"
+        ) { writer in
+            for window in plan.windows {
+                try writer.append(Int(id))
+                try writer.append(plan.feed)
+                try writer.append(window.lowerBound)
+                try writer.append(window.upperBound)
+                try writer.endRow()
+            }
+        }
+        return try load(c, id: id)
     }
 
     /// A backfill by id.
@@ -185,22 +188,7 @@ public enum BackfillLedger {
         try connection.transaction { c in
             try c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", ["citypipe:backfill-plan:\(plan.feed)"], name: "lock backfill plan")
             if let existing = try find(c, plan: plan) { return existing }
-            guard let id = try c.query(
-                """
-                INSERT INTO citypipe.backfills (feed, range_from, range_to, step, last_run_id)
-                VALUES ($1, $2, $3, $4, $5) RETURNING backfill_id
-                """,
-                [plan.feed, BackfillPlan.instant(plan.first), BackfillPlan.instant(plan.end), plan.step.rawValue, runID],
-                name: "create backfill"
-            ).first?.decode(Int64.self, "backfill_id") else {
-                throw PostgresError(.server, message: "INSERT … RETURNING gave no backfill id", statement: "create backfill")
-            }
-            for window in plan.windows {
-                try c.query(
-                    "INSERT INTO citypipe.backfill_partitions (backfill_id, feed, window_from, window_to) VALUES ($1, $2, $3, $4)",
-                    [id, plan.feed, window.lowerBound, window.upperBound], name: "create backfill window")
-            }
-            return try load(c, id: id)
+            return try insert(c, plan: plan, runID: runID)
         }
     }
 

@@ -39,19 +39,23 @@ public final class BackfillRunner: Sendable {
         var connections: [PostgresConnection] = []
         defer { connections.forEach { $0.close() } }
         for _ in 0..<workers { connections.append(try connect()) }
-        let opened = connections
-        return try await withThrowingTaskGroup(of: [WindowOutcome].self) { group in
-            for connection in opened {
-                group.addTask {
-                    var outcomes: [WindowOutcome] = []
-                    while let window = await queue.next() {
-                        let outcome = await self.load(window, backfillID: backfillID, runID: runID, connection: connection)
-                        onWindow(outcome)
-                        outcomes.append(outcome)
-                    }
-                    return outcomes
-                }
+        return try await Self.side(by: connections) { connection in
+            var outcomes: [WindowOutcome] = []
+            while let window = await queue.next() {
+                let outcome = await self.load(window, backfillID: backfillID, runID: runID, connection: connection)
+                onWindow(outcome)
+                outcomes.append(outcome)
             }
+            return outcomes
+        }
+    }
+
+    /// Runs `loop` once per element of `workers` at the same time; their outcomes, in window order.
+    static func side<Worker: Sendable>(
+        by workers: [Worker], _ loop: @escaping @Sendable (Worker) async throws -> [WindowOutcome]
+    ) async throws -> [WindowOutcome] {
+        try await withThrowingTaskGroup(of: [WindowOutcome].self) { group in
+            for worker in workers { group.addTask { try await loop(worker) } }
             var all: [WindowOutcome] = []
             for try await outcomes in group { all += outcomes }
             return all.sorted { $0.window.from < $1.window.from }
@@ -89,31 +93,29 @@ extension BackfillRunner {
         var connections: [(claim: PostgresConnection, load: PostgresConnection)] = []
         defer { connections.forEach { $0.claim.close(); $0.load.close() } }
         for _ in 0..<max(1, parallel) { connections.append((try connect(), try connect())) }
-        let opened = connections
-        return try await withThrowingTaskGroup(of: [WindowOutcome].self) { group in
-            for (claim, load) in opened {
-                group.addTask {
-                    var outcomes: [WindowOutcome] = []
-                    while let from = try BackfillLedger.claimNext(claim, backfillID: backfillID, maxAttempts: maxAttempts) {
-                        guard let window = byStart[from] else {
-                            try? claim.simpleExecute("ROLLBACK", name: "release claim")
-                            throw PostgresError(
-                                .server, message: "backfill \(backfillID) has a window starting \(from) that this plan does not",
-                                hint: "run the workers with the same --from, --to and --step")
-                        }
-                        let outcome = await self.loadClaimed(window, backfillID: backfillID, runID: runID, load: load)
-                        try BackfillLedger.finishClaimed(
-                            claim, backfillID: backfillID, from: from, runID: runID, report: outcome.report, error: outcome.error)
-                        onWindow(outcome)
-                        outcomes.append(outcome)
-                    }
-                    return outcomes
+        return try await Self.side(by: connections.map { Pair(claim: $0.claim, load: $0.load) }) { pair in
+            var outcomes: [WindowOutcome] = []
+            while let from = try BackfillLedger.claimNext(pair.claim, backfillID: backfillID, maxAttempts: maxAttempts) {
+                guard let window = byStart[from] else {
+                    try? pair.claim.simpleExecute("ROLLBACK", name: "release claim")
+                    throw PostgresError(
+                        .server, message: "backfill \(backfillID) has a window starting \(from) that this plan does not",
+                        hint: "run the workers with the same --from, --to and --step")
                 }
+                let outcome = await self.loadClaimed(window, backfillID: backfillID, runID: runID, load: pair.load)
+                try BackfillLedger.finishClaimed(
+                    pair.claim, backfillID: backfillID, from: from, runID: runID, report: outcome.report, error: outcome.error)
+                onWindow(outcome)
+                outcomes.append(outcome)
             }
-            var all: [WindowOutcome] = []
-            for try await outcomes in group { all += outcomes }
-            return all.sorted { $0.window.from < $1.window.from }
+            return outcomes
         }
+    }
+
+    /// A worker's two connections: the one holding its claim, the one loading the window.
+    private struct Pair: Sendable {
+        let claim: PostgresConnection
+        let load: PostgresConnection
     }
 
     private func loadClaimed(_ window: LoadWindow, backfillID: Int64, runID: Int64, load: PostgresConnection) async -> WindowOutcome {

@@ -595,14 +595,14 @@ public struct UnknownContentCRS: Error, CustomStringConvertible {
 public struct DecompressionBomb: Error, CustomStringConvertible, Sendable {
     /// The feed.
     public let feed: String
-    /// The URL or file path (a URL without its query, which may carry a token).
+    /// The URL or file path (without a query or user info, which may carry a token).
     public let document: String
     /// What the inflater saw.
     public let error: InflateError
 
     init(feed: String, document: String, error: InflateError) {
         self.feed = feed
-        self.document = document.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? document
+        self.document = FetchError.endpoint(of: document)
         self.error = error
     }
 
@@ -614,14 +614,14 @@ public struct DecompressionBomb: Error, CustomStringConvertible, Sendable {
 public struct PageTooLarge: Error, CustomStringConvertible, Sendable {
     /// The feed.
     public let feed: String
-    /// The page's URL without its query (which may carry a token).
+    /// The page's URL without a query or user info (which may carry a token).
     public let url: String
     /// The limit it crossed.
     public let error: BodyTooLarge
 
     init(feed: String, url: String, error: BodyTooLarge) {
         self.feed = feed
-        self.url = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? url
+        self.url = FetchError.endpoint(of: url)
         self.error = error
     }
 
