@@ -100,6 +100,12 @@ export CITYPIPE_API_SECRET=$(printf 'fa%062d' "$seed")   # serve's pseudonym/cur
 root=$(mktemp -d /tmp/citypipe-faults.XXXXXX)
 chmod 755 "$root"          # as root the clusters run as postgres, who must enter it
 work=$root/work; mkdir -p "$work"
+# The binary and its resource bundles (the migrations, the reference data) copied into the campaign's folder: a
+# rebuild during the campaign (another `swift build` on the machine) cannot change it half-way.
+bin_built=$(stat -c %y "$bin" | cut -c1-19)
+mkdir -p "$root/bin" && cp "$bin" "$root/bin/citypipe"
+for bundle in "$(dirname "$bin")"/*.resources; do [[ ! -d $bundle ]] || cp -r "$bundle" "$root/bin/"; done
+bin_given=$bin bin=$root/bin/citypipe
 
 # BEGIN functions
 
@@ -388,6 +394,13 @@ ledger_running() {  # → "table=n ..." and $ledger_total
     n=$(q "$1" "SELECT count(*) FROM $t WHERE status = 'running'")
     ledger_total=$((ledger_total + n)); ledger_detail+="$t=$n "
   done
+  # Which: runs by kind, model builds by the status of their run.
+  ledger_which=$(q "$1" "SELECT concat_ws('; ',
+      (SELECT 'runs running: ' || string_agg(format('%s %s', n, kind), ', ') FROM
+         (SELECT kind, count(*) AS n FROM citypipe.runs WHERE status = 'running' GROUP BY kind ORDER BY kind) s),
+      (SELECT 'model builds running: ' || string_agg(format('%s of %s runs', n, rs), ', ') FROM
+         (SELECT r.status AS rs, count(*) AS n FROM citypipe.model_runs m JOIN citypipe.runs r USING (run_id)
+          WHERE m.status = 'running' GROUP BY r.status ORDER BY 1) s))")
 }
 
 # --- the kill schedule ---------------------------------------------------------------------------------------------
@@ -561,7 +574,7 @@ release_lock() {
   [[ -n $locker_pid ]] || return 0
   echo "ROLLBACK;" >&"${LOCKER[1]}" 2>/dev/null || true
   local wfd=${LOCKER[1]:-}
-  [[ -z $wfd ]] || exec {wfd}>&- 2>/dev/null || true
+  [[ -z $wfd ]] || exec {wfd}>&-   # (no other redirection here: on `exec` it would stay for the whole script)
   reap "$locker_pid"
   locker_pid=''
 }
@@ -913,7 +926,7 @@ print(" ".join(feeds))')
 feeds_in_pipeline=$(wc -w <<<"$nightly_feeds")
 
 echo "faults: $( ((short)) && echo short || echo full) campaign: $kills_wanted kills, seed $seed, scale $scale, $pg_restarts + $pg_restarts PostgreSQL stops; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ); in $root"
-echo "faults: citypipe $bin ($("$bin" --version 2>/dev/null || echo '?')); simulator seed $sim_seed"
+echo "faults: citypipe $bin_given ($("$bin" --version 2>/dev/null || echo '?'), built $bin_built UTC, copied for the campaign); simulator seed $sim_seed"
 
 # 1. The clusters, the simulator.
 cluster_up "$root/clean" && cluster_up "$root/faulted" || { echo "faults: db up failed" >&2; exit 1; }
@@ -997,7 +1010,7 @@ say "final runs done; comparing"
 echo "faults: columns excluded from the comparison: $(excluded_columns "$url_clean")"
 compare_dbs "clean vs faulted" "$url_clean" "$url_faulted" 1
 main_tables=$cmp_tables main_rows=$cmp_rows main_lost=$cmp_lost main_dup=$cmp_dup main_bad=$cmp_bad
-ledger_running "$url_faulted"; faulted_running=$ledger_total faulted_ledger=$ledger_detail
+ledger_running "$url_faulted"; faulted_running=$ledger_total faulted_ledger=${ledger_detail% } faulted_which=$ledger_which
 ledger_running "$url_clean"; clean_running=$ledger_total
 check "ledger rows left running in the faulted database: $faulted_ledger" "$((faulted_running != 0))"
 check "ledger rows left running in the clean database: $ledger_detail" "$((clean_running != 0))"
@@ -1032,7 +1045,7 @@ tables compared:        $main_tables (clean vs faulted), $main_bad differing
 rows compared:          $main_rows
 rows lost:              $main_lost
 rows duplicated:        $main_dup
-ledger rows running:    $faulted_running (faulted: $faulted_ledger)
+ledger rows running:    $faulted_running (faulted: $faulted_ledger${faulted_which:+; $faulted_which})
 clean durations:        nightly $D_first s, re-run $D_rerun s, transform --full $D_transform s, export $D_export s
 wall time:              $total s (kill schedule $kill_seconds s)
 EOF
