@@ -4,7 +4,7 @@ CITYPIPE := .build/debug/citypipe
 # The test suite's own embedded cluster (a folder the postgres user can enter when run as root).
 export CITYPIPE_TEST_HOME ?= /tmp/citypipe-test-$(shell id -u)
 
-.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-api bench-maps bench-geo bench-air clean
+.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-api bench-maps bench-geo bench-air bench-faults clean
 
 all: build
 
@@ -18,12 +18,15 @@ build: bootstrap
 SHELL := /bin/bash
 
 # The Swift tests, then the API contract test (schemathesis against `citypipe serve`, on its own cluster under
-# $(CITYPIPE_TEST_HOME)/api-contract); it runs even when the Swift tests failed. Then the personal-data search
+# $(CITYPIPE_TEST_HOME)/api-contract); it runs even when the Swift tests failed. Then the short fault campaign
+# (Benchmarks/faults/run.sh --short: 10+ kills -9 and two PostgreSQL stops on clusters of its own under /tmp, every
+# table compared with an uninterrupted load, the ledger checked; its simulator is the contract test's, seed 1 at
+# scale 0.01, so the search below covers its output too). Then the personal-data search
 # (scripts/pii-log-search, its self-test first) over every log of both: their output (tee'd to $(TEST_LOGS)), what
 # each `citypipe` the Swift tests ran printed ($(TEST_LOGS)/citypipe-children.log), the contract test's logs
 # (access log, --log-file, simulator), the PostgreSQL server logs of both clusters (this run's: the old one is moved
 # to server.log.prev first), for every citizen ID, name and phone of the truth of every simulator they started
-# ($(TEST_TRUTH), kept by the test support; the contract test's in api-contract/truth). Any of the three failing
+# ($(TEST_TRUTH), kept by the test support; the contract test's in api-contract/truth). Any of the four failing
 # fails the target.
 TEST_LOGS := $(CITYPIPE_TEST_HOME)/logs
 TEST_TRUTH := $(CITYPIPE_TEST_HOME)/truth
@@ -35,6 +38,7 @@ test: build
 	CITYPIPE_TEST_LOGS=$(TEST_LOGS) CITYPIPE_TEST_TRUTH=$(TEST_TRUTH) $(SWIFT) test 2>&1 | tee $(TEST_LOGS)/swift-test.log || status=$$?; \
 	CITYPIPE_HOME=$(CITYPIPE_TEST_HOME) $(CITYPIPE) db down >/dev/null 2>&1 || true; \
 	CITYPIPE_BIN=$(CITYPIPE) scripts/api-contract-test 2>&1 | tee $(TEST_LOGS)/api-contract-test.log || status=$$?; \
+	CITYPIPE_BIN=$(CITYPIPE) Benchmarks/faults/run.sh --short 2>&1 | tee $(TEST_LOGS)/faults-short.log || status=$$?; \
 	scripts/pii-log-search --self-test && \
 	scripts/pii-log-search --truth $(TEST_TRUTH) --truth $(CITYPIPE_TEST_HOME)/api-contract/truth \
 	  --simulators $(TEST_TRUTH)/in-process-simulators.txt --citypipe $(CITYPIPE) \
@@ -76,6 +80,11 @@ bench-geo:
 bench-air:
 	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
 	Benchmarks/air/run.sh
+
+# The whole fault campaign: 100+ kills -9, six PostgreSQL stops, the simulator at --faults 0.2, a full disk
+# (FAULTS_ARGS="--kills 200 --seed 7" to change it; RELIABILITY-faults.md has its figures).
+bench-faults: build
+	CITYPIPE_BIN=$(CITYPIPE) Benchmarks/faults/run.sh $(FAULTS_ARGS)
 
 clean:
 	-$(CITYPIPE) db down
