@@ -163,6 +163,12 @@ final class TransformEndToEndTests: DatabaseTestCase {
         let restarted = try citypipe(["transform"], simulator)
         XCTAssertEqual(restarted.status, 0, restarted.output)
         XCTAssertEqual(try checksums(), before, "killed and restarted ends as the uninterrupted run")
+        // The ledger: the killed transform's run was marked aborted by the next one (its alive lock was free), and
+        // the model builds it had begun failed as abandoned; nothing is left running (the fault campaign's
+        // defects A and B).
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.runs WHERE status = 'running'"), 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.model_runs WHERE status = 'running'"), 0)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.runs WHERE kind = 'transform' AND status = 'aborted'"), 1)
     }
 }
 

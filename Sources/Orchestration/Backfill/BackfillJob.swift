@@ -101,9 +101,8 @@ public final class BackfillJob: @unchecked Sendable {
                 "reprocess": request.reprocess?.rawValue ?? "",
             ]
             let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments, options: [.sortedKeys]), as: UTF8.self)
-            let runID = try RunLedger.start(control, pipeline: "backfill:\(request.feed)", kind: .backfill, arguments: JSONB(json))
-            // Held by this job's control connection until it ends: other workers tell a live run from a dead one.
-            _ = try control.tryAdvisoryLock(named: aliveLock(runID))
+            let runID = try RunLedger.start(
+                control, pipeline: "backfill:\(request.feed)", kind: .backfill, arguments: JSONB(json), holdingAliveLock: true)
             let backfill =
                 try request.worker
                 ? BackfillLedger.findOrCreate(control, plan: plan, runID: runID)
@@ -182,7 +181,8 @@ public final class BackfillJob: @unchecked Sendable {
         guard locked else {
             throw OrchestrationError.busy(BackfillLockHolder.describe(control, feed: feed))
         }
-        if !dryRun { try abortDeadRuns(control, feed: feed, worker: request.worker) }
+        // Backfill runs of this feed whose process is gone (their alive lock is free) are marked aborted.
+        if !dryRun { try RunLedger.abortDead(control, kinds: [.backfill], pipeline: "backfill:\(feed)") }
         if !dryRun && !request.worker {
             // Holding the feed's backfill lock: windows still marked running were cut off.
             try BackfillLedger.releaseInterrupted(control, feed: feed)
@@ -204,26 +204,6 @@ public final class BackfillJob: @unchecked Sendable {
         let windows = try BackfillSelection.windows(
             plan: plan, existing: existing, resume: request.resume || request.worker, reprocess: request.reprocess)
         return (plan, existing, windows)
-    }
-
-    /// The session lock a backfill run holds while its process lives.
-    static func aliveLock(_ runID: Int64) -> String { "citypipe:run-alive:\(runID)" }
-
-    /// Backfill runs of `feed` still marked running whose process is gone become aborted. A single-process
-    /// backfill holds the feed's lock alone, so every such run is dead; a worker shares it, so a run is dead when
-    /// nobody holds its `aliveLock`.
-    private static func abortDeadRuns(_ control: PostgresConnection, feed: String, worker: Bool) throws {
-        let running = try control.query(
-            "SELECT run_id FROM citypipe.runs WHERE pipeline = $1 AND kind = 'backfill' AND status = 'running'",
-            ["backfill:\(feed)"], name: "find running backfill runs"
-        ).map { row throws(PostgresError) in try row.decode(Int64.self, "run_id") }
-        for runID in running {
-            if worker {
-                guard try control.tryAdvisoryLock(named: aliveLock(runID)) else { continue }
-                _ = try control.advisoryUnlock(named: aliveLock(runID))
-            }
-            try RunLedger.finish(control, runID: runID, outcome: .aborted, error: "aborted: the process ended before the backfill run finished")
-        }
     }
 
     /// Releases the lock (if this session holds it) and closes the connection (closing would release it too).

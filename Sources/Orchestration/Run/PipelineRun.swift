@@ -68,6 +68,9 @@ public final class PipelineRun: @unchecked Sendable {
                 throw OrchestrationError.busy(holder)
             }
             locked = true
+            // Transforms and backfills whose process is gone are marked aborted too (`citypipe status` shows no
+            // run as running that is not).
+            try RunLedger.abortDead(control, kinds: [.transform, .backfill])
             // Reference data (reloaded when a new build ships a changed file): the nightly run keeps it current
             // after an upgrade; the schema was migrated above.
             _ = try ReferenceLoader().load(control)

@@ -43,7 +43,9 @@ public final class TransformJob: @unchecked Sendable {
         }
         do {
             try Warehouse.migrateSchema(connection)
-            let runID = try RunLedger.start(connection, pipeline: "transform", kind: .transform)
+            // A transform killed earlier left its run (and the model builds it had begun) marked running.
+            try RunLedger.abortDead(connection, kinds: [.transform])
+            let runID = try RunLedger.start(connection, pipeline: "transform", kind: .transform, holdingAliveLock: true)
             return TransformJob(runID: runID, stage: stage, conninfo: conninfo, log: log, connection: connection)
         } catch {
             connection.close()
