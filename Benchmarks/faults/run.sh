@@ -5,29 +5,34 @@
 # `staging`, `core` and `integrated` compared with a database that nothing interrupted.
 #
 #   1. Its own folder under /tmp (CITYPIPE_HOME of two embedded clusters: `clean`, which is never interrupted, and
-#      `faulted`, which takes the faults) and its own simulator on 127.0.0.1 (`citypipe simulate --seed 1
+#      `faulted`, which takes the faults; the binary and its resource bundles copied there first, so that a rebuild
+#      elsewhere cannot change it half-way) and its own simulator on 127.0.0.1 (`citypipe simulate --seed 1
 #      --scale SCALE`, no faults), which both databases load from.
 #   2. The clean database: `citypipe run nightly` (its wall time is D_first), the same again (D_rerun), the two
 #      backfills the campaign kills (labour 2025-01-01…2025-12-31 and health_encounters 2025-01-01…2025-06-30, by
-#      day, 2 windows at a time), `citypipe transform --full`, and an NDJSON export of integrated.citizen_360 by
-#      `citypipe serve` to a slow client (curl --limit-rate): each timed, so that the kills land within them.
-#   3. The kill schedule (seeded by --seed; printed kill by kill): the first 10 kills are one of each of
+#      day, 2 windows at a time), `citypipe transform --full`, and an officer's NDJSON export of
+#      integrated.citizen_360 by `citypipe serve` to a slow client (Python, 2 MB/s through a 32 KiB receive window:
+#      curl's --limit-rate lets a connection's first response through at full speed): each timed, so that the kills
+#      land within them.
+#   3. The kill schedule (seeded by --seed; printed kill by kill). Its first ten entries are one of each of
 #        nightly run at a random moment (twice), nightly run aimed at a fetch, at a COPY, at a MERGE, at the
 #        normalisation, at the SQL models, `citypipe transform --full` at a random moment, a backfill at a random
 #        moment, `citypipe serve` during a streaming export at a random moment
 #      in a seeded order; the next ones are drawn (60 % nightly at a random moment, 10 % each: nightly aimed at a
-#      MERGE, transform --full, backfill, serve). "A random moment": a seeded delay within the clean run's measured
-#      duration (D_first until a nightly run has succeeded on `faulted`, then D_rerun). "Aimed": the campaign watches
-#      pg_stat_activity (a loop inside PostgreSQL) until the phase shows, then waits a seeded 0–200 ms. A MERGE lasts
-#      milliseconds at this scale, so for a kill aimed at one the campaign holds a SHARE lock on one staged table
-#      (seeded) from a session of its own: that feed's MERGE waits for it, the kill lands while the MERGE statement
-#      is in flight, then the lock goes and the orphaned statement ends in a rollback. A kill is `kill -9` of the
-#      process group (citypipe and any child) started with setsid. Before the kill the phase is read from
-#      pg_stat_activity of the database (the statements of the loader, the normaliser and the model builder), else
-#      from the command's own log of that attempt: fetch, COPY, MERGE (the commit of a load: index, MERGE, deletions,
-#      cursor, ledger), normalisation, SQL models, backfill window, API export (also start-up, between steps,
-#      finishing). The next command on the database is a re-run. A run that ends before its kill is not killed and
-#      must exit 0; the entry is tried again (at most 4 times). After each kill the campaign waits (inside
+#      MERGE, transform --full, backfill, serve) until --kills kills. "A random moment": a seeded delay within the
+#      clean command's measured duration (for the nightly run D_first until one has succeeded on `faulted`, then
+#      D_rerun). "Aimed": a watch (a loop inside PostgreSQL over pg_stat_activity) waits for the phase, and the kill
+#      follows as soon as it returns; the phase is the watch's view. A MERGE lasts milliseconds at this scale, so for
+#      a kill aimed at one the campaign holds a SHARE lock on one staged table (seeded) from a session of its own:
+#      that feed's MERGE waits for it, the watch sees it waiting, the kill lands while the MERGE statement is in
+#      flight, then the lock goes and the orphaned statement ends in a rollback. A kill is `kill -9` of the process
+#      group (citypipe and any child) started with setsid. The phase of a kill at a random moment is read just
+#      before it from pg_stat_activity of the database (the statements of the loader, the normaliser and the model
+#      builder), else from the command's own log of that attempt: fetch, COPY, MERGE (the commit of a load: index,
+#      MERGE, deletions, cursor, ledger), normalisation, SQL models, backfill window, API export (also start-up,
+#      between steps, finishing). The next command on the database is a re-run. A command that ends before its
+#      kill is not killed and must exit 0; the entry is tried again, as it is when its kill missed the phase it was
+#      for (that kill counts all the same), at most 4 commands an entry. After each kill the campaign waits (inside
 #      PostgreSQL) until the killed process's sessions are gone. After each kill of `serve`: `citypipe audit verify`
 #      must pass and the next export (a new server) must be complete: as many NDJSON lines as the view has rows,
 #      each a JSON object.
@@ -35,10 +40,10 @@
 #      owner) while a feed load is in flight and while a model is being built (1 + 1 with --short, 3 + 3 else):
 #      the interrupted run must exit non-zero without hanging, `citypipe db up` restarts the cluster (crash
 #      recovery), and the re-run must exit 0.
-#   5. Finally: the faulted database's backfills finished (`--resume`), one final uninterrupted nightly run on it
-#      (so both databases' last loads are re-runs: integrated.data_quality counts the latest load's rejects; the
-#      clean side's models are built again if the UTC day changed, as commune_profile reads current_date), and the
-#      comparison: every table of `staging`, `core`, `integrated`
+#   5. Finally: the faulted database's backfills finished (`--resume`, as docs/operations.md says), one final
+#      uninterrupted nightly run on it (so both databases' last loads are re-runs: integrated.data_quality counts the
+#      rejects of the latest run that had some; the clean side's models are built again if the UTC day changed, as
+#      commune_profile reads current_date), and the comparison: every table of `staging`, `core`, `integrated`
 #      (discovered from information_schema on both sides; a table on one side only is a failure), each row reduced
 #      to md5(ROW(data columns)::text), the columns in name order. Excluded, as legitimately different: columns
 #      whose name starts with `_` and ends with `_at`, `_id` or `_by` (load and run ids, load, normalisation and
@@ -47,10 +52,12 @@
 #      hashes), rows lost (clean EXCEPT ALL faulted) and rows duplicated (faulted EXCEPT ALL clean), computed in a
 #      `compare` database of the clean cluster through dblink. The ledger: every citypipe table whose status CHECK
 #      allows 'running' (runs, feed_runs, model_runs, backfills, backfill_partitions) must hold none.
-#   6. (not with --short) The simulator restarted with --faults 0.2 (same seed, scale and port) for a third database
-#      (`simfaults`, in the clean cluster): nightly, nightly, the two backfills, transform --full (the clean
-#      database's history), each must exit 0; then the same comparison with `clean`. The simulator does not count the faults it served: the requests it served and the
-#      retries CityPipe recorded (citypipe.feed_runs.retries) are printed instead.
+#   6. (not with --short) The simulator restarted with --faults 0.2 (same seed, scale and port: two feeds keep the
+#      source's links, which name the port, in staging._extra) for a third database (`simfaults`, in the clean
+#      cluster): nightly, nightly, the two backfills, transform --full (the clean database's history), each must
+#      exit 0; then the same comparison with `clean`. The simulator does not count the faults it served: the
+#      requests it served, those it served for the same commands without faults, and the retries CityPipe recorded
+#      (citypipe.feed_runs.retries) are printed instead.
 #   7. (not with --short) Disk full: a tmpfs mounted (root only; else "disk-full: skipped") as the tablespace of a
 #      fresh database `diskfull` of the faulted cluster; business loaded, the tmpfs shrunk to what is used + 1 MiB;
 #      `citypipe ingest insurance` must fail (non-zero status, the error naming the feed), staging must be as it
@@ -807,7 +814,7 @@ simfaults_test() {
   say "simulator at --faults 0.2: ${steps%, }; $sim_faults_requests requests served, $retries retries recorded by citypipe"
   compare_dbs "clean vs simfaults" "$url_clean" "$url_simfaults"
   local verdict="tables equal"; ((cmp_bad == 0)) || verdict="$cmp_bad tables differ, $cmp_lost rows lost, $cmp_dup duplicated"
-  simfaults_result="every command exited 0: $([[ $ok == 1 ]] && echo yes || echo NO); $sim_faults_requests requests served (the simulator does not count its faults), $retries retries recorded in citypipe.feed_runs; $verdict ($(secs "$t0" "$EPOCHREALTIME") s)"
+  simfaults_result="every command exited 0: $([[ $ok == 1 ]] && echo yes || echo NO); $sim_faults_requests requests served against $clean_requests for the same commands without faults (the simulator does not count its faults: the difference is the requests made again after one), $retries retries recorded in citypipe.feed_runs; $verdict ($(secs "$t0" "$EPOCHREALTIME") s)"
 }
 
 # The error of the first feed.failed event in a command's output (JSON lines), else its first other line.
@@ -969,6 +976,7 @@ rm -f "$work/export.clean"
 stop_server "$serve_pid"; serve_pid=''
 [[ $code == 200 && -z $why ]] || { echo "faults: the clean export failed: HTTP $code $why" >&2; exit 1; }
 clean_models_day=$(date -u +%F)
+clean_requests=$(sim_requests || echo '?')   # the simulator's requests for the clean database's history
 say "clean: nightly $D_first s, re-run $D_rerun s, backfills labour ${D_backfill[labour]} s and health_encounters ${D_backfill[health_encounters]} s, transform --full $D_transform s, export $D_export s ($export_bytes bytes at $export_rate B/s, $export_chunks chunks audited)"
 
 # 3. The kills.
@@ -992,9 +1000,14 @@ for feed in "${backfill_feeds[@]}"; do
   rc=0; timed "final-backfill-$feed" backfill "$feed" $(backfill_range "$feed") $mode --database-url "$url_faulted" || rc=$?
   check "the faulted database's backfill of $feed (${mode:-first}) exited $rc: $(first_line "$work/final-backfill-$feed.err")" "$rc"
 done
-unfinished=$(q "$url_faulted" "SELECT count(*) FROM citypipe.backfill_partitions p JOIN citypipe.backfills b USING (backfill_id)
-                              WHERE p.status <> 'succeeded' OR b.status <> 'succeeded'")
-check "$unfinished backfill windows of the faulted database not succeeded after the campaign" "$((unfinished != 0))"
+# Every backfill of the faulted database done: its windows, and the backfill itself.
+unfinished=$(q "$url_faulted" "SELECT string_agg(format('%s is %s with %s of %s windows succeeded', b.feed, b.status,
+                                 (SELECT count(*) FROM citypipe.backfill_partitions p WHERE p.backfill_id = b.backfill_id AND p.status = 'succeeded'),
+                                 (SELECT count(*) FROM citypipe.backfill_partitions p WHERE p.backfill_id = b.backfill_id)), '; ')
+                              FROM citypipe.backfills b
+                              WHERE b.status <> 'succeeded' OR EXISTS (SELECT 1 FROM citypipe.backfill_partitions p
+                                                                       WHERE p.backfill_id = b.backfill_id AND p.status <> 'succeeded')")
+check "a backfill of the faulted database not finished after the campaign's --resume: $unfinished" "$([[ -z $unfinished ]]; echo $?)"
 if ((!faulted_succeeded)); then
   rc=0; timed final-nightly-0 run nightly --database-url "$url_faulted" || rc=$?
   check "the faulted database's first complete run exited $rc" "$rc"
