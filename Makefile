@@ -82,7 +82,7 @@ bench-air:
 	Benchmarks/air/run.sh
 
 # The whole fault campaign: 100+ kills -9, six PostgreSQL stops, the simulator at --faults 0.2, a full disk
-# (FAULTS_ARGS="--kills 200 --seed 7" to change it; RELIABILITY-faults.md has its figures).
+# (FAULTS_ARGS="--kills 200 --seed 7" to change it; RELIABILITY.md has its figures).
 bench-faults: build
 	CITYPIPE_BIN=$(CITYPIPE) Benchmarks/faults/run.sh $(FAULTS_ARGS)
 
