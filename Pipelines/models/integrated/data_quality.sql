@@ -10,11 +10,26 @@ WITH staged AS (
     UNION ALL SELECT 'statistics', count(*) FROM core.clean_statistics WHERE _deleted_at IS NULL
     UNION ALL SELECT 'finance', count(*) FROM core.clean_finance WHERE _deleted_at IS NULL
 ),
+-- Ingest rejects: those of the feed's latest nightly load that had any, and those of each backfill window's latest
+-- successful load (a window loaded again replaces its rows, and its rejects with them), each record once. Not "the
+-- latest run with rejects": a backfill cut off and resumed would then count only the windows of its last run, and the
+-- figure would flip between the nightly load and the last backfill.
+window_loads AS (
+    SELECT DISTINCT ON (feed, window_from) feed_run_id
+    FROM citypipe.feed_runs
+    WHERE window_from IS NOT NULL AND status = 'succeeded'
+    ORDER BY feed, window_from, feed_run_id DESC
+),
 rejects AS (
-    SELECT feed, coalesce(field, '(record)') AS field, stage || ':' || split_part(reason, ':', 1) AS detail, count(*) AS n
-    FROM citypipe.rejects
-    WHERE stage = 'transform'
-       OR run_id = (SELECT max(r.run_id) FROM citypipe.rejects AS r WHERE r.feed = rejects.feed AND r.stage = 'ingest')
+    -- A record rejected by the nightly load and again by a backfill window over the same days counts once.
+    SELECT j.feed, coalesce(j.field, '(record)') AS field, j.stage || ':' || split_part(j.reason, ':', 1) AS detail,
+           count(DISTINCT coalesce(j.record_key_hash, j.feed_run_id::text || ':' || j.position::text)) AS n
+    FROM citypipe.rejects AS j
+    WHERE j.stage = 'transform'
+       OR j.feed_run_id IN (SELECT feed_run_id FROM window_loads)
+       OR j.run_id = (
+           SELECT max(r.run_id) FROM citypipe.rejects AS r JOIN citypipe.feed_runs AS f ON f.feed_run_id = r.feed_run_id
+           WHERE r.feed = j.feed AND r.stage = 'ingest' AND f.window_from IS NULL)
     GROUP BY 1, 2, 3
 ),
 links AS (
