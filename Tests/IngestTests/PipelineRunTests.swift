@@ -315,6 +315,19 @@ final class PipelineRunTests: DatabaseTestCase {
         // Done: the same range again does nothing; --reprocess all reloads it and changes nothing.
         let again = try citypipe(["backfill"] + range, simulator)
         XCTAssertEqual(again.status, 0, again.stderr)
+        // A reprocess cut off with kill -9 is finished by --resume: every window is loaded again, not only the
+        // one in flight (the fault campaign's defect E).
+        let (cut, _, _) = try start(["backfill"] + range + ["--reprocess", "all"], simulator)
+        try waitUntil("10 windows loaded again", changesOf: "citypipe.backfill_partitions") {
+            try count("SELECT count(*) FROM citypipe.backfill_partitions WHERE status = 'succeeded' AND attempts >= 2") >= 10
+        }
+        kill(cut.processIdentifier, SIGKILL)
+        cut.waitUntilExit()
+        XCTAssertGreaterThan(try count("SELECT count(*) FROM citypipe.backfill_partitions WHERE status <> 'succeeded'"), 0, "cut off half-way")
+        let resumedReprocess = try citypipe(["backfill"] + range + ["--resume", "--parallel", "3"], simulator)
+        XCTAssertEqual(resumedReprocess.status, 0, resumedReprocess.stderr)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.backfill_partitions WHERE status = 'succeeded' AND attempts >= 2"), 90)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.runs WHERE kind = 'backfill' AND status = 'running'"), 0)
         let reprocessed = try citypipe(["backfill"] + range + ["--reprocess", "all", "--parallel", "3"], simulator)
         XCTAssertEqual(reprocessed.status, 0, reprocessed.stderr)
         XCTAssertTrue(reprocessed.stdout.contains(#""staged":0"#), reprocessed.stdout)

@@ -126,6 +126,15 @@ public enum BackfillLedger {
             status: try row.decode(String.self, "status"), partitions: partitions)
     }
 
+    /// Sets `windows` of a backfill back to pending (a `--reprocess`: they are to be loaded again).
+    public static func reopen(_ connection: PostgresConnection, backfillID: Int64, windows: [LoadWindow]) throws(PostgresError) {
+        try connection.query(
+            """
+            UPDATE citypipe.backfill_partitions SET status = 'pending', finished_at = NULL, error = NULL
+            WHERE backfill_id = $1 AND window_from = ANY ($2::timestamptz[])
+            """, [backfillID, "{" + windows.map { "\"\($0.lowerBound)\"" }.joined(separator: ",") + "}"], name: "reopen backfill windows")
+    }
+
     /// Marks a window running (one more attempt), committed at once so that `status` shows it.
     public static func claim(_ connection: PostgresConnection, backfillID: Int64, window: LoadWindow, runID: Int64) throws(PostgresError) {
         try connection.query(

@@ -108,6 +108,11 @@ public final class BackfillJob: @unchecked Sendable {
                 ? BackfillLedger.findOrCreate(control, plan: plan, runID: runID)
                 : existing ?? BackfillLedger.create(control, plan: plan, runID: runID)
             try BackfillLedger.finish(control, backfillID: backfill.id, status: "running", runID: runID)
+            // Windows loaded again go back to pending first: a reprocess cut off is then resumed by --resume like
+            // any other, instead of leaving the windows it had not reached marked as loaded.
+            if request.reprocess != nil, existing != nil {
+                try BackfillLedger.reopen(control, backfillID: backfill.id, windows: windows)
+            }
             return BackfillJob(
                 runID: runID, backfillID: backfill.id, plan: plan, windows: windows, manifest: resolved, request: request, log: log,
                 control: control)
