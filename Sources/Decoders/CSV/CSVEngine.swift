@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Normalize
 
 /// The byte-level RFC 4180 state machine behind `CSVStreamDecoder`. Works on UTF-8 (or single-byte legacy)
@@ -330,7 +333,7 @@ package struct CSVEngine {
             if legacy == nil, let offset = UTF8Validator.firstInvalidOffset(buf) {
                 return (field(at: offset), .invalidEncoding)
             }
-            if let offset = buf.firstIndex(of: 0) { return (field(at: offset), .nulByte) }
+            if let offset = Self.offset(of: 0, in: buf, from: 0) { return (field(at: offset), .nulByte) }
             if legacy == nil, !allowingBOM, let offset = Self.byteOrderMark(in: buf) { return (field(at: offset), .misplacedBOM) }
             var start = 0
             for (k, end) in ends.enumerated() {
@@ -352,11 +355,20 @@ package struct CSVEngine {
     private static func byteOrderMark(in buf: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
         while i + 2 < buf.count {
-            guard let at = buf[i...].firstIndex(of: 0xEF) else { return nil }
+            guard let at = offset(of: 0xEF, in: buf, from: i) else { return nil }
             if at + 2 < buf.count && buf[at + 1] == 0xBB && buf[at + 2] == 0xBF { return at }
             i = at + 1
         }
         return nil
+    }
+
+    /// The offset of the first `byte` in `buf` at or after `start` (libc's `memchr`: vectorised, unlike a generic
+    /// `firstIndex`, which cost 12 % of plain CSV decoding when both scans used it).
+    private static func offset(of byte: UInt8, in buf: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = buf.baseAddress, start < buf.count,
+            let found = memchr(base + start, Int32(byte), buf.count - start)
+        else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
     /// What a record reject says, for the reasons found in its fields.
