@@ -68,7 +68,7 @@ final class ModelCatalogTests: XCTestCase {
             ("core/a.sql", "SELECT * FROM {{ ref('core.missing') }}\n", "Pipelines/models/core/a.sql:0: ref('core.missing') is not a model"),
             ("core/a.sql", "-- owner: me\nSELECT 1\n", "Pipelines/models/core/a.sql:1: unknown header key 'owner'"),
             ("core/a.sql", "-- description: x\n\nSELECT 1,\n  {{ ref('person') }}\n", "Pipelines/models/core/a.sql:4: ref('person'): write schema.name"),
-            ("core/a.sql", "SELECT {{ source('x') }}\n", "Pipelines/models/core/a.sql:1: only {{ ref('schema.name') }}"),
+            ("core/a.sql", "SELECT {{ source('x') }}\n", "Pipelines/models/core/a.sql:1: unknown macro 'source'"),
             ("core/a.sql", "DELETE FROM core.person\n", "Pipelines/models/core/a.sql:1: a model is one query"),
             ("staging/a.sql", "SELECT 1\n", "Pipelines/models/staging/a.sql:0: models are built in core or integrated"),
             ("core/A-b.sql", "SELECT 1\n", "Pipelines/models/core/A-b.sql:0: a model's file name"),

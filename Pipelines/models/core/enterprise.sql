@@ -2,6 +2,10 @@
 -- personal: legal_rep_citizen_id (identifier), legal_rep_person_id (identifier)
 -- unique_key: tax_code
 -- indexes: parent_tax_code; ward_code; legal_rep_person_id
+-- materialized: incremental
+-- incremental_keys: SELECT coalesce(tax_code_norm, tax_code) FROM {{ changes('core.clean_business') }}
+-- incremental_keys: UNION SELECT coalesce(b.tax_code_norm, b.tax_code) FROM core.clean_business AS b
+-- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.cccd = b.legal_rep_citizen_id
 SELECT
     coalesce(b.tax_code_norm, b.tax_code)                   AS tax_code,
     b.tax_code_norm IS NULL                                 AS tax_code_invalid,
@@ -19,4 +23,4 @@ SELECT
     coalesce(b._quality, '{}')                              AS quality
 FROM core.clean_business AS b
 LEFT JOIN {{ ref('core.person') }} AS rep ON rep.cccd = b.legal_rep_citizen_id
-WHERE b._deleted_at IS NULL
+WHERE b._deleted_at IS NULL AND {{ affected('coalesce(b.tax_code_norm, b.tax_code)') }}

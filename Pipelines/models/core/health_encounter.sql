@@ -2,6 +2,9 @@
 -- personal: person_id (identifier)
 -- unique_key: claim_id
 -- indexes: person_id; ward_code, discharged_at; facility_code
+-- materialized: incremental
+-- incremental_keys: SELECT claim_id FROM {{ changes('core.clean_health_encounters') }}
+-- incremental_keys: UNION SELECT record_key FROM {{ changes('core.person_link') }} WHERE feed = 'health_encounters'
 SELECT
     h.claim_id,
     k.person_id,
@@ -18,4 +21,4 @@ SELECT
     coalesce(h._quality, '{}') AS quality
 FROM core.clean_health_encounters AS h
 LEFT JOIN {{ ref('core.person_link') }} AS k ON k.feed = 'health_encounters' AND k.record_key = h.claim_id
-WHERE h._deleted_at IS NULL
+WHERE h._deleted_at IS NULL AND {{ affected('h.claim_id') }}

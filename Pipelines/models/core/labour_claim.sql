@@ -2,6 +2,9 @@
 -- personal: person_id (identifier)
 -- unique_key: claim_id
 -- indexes: person_id; ward_code, claim_date
+-- materialized: incremental
+-- incremental_keys: SELECT claim_id FROM {{ changes('core.clean_labour') }}
+-- incremental_keys: UNION SELECT record_key FROM {{ changes('core.person_link') }} WHERE feed = 'labour'
 SELECT
     c.claim_id,
     c.kind,
@@ -18,4 +21,4 @@ SELECT
     coalesce(c._quality, '{}') AS quality
 FROM core.clean_labour AS c
 LEFT JOIN {{ ref('core.person_link') }} AS l ON l.feed = 'labour' AND l.record_key = c.claim_id
-WHERE c._deleted_at IS NULL
+WHERE c._deleted_at IS NULL AND {{ affected('c.claim_id') }}

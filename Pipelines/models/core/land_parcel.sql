@@ -2,13 +2,16 @@
 -- personal: holder_id (identifier), holder_person_id (identifier)
 -- unique_key: parcel_id
 -- indexes: ward_code; land_use; holder_person_id; USING gist (geom)
+-- materialized: incremental
+-- incremental_keys: SELECT parcel_id FROM {{ changes('core.clean_land') }}
+-- incremental_keys: UNION SELECT l.parcel_id FROM core.clean_land AS l JOIN {{ changes('core.person') }} AS d ON d.cccd = l.holder_id
 WITH source AS (
     SELECT
         l.*,
         ST_SRID(l.geom) AS source_srid,
         ST_Transform(l.geom, 4326) AS geom_in
     FROM core.clean_land AS l
-    WHERE l._deleted_at IS NULL AND l.geom IS NOT NULL
+    WHERE l._deleted_at IS NULL AND l.geom IS NOT NULL AND {{ affected('l.parcel_id') }}
 ),
 valid AS (
     SELECT

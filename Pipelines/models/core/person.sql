@@ -2,6 +2,8 @@
 -- personal: person_id (identifier), cccd (identifier), cmnd (identifier), full_name (name), name_key (name), birth_date (birth_date), phone (contact)
 -- unique_key: person_id
 -- indexes: cccd; cmnd; name_key, birth_date; ward_code
+-- materialized: incremental
+-- incremental_keys: SELECT coalesce(citizen_id_norm, citizen_id) FROM {{ changes('core.clean_population') }}
 SELECT DISTINCT ON (coalesce(p.citizen_id_norm, p.citizen_id))
     coalesce(p.citizen_id_norm, p.citizen_id)                           AS person_id,
     CASE WHEN length(p.citizen_id_norm) = 12 THEN p.citizen_id_norm END AS cccd,
@@ -16,6 +18,6 @@ SELECT DISTINCT ON (coalesce(p.citizen_id_norm, p.citizen_id))
     p.updated_at,
     coalesce(p._quality, '{}')                                          AS quality
 FROM core.clean_population AS p
-WHERE p._deleted_at IS NULL
+WHERE p._deleted_at IS NULL AND {{ affected('coalesce(p.citizen_id_norm, p.citizen_id)') }}
 -- The register's duplicates (the same ID written two ways) are one person: the latest record wins.
 ORDER BY coalesce(p.citizen_id_norm, p.citizen_id), p.updated_at DESC NULLS LAST, p.citizen_id

@@ -2,19 +2,34 @@
 -- personal: record_key (identifier), person_id (identifier)
 -- unique_key: feed, record_key
 -- indexes: person_id; rule
+-- materialized: incremental
+-- incremental_keys: SELECT 'insurance', insurance_code || '|' || period::text FROM {{ changes('core.clean_insurance') }}
+-- incremental_keys: UNION SELECT 'labour', claim_id FROM {{ changes('core.clean_labour') }}
+-- incremental_keys: UNION SELECT 'health_encounters', claim_id FROM {{ changes('core.clean_health_encounters') }}
+-- incremental_keys: UNION SELECT 'business', coalesce(tax_code_norm, tax_code) FROM {{ changes('core.clean_business') }}
+-- incremental_keys: UNION SELECT l.feed, l.record_key FROM core.person_link AS l JOIN {{ changes('core.person') }} AS d ON d.person_id = l.person_id
+-- incremental_keys: UNION SELECT 'insurance', i.insurance_code || '|' || i.period::text FROM core.clean_insurance AS i
+-- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.person_id = i.citizen_id
+-- incremental_keys: UNION SELECT 'labour', c.claim_id FROM core.clean_labour AS c JOIN {{ changes('core.person') }} AS d ON d.person_id = c.citizen_id
+-- incremental_keys: UNION SELECT 'health_encounters', h.claim_id FROM core.clean_health_encounters AS h
+-- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.person_id = h.citizen_id
+-- incremental_keys: UNION SELECT 'health_encounters', h.claim_id FROM core.clean_health_encounters AS h
+-- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.name_key = h.full_name_key AND d.birth_date = h.birth_date
+-- incremental_keys: UNION SELECT 'business', coalesce(b.tax_code_norm, b.tax_code) FROM core.clean_business AS b
+-- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.person_id = b.legal_rep_citizen_id
 WITH records AS (
     SELECT 'insurance'::text AS feed, i.insurance_code || '|' || i.period::text AS record_key,
            i.citizen_id AS id_number, NULL::text AS name_key, NULL::date AS birth_date, NULL::text AS ward_code
-    FROM core.clean_insurance AS i WHERE i._deleted_at IS NULL
+    FROM core.clean_insurance AS i WHERE i._deleted_at IS NULL AND {{ affected('''insurance''', 'i.insurance_code || ''|'' || i.period::text') }}
     UNION ALL
     SELECT 'labour', l.claim_id, l.citizen_id, l.full_name_key, NULL::date, l._ward
-    FROM core.clean_labour AS l WHERE l._deleted_at IS NULL
+    FROM core.clean_labour AS l WHERE l._deleted_at IS NULL AND {{ affected('''labour''', 'l.claim_id') }}
     UNION ALL
     SELECT 'health_encounters', h.claim_id, h.citizen_id, h.full_name_key, h.birth_date, h._ward
-    FROM core.clean_health_encounters AS h WHERE h._deleted_at IS NULL
+    FROM core.clean_health_encounters AS h WHERE h._deleted_at IS NULL AND {{ affected('''health_encounters''', 'h.claim_id') }}
     UNION ALL
     SELECT 'business', coalesce(b.tax_code_norm, b.tax_code), b.legal_rep_citizen_id, NULL, NULL::date, NULL
-    FROM core.clean_business AS b WHERE b._deleted_at IS NULL
+    FROM core.clean_business AS b WHERE b._deleted_at IS NULL AND {{ affected('''business''', 'coalesce(b.tax_code_norm, b.tax_code)') }}
 ),
 resolved AS (
     SELECT r.*, p.person_id AS id_person

@@ -1,6 +1,10 @@
 -- description: Tax payments (finance feed), one row per payment document: the payer's tax code, its enterprise (a branch pays with its own 13-digit code), tax type, period, amount (VND), date paid.
 -- unique_key: document_no
 -- indexes: enterprise_tax_code, paid_on
+-- materialized: incremental
+-- incremental_keys: SELECT document_no FROM {{ changes('core.clean_finance') }}
+-- incremental_keys: UNION SELECT t.document_no FROM core.clean_finance AS t JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = t.tax_code
+-- incremental_keys: UNION SELECT t.document_no FROM core.clean_finance AS t JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = t.tax_code_parent
 SELECT
     t.document_no,
     t.tax_code,
@@ -13,4 +17,4 @@ SELECT
 FROM core.clean_finance AS t
 LEFT JOIN {{ ref('core.enterprise') }} AS e ON e.tax_code = t.tax_code
 LEFT JOIN {{ ref('core.enterprise') }} AS parent ON e.tax_code IS NULL AND parent.tax_code = t.tax_code_parent
-WHERE t._deleted_at IS NULL
+WHERE t._deleted_at IS NULL AND {{ affected('t.document_no') }}

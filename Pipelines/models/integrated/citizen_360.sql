@@ -1,23 +1,31 @@
--- description: PERSONAL DATA (Decree 13/2023/NĐ-CP; grant to officers only). One row per person: identity, ward, insurance status in the latest period (scheme, employer), last health encounter, labour claims.
+-- description: PERSONAL DATA (Decree 13/2023/NĐ-CP; grant to officers only). One row per person: identity, ward, insurance status in the latest period of the insurance data (insurance_period; scheme, employer), last health encounter, labour claims.
 -- personal: person_id (identifier), cccd (identifier), cmnd (identifier), full_name (name), birth_date (birth_date), phone (contact)
 -- unique_key: person_id
--- indexes: ward_code
+-- indexes: ward_code; employer_tax_code
+-- materialized: incremental
+-- incremental_keys: SELECT person_id FROM {{ changes('core.person') }}
+-- incremental_keys: UNION SELECT person_id FROM {{ changes('core.insurance_coverage') }} WHERE person_id IS NOT NULL
+-- incremental_keys: UNION SELECT person_id FROM {{ changes('core.health_encounter') }} WHERE person_id IS NOT NULL
+-- incremental_keys: UNION SELECT person_id FROM {{ changes('core.labour_claim') }} WHERE person_id IS NOT NULL
+-- incremental_keys: UNION SELECT c.person_id FROM integrated.citizen_360 AS c JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = c.employer_tax_code
+-- incremental_keys: UNION SELECT p.person_id FROM {{ ref('core.person') }} AS p
+-- incremental_keys:     WHERE (SELECT max(period) FROM {{ ref('core.insurance_coverage') }}) IS DISTINCT FROM (SELECT max(insurance_period) FROM integrated.citizen_360)
 WITH period AS (SELECT max(period) AS period FROM {{ ref('core.insurance_coverage') }}),
 coverage AS (
     SELECT DISTINCT ON (c.person_id) c.person_id, c.scheme, c.enterprise_tax_code
     FROM {{ ref('core.insurance_coverage') }} AS c JOIN period AS p ON c.period = p.period
-    WHERE c.person_id IS NOT NULL
+    WHERE c.person_id IS NOT NULL AND {{ affected('c.person_id') }}
     ORDER BY c.person_id, (c.scheme = 'BB') DESC, c.enterprise_tax_code NULLS LAST
 ),
 last_visit AS (
     SELECT DISTINCT ON (person_id) person_id, discharged_at, diagnosis_icd10, facility_code
-    FROM {{ ref('core.health_encounter') }} WHERE person_id IS NOT NULL
+    FROM {{ ref('core.health_encounter') }} WHERE person_id IS NOT NULL AND {{ affected('person_id') }}
     ORDER BY person_id, discharged_at DESC, claim_id
 ),
 claims AS (
     SELECT person_id, count(*) AS labour_claims, max(claim_date) AS last_claim_date,
            (array_agg(status ORDER BY claim_date DESC, claim_id))[1] AS last_claim_status
-    FROM {{ ref('core.labour_claim') }} WHERE person_id IS NOT NULL GROUP BY person_id
+    FROM {{ ref('core.labour_claim') }} WHERE person_id IS NOT NULL AND {{ affected('person_id') }} GROUP BY person_id
 )
 SELECT
     p.person_id,
@@ -29,6 +37,7 @@ SELECT
     p.ward_code,
     p.phone,
     c.person_id IS NOT NULL AS insured,
+    (SELECT period FROM period) AS insurance_period,
     c.scheme AS insurance_scheme,
     c.enterprise_tax_code AS employer_tax_code,
     e.name AS employer_name,
@@ -43,3 +52,4 @@ LEFT JOIN coverage AS c USING (person_id)
 LEFT JOIN {{ ref('core.enterprise') }} AS e ON e.tax_code = c.enterprise_tax_code
 LEFT JOIN last_visit AS v USING (person_id)
 LEFT JOIN claims AS l USING (person_id)
+WHERE {{ affected('p.person_id') }}

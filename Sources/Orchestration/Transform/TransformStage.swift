@@ -99,15 +99,19 @@ public struct TransformStage: Sendable {
 
     private func buildModels(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
         log.event("transform.started", [("run_id", runID), ("models", selected.count)], human: "transform: \(selected.count) models")
-        let runner = ModelRunner(catalog: catalog, concurrency: concurrency) { try PostgresConnection.connect(conninfo) }
+        let runner = ModelRunner(catalog: catalog, concurrency: concurrency, full: full) { try PostgresConnection.connect(conninfo) }
         do {
             let outcomes = try runner.run(selected, runID: runID) { outcome in
-                let rows = outcome.rows.map { "\($0) rows" } ?? ""
+                let rows = outcome.rows.map { outcome.keys == nil ? "\($0) rows" : "\($0) rows changed" } ?? ""
+                let how =
+                    if let keys = outcome.keys { " (incremental: \(keys) keys recomputed)" }
+                    else if let reason = outcome.fullReason { " (full: \(reason))" }
+                    else { "" }
                 log.event(
                     "model.\(outcome.status.rawValue)", level: outcome.status == .succeeded ? "info" : "error",
                     [("run_id", runID), ("model", outcome.model), ("rows", outcome.rows ?? 0), ("seconds", (outcome.seconds * 1000).rounded() / 1000),
-                     ("error", outcome.error ?? "")],
-                    human: "\(outcome.model): \(outcome.status.rawValue) \(rows) in \(String(format: "%.1f", outcome.seconds)) s\(outcome.error.map { " — \($0)" } ?? "")")
+                     ("mode", outcome.mode ?? ""), ("keys", outcome.keys ?? 0), ("full_reason", outcome.fullReason ?? ""), ("error", outcome.error ?? "")],
+                    human: "\(outcome.model): \(outcome.status.rawValue) \(rows)\(how) in \(String(format: "%.1f", outcome.seconds)) s\(outcome.error.map { " — \($0)" } ?? "")")
             }
             return outcomes.map {
                 FeedLoadResult(feed: $0.model, step: step, report: nil, error: $0.status == .succeeded ? nil : ($0.error ?? $0.status.rawValue), seconds: $0.seconds)

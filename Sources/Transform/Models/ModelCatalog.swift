@@ -9,7 +9,7 @@ public struct ModelCatalog: Sendable {
     /// Schemas a model may be built in.
     public static let schemas: Set<String> = ["core", "integrated"]
     static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress", "collection", "collection_time",
-                              "collection_min_zoom"]
+                              "collection_min_zoom", "materialized", "incremental_keys"]
 
     /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
     public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
@@ -45,8 +45,27 @@ public struct ModelCatalog: Sendable {
                 throw .invalid(file: model.file, line: 0, message: "ref('\(dependency)') is not a model (models: \(models.keys.sorted().joined(separator: ", ")))")
             }
         }
+        for model in models.values.sorted(by: { $0.name < $1.name }) {
+            for source in model.changeSources where !ModelChanges.isCleanTable(source) {
+                guard models[source]?.materialized == .incremental else {
+                    throw .invalid(
+                        file: model.file, line: 0,
+                        message: "changes('\(source)'): changes are recorded for core.clean_* tables and incremental models; \(source) is \(models[source] == nil ? "neither" : "a table model (make it incremental, or list its keys another way)")")
+                }
+            }
+        }
         self.models = models
         _ = try order()
+    }
+
+    /// The incremental models that read `name` with `changes()`: its builds record their changed rows for them.
+    public func changeReaders(of name: String) -> [String] {
+        models.values.filter { $0.changeSources.contains(name) }.map(\.name).sorted()
+    }
+
+    /// Whether an incremental model reads `name` (with ref): its builds then record whether its content changed.
+    public func hasIncrementalReader(_ name: String) -> Bool {
+        models.values.contains { $0.materialized == .incremental && $0.dependencies.contains(name) }
     }
 
     /// Every model in an order where each comes after what it reads (ties by name).
@@ -114,10 +133,80 @@ public struct ModelCatalog: Sendable {
             }
         }
         let body = lines[bodyStart...].joined(separator: "\n")
-        let (sql, refs) = try resolveRefs(body, file: file, firstLine: bodyStart + 1)
+        let materialized: SQLModel.Materialization
+        if let given = header["materialized"] {
+            guard let value = SQLModel.Materialization(rawValue: given.value) else {
+                throw .invalid(file: file, line: given.line, message: "materialized: '\(given.value)' is table or incremental")
+            }
+            materialized = value
+        } else {
+            materialized = .table
+        }
+        let uniqueKey = header["unique_key"].map { list($0.value, separator: ",") } ?? []
+        let macros = try ModelMacro.scan(body, file: file, firstLine: bodyStart + 1)
+        var refs: [String] = []
+        for macro in macros {
+            switch macro.name {
+            case "ref": refs.append(try modelName(macro, file: file))
+            case "affected":
+                guard materialized == .incremental else {
+                    throw .invalid(file: file, line: macro.line, message: "affected() is for incremental models (-- materialized: incremental)")
+                }
+                guard macro.arguments.count == uniqueKey.count, macro.arguments.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+                    throw .invalid(
+                        file: file, line: macro.line,
+                        message: "affected(): one expression per unique_key column (\(uniqueKey.joined(separator: ", "))), each quoted")
+                }
+            case "changes":
+                throw .invalid(file: file, line: macro.line, message: "changes() is read in the incremental_keys header, not in the query")
+            default:
+                throw .invalid(file: file, line: macro.line, message: "unknown macro '\(macro.name)': {{ }} holds ref(), changes() or affected()")
+            }
+        }
+        let sql = ModelMacro.expand(body, macros) { macro in
+            macro.name == "ref" ? (macro.arguments.first ?? "") : "true"
+        }
         guard sql.trimmingCharacters(in: .whitespacesAndNewlines).range(of: #"^(?i)(select|with|values|table)\b"#, options: .regularExpression) != nil else {
             throw .invalid(file: file, line: bodyStart + 1, message: "a model is one query (SELECT, WITH … SELECT, VALUES or TABLE)")
         }
+        var incrementalSQL: String? = nil
+        var incrementalKeys: String? = nil
+        var changeSources: [String] = []
+        switch (materialized, header["incremental_keys"]) {
+        case (.table, let keys?):
+            throw .invalid(file: file, line: keys.line, message: "incremental_keys is for incremental models (-- materialized: incremental)")
+        case (.incremental, nil):
+            throw .invalid(
+                file: file, line: header["materialized"]?.line ?? 0,
+                message: "an incremental model lists the keys its inputs' changes touch: -- incremental_keys: SELECT … FROM {{ changes('…') }}")
+        case (.incremental, let keys?):
+            guard !uniqueKey.isEmpty else {
+                throw .invalid(file: file, line: header["materialized"]?.line ?? 0, message: "an incremental model needs its unique_key: rows are merged by it")
+            }
+            let keyMacros = try ModelMacro.scan(keys.value, file: file, firstLine: keys.line)
+            for macro in keyMacros {
+                switch macro.name {
+                case "ref": refs.append(try modelName(macro, file: file))
+                case "changes": changeSources.append(try modelName(macro, file: file))
+                default:
+                    throw .invalid(file: file, line: macro.line, message: "incremental_keys: {{ }} holds ref() or changes(), not \(macro.name)()")
+                }
+            }
+            guard !changeSources.isEmpty else {
+                throw .invalid(file: file, line: keys.line, message: "incremental_keys reads at least one {{ changes('…') }}")
+            }
+            incrementalKeys = ModelMacro.expand(keys.value, keyMacros) { macro in
+                macro.name == "ref" ? (macro.arguments.first ?? "") : ModelChanges.viewName(of: macro.arguments.first ?? "")
+            }
+            let keyList = uniqueKey.joined(separator: ", ")
+            incrementalSQL = ModelMacro.expand(body, macros) { macro in
+                guard macro.name == "affected" else { return macro.arguments.first ?? "" }
+                return "((\(macro.arguments.joined(separator: ", "))) IN (SELECT \(keyList) FROM \(ModelChanges.affectedTable)))"
+            }
+        case (.table, nil):
+            break
+        }
+        changeSources = Array(Set(changeSources)).sorted()
         let extra = header["depends_on"].map { list($0.value, separator: ",") } ?? []
         for dependency in extra where dependency.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) == nil {
             throw .invalid(file: file, line: header["depends_on"]?.line ?? 0, message: "depends_on: '\(dependency)' is not a schema.name")
@@ -166,15 +255,16 @@ public struct ModelCatalog: Sendable {
         } else if let stray = header["collection_min_zoom"] {
             throw .invalid(file: file, line: stray.line, message: "collection_min_zoom needs a collection header")
         }
-        let dependencies = Array(Set(refs + extra)).sorted()
+        let dependencies = Array(Set(refs + extra + changeSources.filter { !ModelChanges.isCleanTable($0) })).sorted()
         if dependencies.contains(name) {
             throw .invalid(file: file, line: bodyStart + 1, message: "a model cannot ref itself")
         }
         return SQLModel(
             name: name, file: file, sql: sql, dependencies: dependencies, description: header["description"]?.value,
-            uniqueKey: header["unique_key"].map { list($0.value, separator: ",") } ?? [],
+            uniqueKey: uniqueKey,
             indexes: header["indexes"].map { list($0.value, separator: ";") } ?? [], timeoutSeconds: timeout,
-            personal: personal, suppress: suppress, collection: collection)
+            personal: personal, suppress: suppress, collection: collection,
+            materialized: materialized, incrementalKeys: incrementalKeys, incrementalSQL: incrementalSQL, changeSources: changeSources)
     }
 
     /// `90s`, `20m`, `2h` → seconds; nil for anything else (or zero).
@@ -188,31 +278,14 @@ public struct ModelCatalog: Sendable {
         }
     }
 
-    /// Replaces `{{ ref('schema.name') }}` by `schema.name` and returns the names.
-    static func resolveRefs(_ body: String, file: String, firstLine: Int) throws(ModelError) -> (String, [String]) {
-        let pattern = #"\{\{\s*ref\(\s*['"]([^'"]*)['"]\s*\)\s*\}\}"#
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return (body, []) }
-        let range = NSRange(body.startIndex..., in: body)
-        var refs: [String] = []
-        var result = ""
-        var last = body.startIndex
-        for match in regex.matches(in: body, range: range) {
-            guard let whole = Range(match.range, in: body), let inner = Range(match.range(at: 1), in: body) else { continue }
-            let name = String(body[inner])
-            let line = firstLine + body[..<whole.lowerBound].filter { $0 == "\n" }.count
-            guard name.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) != nil else {
-                throw .invalid(file: file, line: line, message: "ref('\(name)'): write schema.name, e.g. ref('core.person')")
-            }
-            refs.append(name)
-            result += body[last..<whole.lowerBound] + name
-            last = whole.upperBound
+    /// The `schema.name` a `ref()` or `changes()` names, checked.
+    static func modelName(_ macro: ModelMacro, file: String) throws(ModelError) -> String {
+        guard macro.arguments.count == 1, let name = macro.arguments.first,
+              name.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) != nil
+        else {
+            throw .invalid(file: file, line: macro.line, message: "\(macro.name)('\(macro.arguments.joined(separator: "', '"))'): write schema.name, e.g. \(macro.name)('core.person')")
         }
-        result += body[last...]
-        if let stray = result.range(of: "{{") {
-            let line = firstLine + result[..<stray.lowerBound].filter { $0 == "\n" }.count
-            throw .invalid(file: file, line: line, message: "only {{ ref('schema.name') }} is understood between {{ }}")
-        }
-        return (result, refs)
+        return name
     }
 
     static func list(_ text: String, separator: Character) -> [String] {

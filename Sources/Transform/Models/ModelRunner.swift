@@ -3,29 +3,43 @@ import Foundation
 import Postgres
 
 /// Runs SQL models in dependency order, independent ones at the same time (each on its own connection, on a
-/// Dispatch worker), each in the transaction that swaps its new table in. A model that fails keeps its previous
-/// table, and the models that read it are skipped; every build is a row of `citypipe.model_runs`.
+/// Dispatch worker), each in the transaction that swaps its new table in (or, for an incremental model, merges
+/// its changed rows in). A model that fails keeps its previous table, and the models that read it are skipped;
+/// every build is a row of `citypipe.model_runs`, with its mode (full or incremental).
 public final class ModelRunner: Sendable {
     /// How one model ended.
     public struct Outcome: Sendable, Equatable {
         public enum Status: String, Sendable { case succeeded, failed, skipped }
         public let model: String
         public let status: Status
+        /// Rows built (a full build) or changed (an incremental one).
         public let rows: Int?
         public let seconds: Double
         /// Why it failed or was skipped (names the statement; PostgreSQL's message, values of class 22/23 hidden).
         public let error: String?
+        /// How it was built: full or incremental (nil when it failed or was skipped).
+        public var mode: String? = nil
+        /// An incremental build: the unique keys its inputs' changes touched, recomputed.
+        public var keys: Int? = nil
+        /// An incremental model built in full: why.
+        public var fullReason: String? = nil
     }
 
     public let catalog: ModelCatalog
     public let concurrency: Int
+    /// Build incremental models whole too (`--full`).
+    public let full: Bool
     private let connect: @Sendable () throws -> PostgresConnection
 
     /// - Parameters:
     ///   - concurrency: models built at once.
+    ///   - full: build incremental models whole too.
     ///   - connect: opens a connection for each worker.
-    public init(catalog: ModelCatalog, concurrency: Int = 2, connect: @escaping @Sendable () throws -> PostgresConnection) {
+    public init(
+        catalog: ModelCatalog, concurrency: Int = 2, full: Bool = false, connect: @escaping @Sendable () throws -> PostgresConnection
+    ) {
         self.catalog = catalog
+        self.full = full
         self.concurrency = max(1, concurrency)
         self.connect = connect
     }
@@ -83,11 +97,31 @@ public final class ModelRunner: Sendable {
             modelRunID = try connection.query(
                 "INSERT INTO citypipe.model_runs (run_id, model, sql_hash) VALUES ($1, $2, md5($3)) RETURNING model_run_id",
                 [runID, model.name, model.sql], name: "start model run").first?.decode(Int64.self, "model_run_id")
-            let rows = try ModelBuilder(model: model).build(connection)
+            var outcome: Outcome
+            switch model.materialized {
+            case .incremental:
+                let result = try IncrementalBuilder(model: model, readers: catalog.changeReaders(of: model.name)).build(connection, full: full)
+                outcome = Outcome(
+                    model: model.name, status: .succeeded, rows: result.rows, seconds: Date().timeIntervalSince(started), error: nil,
+                    mode: result.mode.rawValue, keys: result.keys, fullReason: result.reason)
+            case .table:
+                let rows = try connection.transaction { c in
+                    let rows = try ModelBuilder(model: model).build(c)
+                    if catalog.hasIncrementalReader(model.name) { try ModelState.recordTable(model, c) }
+                    return rows
+                }
+                outcome = Outcome(
+                    model: model.name, status: .succeeded, rows: rows, seconds: Date().timeIntervalSince(started), error: nil, mode: "full")
+            }
             try connection.query(
-                "UPDATE citypipe.model_runs SET status = 'succeeded', finished_at = clock_timestamp(), rows_built = $2 WHERE model_run_id = $1",
-                [modelRunID, rows], name: "finish model run")
-            return Outcome(model: model.name, status: .succeeded, rows: rows, seconds: Date().timeIntervalSince(started), error: nil)
+                """
+                UPDATE citypipe.model_runs SET status = 'succeeded', finished_at = clock_timestamp(), rows_built = $2, mode = $3, keys_read = $4
+                WHERE model_run_id = $1
+                """, [modelRunID, outcome.rows, outcome.mode, outcome.keys], name: "finish model run")
+            outcome = Outcome(
+                model: outcome.model, status: .succeeded, rows: outcome.rows, seconds: Date().timeIntervalSince(started), error: nil,
+                mode: outcome.mode, keys: outcome.keys, fullReason: outcome.fullReason)
+            return outcome
         } catch {
             var reason = "\(model.file): \(error)"
             if (error as? PostgresError)?.sqlState == "57014" {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// One SQL model of `Pipelines/models/`: a `SELECT` whose result becomes the table `schema.name`, rebuilt whole
-/// on each run and swapped in atomically.
+/// on each run and swapped in atomically, or, for an incremental model, recomputed only for the keys its inputs
+/// changed and merged in (see `Materialization`).
 ///
 /// A model file starts with a header of `-- key: value` comment lines, then the query:
 ///
@@ -16,11 +17,20 @@ import Foundation
 /// -- collection: wards (geom)            (an OGC API – Features collection, and its geometry column)
 /// -- collection_min_zoom: 14             (its vector tiles are empty below this zoom)
 /// -- collection_time: valid_from, valid_to   (its time: an instant, or the start and end of validity)
+/// -- materialized: incremental           (table, the default, or incremental: see below)
+/// -- incremental_keys: SELECT person_id FROM {{ changes('core.clean_population') }}
 /// SELECT … FROM {{ ref('core.person') }} AS p JOIN ref.admin_unit_2025 AS u USING (ward_code)
 /// ```
 ///
 /// `{{ ref('schema.name') }}` names another model: it becomes that table's name, and a dependency, as in dbt.
 /// Other tables (`ref.*`, `staging.*`, `citypipe.*`) are sources and are written as they are.
+///
+/// An incremental model also says which of its unique keys an input's changes touch (`incremental_keys`, a
+/// query; repeated lines join): there, `{{ changes('core.clean_FEED') }}` is the clean rows written since the
+/// model's last build (deletions included: they carry `_deleted_at`), and `{{ changes('schema.model') }}` the rows
+/// an incremental model upstream changed since then, each in its old (`_change = '-'`) and new (`'+'`) version.
+/// In the query, `{{ affected('expression', …) }}` (one expression per unique-key column) is `true` in a full
+/// build and, in an incremental one, true only for the keys to recompute: it lets the query skip the rest early.
 public struct SQLModel: Sendable, Hashable {
     /// `schema.name`, from the file's place: `models/integrated/commune_profile.sql` → `integrated.commune_profile`.
     public let name: String
@@ -66,6 +76,27 @@ public struct SQLModel: Sendable, Hashable {
     /// The OGC API collection the model is published as, if any.
     public let collection: Collection?
 
+    /// How the table is kept up to date.
+    public enum Materialization: String, Sendable, Hashable {
+        /// Rebuilt whole on every run, and swapped in.
+        case table
+        /// Rebuilt whole the first time, with `--full`, when its SQL changed or when an input was rebuilt whole;
+        /// otherwise only the unique keys listed by `incrementalKeys` are recomputed and merged in, in one
+        /// transaction, and the rows that changed are recorded for the incremental models that read it.
+        case incremental
+    }
+
+    /// `-- materialized:`.
+    public let materialized: Materialization
+    /// Incremental models: the query listing the unique keys to recompute, refs resolved, each `changes()`
+    /// replaced by `ModelChanges.viewName(of:)` (a temporary view the build creates).
+    public let incrementalKeys: String?
+    /// Incremental models: the query of an incremental build, `affected()` restricted to the keys to recompute
+    /// (`sql` has it `true`).
+    public let incrementalSQL: String?
+    /// Incremental models: the inputs read with `changes()`, sorted (clean tables and incremental models).
+    public let changeSources: [String]
+
     /// Default of `timeout`: 30 minutes.
     public static let defaultTimeoutSeconds = 1_800
 
@@ -74,12 +105,20 @@ public struct SQLModel: Sendable, Hashable {
     /// The table part of `name`.
     public var table: String { String(name.drop { $0 != "." }.dropFirst()) }
 
+    /// What a build's result depends on besides its inputs: the queries; another one means a full build.
+    public var definition: String { [sql, incrementalSQL ?? "", incrementalKeys ?? ""].joined(separator: "\n--\n") }
+
     /// Creates a model (the catalog parses files into these).
     public init(
         name: String, file: String, sql: String, dependencies: [String], description: String? = nil,
         uniqueKey: [String] = [], indexes: [String] = [], timeoutSeconds: Int = SQLModel.defaultTimeoutSeconds,
-        personal: [PersonalColumn] = [], suppress: [String] = [], collection: Collection? = nil
+        personal: [PersonalColumn] = [], suppress: [String] = [], collection: Collection? = nil,
+        materialized: Materialization = .table, incrementalKeys: String? = nil, incrementalSQL: String? = nil, changeSources: [String] = []
     ) {
+        self.materialized = materialized
+        self.incrementalKeys = incrementalKeys
+        self.incrementalSQL = incrementalSQL
+        self.changeSources = changeSources
         self.collection = collection
         self.personal = personal
         self.suppress = suppress

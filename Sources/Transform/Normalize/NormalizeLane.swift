@@ -38,7 +38,10 @@ struct NormalizeLane {
 
     /// Runs the lane on `c`, which must be in a transaction (repeatable read, so that paging sees one snapshot).
     func run(_ c: PostgresConnection, runID: Int64) throws -> Result {
-        if fresh { return try runFresh(c, runID: runID) }
+        // The rows it writes are marked with this time: the incremental models read the rows marked after their
+        // last build (see `ModelChanges`).
+        let mark = try ModelChanges.writerMark(c)
+        if fresh { return try runFresh(c, runID: runID, mark: mark) }
         try c.simpleExecute(
             """
             CREATE TEMP TABLE cp_clean (\((plan.columns.map { "\($0.name) \($0.sqlType)" } + ["_quality text[]", "_hash text", "_deleted_at timestamptz"]).joined(separator: ", "))) ON COMMIT DROP;
@@ -53,7 +56,7 @@ struct NormalizeLane {
             result.cpu += Date().timeIntervalSince(mark)
             result.rejects += try write(batch, outputs, c)
         }
-        result.written = try merge(c, runID: runID)
+        result.written = try merge(c, runID: runID, mark: mark)
         return result
     }
 
@@ -80,8 +83,7 @@ struct NormalizeLane {
 
     /// The lane of a first build: each batch COPYed into `core.clean_FEED` and its rejects into
     /// `citypipe.rejects` as it is normalised.
-    private func runFresh(_ c: PostgresConnection, runID: Int64) throws -> Result {
-        let stamp = try c.query("SELECT now()::text AS t", name: "transaction time").first?.decode(String.self, "t")
+    private func runFresh(_ c: PostgresConnection, runID: Int64, mark stamp: String) throws -> Result {
         let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at", "_normalized_by", "_run_id", "_normalized_at"]
         let keyWidth = plan.primaryKey.count
         let fieldCount = plan.fields.count
@@ -200,7 +202,7 @@ struct NormalizeLane {
     }
 
     /// MERGE of the batch tables into `core.clean_FEED`; the rejects of the records read replace their earlier ones.
-    private func merge(_ c: PostgresConnection, runID: Int64) throws -> Int {
+    private func merge(_ c: PostgresConnection, runID: Int64, mark: String) throws -> Int {
         let key = plan.primaryKey
         let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at"]
         // The batch tables have no statistics yet: without them the planner guesses one row and loops.
@@ -221,10 +223,10 @@ struct NormalizeLane {
             ON \(key.map { "t.\($0) = n.\($0)" }.joined(separator: " AND "))
             WHEN MATCHED AND (\(columns.map { "t.\($0)" }.joined(separator: ", ")))
                  IS NOT DISTINCT FROM (\(columns.map { "n.\($0)" }.joined(separator: ", "))) THEN DO NOTHING
-            WHEN MATCHED THEN UPDATE SET \((columns.map { "\($0) = n.\($0)" } + ["_normalized_by = $2", "_run_id = $1", "_normalized_at = now()"]).joined(separator: ", "))
+            WHEN MATCHED THEN UPDATE SET \((columns.map { "\($0) = n.\($0)" } + ["_normalized_by = $2", "_run_id = $1", "_normalized_at = $3::timestamptz"]).joined(separator: ", "))
             WHEN NOT MATCHED THEN INSERT (\((columns + ["_normalized_by", "_run_id", "_normalized_at"]).joined(separator: ", ")))
-                VALUES (\((columns.map { "n.\($0)" } + ["$2", "$1", "now()"]).joined(separator: ", ")))
-            """, [runID, FeedNormalization.version], name: "merge \(plan.table)").affectedRows
+                VALUES (\((columns.map { "n.\($0)" } + ["$2", "$1", "$3::timestamptz"]).joined(separator: ", ")))
+            """, [runID, FeedNormalization.version, mark], name: "merge \(plan.table)").affectedRows
     }
 
 }

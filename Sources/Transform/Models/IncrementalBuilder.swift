@@ -1,0 +1,164 @@
+import Foundation
+import Postgres
+
+/// Builds one incremental model (`-- materialized: incremental`), in one repeatable-read transaction:
+///
+/// 1. decides between a full build and an incremental one (`ModelState.decide`);
+/// 2. incremental: lists the unique keys its inputs' changes touch (`incremental_keys` over `changes()` views of
+///    the rows marked since its last build), recomputes the query for those keys only, compares each row with the
+///    table's, and replaces the rows that differ (deleting those whose key is gone); the rows it replaced are
+///    recorded, old and new, in `citypipe_delta` for the incremental models that read this one;
+/// 3. full: the query into a new table swapped in, as a table model (`ModelBuilder`), and the delta table made
+///    anew (empty: the models that read it rebuild in full too).
+///
+/// When the keys to recompute are more than a quarter of the table, a full build is cheaper and is done instead.
+struct IncrementalBuilder {
+    let model: SQLModel
+    /// The incremental models that read this one's changes.
+    let readers: [String]
+
+    /// What a build did.
+    struct Result {
+        let mode: ModelState.Mode
+        /// Full: rows built; incremental: rows replaced, inserted or deleted.
+        let rows: Int
+        /// Incremental: the unique keys recomputed.
+        let keys: Int?
+        /// Full: why.
+        let reason: String?
+    }
+
+    /// Share of the table above which the keys are not recomputed one by one.
+    static let fullBuildShare = 0.25
+    /// Below this many keys, an incremental build is always tried.
+    static let minimumKeysForFull = 10_000
+
+    func build(_ connection: PostgresConnection, full requested: Bool) throws -> Result {
+        try ModelChanges.readerTransaction(connection) { c, time in
+            try c.simpleExecute("SET LOCAL statement_timeout = '\(model.timeoutSeconds)s'", name: "timeout of \(model.name)")
+            try c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", ["citypipe:model:\(model.name)"], name: "lock \(model.name)")
+            let decision = requested ? .full("--full") : try ModelState.decide(model, c)
+            switch decision {
+            case .full(let reason):
+                return try buildFull(c, time: time, reason: reason)
+            case .incremental(let since):
+                return try buildIncremental(c, time: time, since: since)
+            }
+        }
+    }
+
+    private var keyList: String { model.uniqueKey.joined(separator: ", ") }
+    private var target: String { "\(model.schema).\(model.table)" }
+
+    private func joinOn(_ left: String, _ right: String) -> String {
+        model.uniqueKey.map { "\(left).\($0) = \(right).\($0)" }.joined(separator: " AND ")
+    }
+
+    private func buildFull(_ c: PostgresConnection, time: String, reason: String) throws -> Result {
+        let rows = try ModelBuilder(model: model).build(c)
+        try resetDelta(c)
+        try ModelState.record(model, mode: .full, time: time, c)
+        return Result(mode: .full, rows: rows, keys: nil, reason: reason)
+    }
+
+    /// The delta table made anew and empty (or dropped when nothing reads this model's changes).
+    private func resetDelta(_ c: PostgresConnection) throws {
+        let delta = ModelChanges.deltaTable(of: model.name)
+        try c.simpleExecute("DROP TABLE IF EXISTS \(delta)", name: "drop delta of \(model.name)")
+        guard !readers.isEmpty else { return }
+        try c.simpleExecute(
+            """
+            CREATE TABLE \(delta) AS SELECT t.*, NULL::text AS _change, NULL::timestamptz AS _changed_at FROM \(target) AS t WITH NO DATA;
+            CREATE INDEX ON \(delta) (_changed_at);
+            COMMENT ON TABLE \(delta) IS 'Rows of \(model.name) changed by its incremental builds (_change: - old, + new), for \(readers.joined(separator: ", "))'
+            """, name: "create delta of \(model.name)")
+    }
+
+    private func buildIncremental(_ c: PostgresConnection, time: String, since: String) throws -> Result {
+        guard let keysSQL = model.incrementalKeys, let sql = model.incrementalSQL else {
+            return try buildFull(c, time: time, reason: "the model has no incremental query")
+        }
+        for source in model.changeSources {
+            let (table, marker) =
+                ModelChanges.isCleanTable(source) ? (source, "_normalized_at") : (ModelChanges.deltaTable(of: source), "_changed_at")
+            try c.simpleExecute(
+                """
+                CREATE TEMP VIEW \(ModelChanges.viewName(of: source).dropFirst("pg_temp.".count)) AS
+                SELECT * FROM \(table) WHERE \(marker) > '\(since.replacingOccurrences(of: "'", with: "''"))'::timestamptz
+                """, name: "changes of \(source) for \(model.name)")
+        }
+        defer {
+            for source in model.changeSources {
+                _ = try? c.simpleExecute("DROP VIEW IF EXISTS \(ModelChanges.viewName(of: source))", name: "drop changes view")
+            }
+        }
+        let keys = try c.query(
+            """
+            CREATE TEMP TABLE cp_affected ON COMMIT DROP AS
+            SELECT DISTINCT k.* FROM (\(keysSQL)) AS k (\(keyList))
+            """, name: "keys to recompute in \(model.name)").affectedRows
+        let estimate = try c.query(
+            "SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = $1::regclass", [target], name: "size of \(model.name)"
+        ).first?.decode(Int.self, "n") ?? 0
+        if keys > Self.minimumKeysForFull, Double(keys) > Double(estimate) * Self.fullBuildShare {
+            try c.simpleExecute("DROP TABLE cp_affected", name: "drop keys of \(model.name)")
+            return try buildFull(c, time: time, reason: "\(keys) keys to recompute of about \(estimate) rows: a full build is cheaper")
+        }
+        try c.simpleExecute("ANALYZE cp_affected", name: "analyze keys of \(model.name)")
+        try c.simpleExecute(
+            """
+            CREATE TEMP TABLE cp_new ON COMMIT DROP AS
+            SELECT m.* FROM (\(sql)) AS m WHERE (\(model.uniqueKey.map { "m.\($0)" }.joined(separator: ", "))) IN (SELECT \(keyList) FROM cp_affected)
+            """, name: "recompute \(model.name)")
+        // The keys whose row differs: changed, gone, or new. Rows compare as text, so a value that would print
+        // differently (numeric 1.0 against 1.00) is a change too: the table stays byte for byte a full build's.
+        let changed = try c.query(
+            """
+            CREATE TEMP TABLE cp_changed ON COMMIT DROP AS
+            SELECT \(keyList) FROM
+                (SELECT \(model.uniqueKey.map { "t.\($0)" }.joined(separator: ", ")), t::text AS r FROM \(target) AS t
+                 WHERE (\(model.uniqueKey.map { "t.\($0)" }.joined(separator: ", "))) IN (SELECT \(keyList) FROM cp_affected)) AS o
+            FULL JOIN (SELECT \(model.uniqueKey.map { "n.\($0)" }.joined(separator: ", ")), n::text AS r FROM cp_new AS n) AS n USING (\(keyList))
+            WHERE o.r IS DISTINCT FROM n.r
+            """, name: "compare \(model.name)").affectedRows
+        if changed > 0 {
+            if !readers.isEmpty {
+                let delta = ModelChanges.deltaTable(of: model.name)
+                let exists = try c.query("SELECT to_regclass($1) IS NOT NULL AS present", [delta]).first?.decode(Bool.self, "present") ?? false
+                if !exists {
+                    // Read by a model added since the last full build: its changes are recorded from now on.
+                    try resetDelta(c)
+                    try ModelState.restartChanges(model, time: time, c)
+                }
+                let mark = try ModelChanges.writerMark(c)
+                try c.query(
+                    """
+                    INSERT INTO \(delta) SELECT t.*, '-', $1::timestamptz FROM \(target) AS t JOIN cp_changed AS k ON \(joinOn("t", "k"))
+                    """, [mark], name: "record old rows of \(model.name)")
+                try c.query(
+                    """
+                    INSERT INTO \(delta) SELECT n.*, '+', $1::timestamptz FROM cp_new AS n JOIN cp_changed AS k ON \(joinOn("n", "k"))
+                    """, [mark], name: "record new rows of \(model.name)")
+            }
+            try c.simpleExecute(
+                "DELETE FROM \(target) AS t USING cp_changed AS k WHERE \(joinOn("t", "k"))", name: "delete changed rows of \(model.name)")
+            try c.simpleExecute(
+                "INSERT INTO \(target) SELECT n.* FROM cp_new AS n JOIN cp_changed AS k ON \(joinOn("n", "k"))", name: "insert changed rows of \(model.name)")
+        }
+        try pruneDelta(c)
+        try ModelState.record(model, mode: .incremental, time: time, c)
+        return Result(mode: .incremental, rows: changed, keys: keys, reason: nil)
+    }
+
+    /// Rows of the delta table every reader has read (its last build came after them) go.
+    private func pruneDelta(_ c: PostgresConnection) throws {
+        guard !readers.isEmpty else { return }
+        let delta = ModelChanges.deltaTable(of: model.name)
+        guard try c.query("SELECT to_regclass($1) IS NOT NULL AS present", [delta]).first?.decode(Bool.self, "present") == true else { return }
+        try c.query(
+            """
+            DELETE FROM \(delta) WHERE _changed_at <= coalesce(
+                (SELECT min(built_at) FROM citypipe.model_state WHERE model = ANY(string_to_array($1, ','))), 'infinity')
+            """, [readers.joined(separator: ",")], name: "prune delta of \(model.name)")
+    }
+}

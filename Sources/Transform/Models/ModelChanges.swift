@@ -1,0 +1,65 @@
+import Foundation
+import Postgres
+
+/// The change markers incremental models read, and the lock that keeps them exact.
+///
+/// Two kinds of rows are marked with the time they were written: the rows of `core.clean_FEED` (`_normalized_at`,
+/// written by the normalise phase) and the rows an incremental build changed (`_changed_at` in
+/// `citypipe_delta.SCHEMA__TABLE`). An incremental build reads the rows marked after its previous build's time.
+/// For that to miss nothing, every marked row must either be visible to the build that takes time T, or carry a
+/// mark later than T. Writers and readers share one advisory lock:
+///
+/// - a writer holds it shared from before it takes its mark (`clock_timestamp()`) until it commits;
+/// - a build takes it exclusively, then starts its repeatable-read snapshot and takes its time, then lets it go.
+///
+/// A writer that marked before the build's time had the lock first, so it committed before the snapshot; a
+/// writer that did not hold it yet marks after the build let it go, so after its time.
+public enum ModelChanges {
+    /// The advisory lock's name.
+    static let lockName = "citypipe:changes"
+
+    /// `core.clean_FEED`: a source whose rows carry `_normalized_at`.
+    public static func isCleanTable(_ name: String) -> Bool {
+        name.hasPrefix("core.clean_")
+    }
+
+    /// The temporary view an incremental build makes for `changes('source')`.
+    static func viewName(of source: String) -> String {
+        "pg_temp.cp_changes__" + source.replacingOccurrences(of: ".", with: "__")
+    }
+
+    /// The temporary table of the unique keys an incremental build recomputes (`affected()` reads it).
+    static let affectedTable = "pg_temp.cp_affected"
+
+    /// Where the rows an incremental model's builds changed are kept for the models that read it.
+    static func deltaTable(of model: String) -> String {
+        "citypipe_delta." + model.replacingOccurrences(of: ".", with: "__")
+    }
+
+    /// For a writer, in its transaction: takes the lock shared (until the transaction ends) and returns the mark
+    /// to write, as text (`timestamptz`).
+    public static func writerMark(_ c: PostgresConnection) throws -> String {
+        guard let mark = try c.query(
+            "SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0)), clock_timestamp()::text AS mark", [lockName],
+            name: "change-marker lock").first?.decode(String.self, "mark")
+        else { throw PostgresError(.decoding, message: "no row", statement: "change-marker lock") }
+        return mark
+    }
+
+    /// For a build: runs `body` in a repeatable-read transaction whose snapshot holds every change marked before
+    /// the time it is given (text, `timestamptz`), and none marked after.
+    static func readerTransaction<T>(_ connection: PostgresConnection, _ body: (PostgresConnection, String) throws -> T) throws -> T {
+        try connection.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [lockName], name: "change-marker lock")
+        var locked = true
+        defer { if locked { _ = try? connection.advisoryUnlock(named: lockName) } }
+        return try connection.transaction(isolation: .repeatableRead) { c in
+            // The snapshot is taken by this, the transaction's first statement.
+            guard let time = try c.query("SELECT clock_timestamp()::text AS t", name: "build time").first?.decode(String.self, "t") else {
+                throw PostgresError(.decoding, message: "no row", statement: "build time")
+            }
+            try c.advisoryUnlock(named: lockName)
+            locked = false
+            return try body(c, time)
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Dispatch
+import Foundation
+import Postgres
+import TestSupport
+import Transform
+import Warehouse
+import XCTest
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Incremental SQL models (`-- materialized: incremental`): after a batch of changes, every incremental model's
+/// table built incrementally is byte for byte what a full build of its query gives.
+final class IncrementalModelTests: DatabaseTestCase {
+    override var databasePrefix: String { "incremental" }
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(SimulatorProcess.isAvailable, "this build has no citypipe simulate")
+        try super.setUpWithError()
+    }
+
+    static var root: URL { BuiltBinary.connectors.deletingLastPathComponent() }
+
+    func count(_ sql: String) throws -> Int {
+        try connection.query(sql)[0].decode(Int.self, at: 0)
+    }
+
+    /// The shipped models that are incremental, in dependency order.
+    func incrementalModels() throws -> [SQLModel] {
+        let catalog = try ModelCatalog(directory: Self.root.appendingPathComponent("Pipelines/models"))
+        return try catalog.order().compactMap { catalog.models[$0] }.filter { $0.materialized == .incremental }
+    }
+
+    /// For each incremental model, in dependency order: the md5 of its table's rows against the md5 of a full
+    /// build of its query over the tables as they are (the models it reads were checked before it).
+    func assertIncrementalEqualsFull(_ models: [SQLModel], _ message: String) throws {
+        for model in models {
+            let table = "\(model.schema).\(model.table)"
+            let built = try connection.query(
+                "SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS h, count(*) AS n FROM \(table) AS t")[0]
+            let full = try connection.query(
+                "SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS h, count(*) AS n FROM (\(model.sql)) AS t")[0]
+            XCTAssertEqual(try built.decode(Int.self, "n"), try full.decode(Int.self, "n"), "\(message): \(model.name) rows")
+            XCTAssertEqual(try built.decode(String.self, "h"), try full.decode(String.self, "h"), "\(message): \(model.name) differs from a full build")
+        }
+    }
+
+    /// How each incremental model was built in the latest run: model → (mode, keys read, rows changed).
+    func latestBuilds() throws -> [String: (mode: String, keys: Int?, rows: Int)] {
+        var result: [String: (mode: String, keys: Int?, rows: Int)] = [:]
+        for row in try connection.query(
+            """
+            SELECT model, mode, keys_read, rows_built FROM citypipe.model_runs
+            WHERE run_id = (SELECT max(run_id) FROM citypipe.model_runs) AND status = 'succeeded'
+            """) {
+            result[try row.decode(String.self, "model")] =
+                (try row.decode(String.self, "mode"), try row.decode(Int?.self, "keys_read"), try row.decode(Int.self, "rows_built"))
+        }
+        return result
+    }
+
+    func testAnIncrementalBuildAfterChangesEqualsAFullRebuild() throws {
+        let models = try incrementalModels()
+        XCTAssertGreaterThanOrEqual(models.count, 8, "the heavy core and integrated models are incremental")
+        let simulator = try SimulatorProcess(seed: 31, scale: 0.02)
+        defer { simulator.stop() }
+        let pipeline = FileManager.default.temporaryDirectory.appendingPathComponent("incremental-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: pipeline) }
+        try """
+            name: \(pipeline.deletingPathExtension().lastPathComponent)
+            description: The feeds the incremental models read, then the transform.
+            concurrency: 3
+            steps:
+              - name: national
+                ingest: [population, business, insurance, finance, statistics]
+              - name: sectors
+                ingest: [labour, health_encounters, schools]
+              - name: geo
+                ingest: [admin_boundaries, land]
+              - name: transform
+                transform: {}
+
+            """.write(to: pipeline, atomically: true, encoding: .utf8)
+        func run() throws {
+            let result = try simulator.citypipe(["run", pipeline.path], databaseURL: database.url, directory: Self.root)
+            XCTAssertEqual(result.status, 0, result.output)
+        }
+
+        // The first night: every model built whole.
+        try run()
+        for model in models {
+            XCTAssertEqual(try latestBuilds()[model.name]?.mode, "full", "\(model.name): a first build is full")
+        }
+        XCTAssertGreaterThan(try count("SELECT count(*) FROM core.land_parcel"), 0)
+
+        // Nothing changed: every incremental model reads nothing and changes nothing.
+        try run()
+        for model in models {
+            let build = try latestBuilds()[model.name]
+            XCTAssertEqual(build?.mode, "incremental", model.name)
+            XCTAssertEqual(build?.rows, 0, "\(model.name): no change, no row written")
+        }
+
+        // A batch of changes at the source: people changed and added, enterprises gone (the simulator's next
+        // generation); and, in the clean tables, a person moving ward, an insured person deleted from the register,
+        // an employer leaving the business register, a land parcel changing hands, a labour claim decided, a hospital
+        // bill corrected, a tax payment amended.
+        let people = try count("SELECT count(*) FROM staging.population")
+        let enterprises = try count("SELECT count(*) FROM staging.business")
+        try advance(simulator, changed: people / 50, added: 40, removed: max(2, enterprises / 50))
+        let other = "(SELECT max(ward_code) FROM core.person WHERE ward_code IS NOT NULL)"
+        try connection.simpleExecute(
+            """
+            UPDATE core.clean_population SET _ward = CASE WHEN _ward = \(other) THEN (SELECT min(ward_code) FROM core.person) ELSE \(other) END,
+                   _normalized_at = clock_timestamp()
+            WHERE coalesce(citizen_id_norm, citizen_id) IN (SELECT c.person_id FROM core.insurance_coverage AS c WHERE c.person_id IS NOT NULL ORDER BY 1 LIMIT 3);
+            UPDATE core.clean_population SET _deleted_at = now(), _normalized_at = clock_timestamp()
+            WHERE coalesce(citizen_id_norm, citizen_id) IN (SELECT l.person_id FROM core.person_link AS l WHERE l.feed = 'health_encounters' AND l.person_id IS NOT NULL ORDER BY 1 DESC LIMIT 2);
+            UPDATE core.clean_business SET _deleted_at = now(), _normalized_at = clock_timestamp()
+            WHERE tax_code IN (SELECT employer_tax_code FROM core.insurance_coverage WHERE enterprise_tax_code IS NOT NULL ORDER BY 1 LIMIT 1);
+            UPDATE core.clean_land SET holder_id = (SELECT cccd FROM core.person WHERE cccd IS NOT NULL ORDER BY 1 LIMIT 1), _normalized_at = clock_timestamp()
+            WHERE parcel_id IN (SELECT parcel_id FROM core.clean_land ORDER BY 1 LIMIT 2);
+            UPDATE core.clean_labour SET status = 'decided', _normalized_at = clock_timestamp()
+            WHERE claim_id IN (SELECT claim_id FROM core.clean_labour ORDER BY 1 LIMIT 2);
+            UPDATE core.clean_health_encounters SET total_cost = total_cost + 1000, _normalized_at = clock_timestamp()
+            WHERE claim_id IN (SELECT claim_id FROM core.clean_health_encounters ORDER BY 1 LIMIT 2);
+            UPDATE core.clean_finance SET amount = amount + 1, _normalized_at = clock_timestamp()
+            WHERE document_no IN (SELECT document_no FROM core.clean_finance ORDER BY 1 LIMIT 2);
+            """)
+        try run()
+        let builds = try latestBuilds()
+        for model in models {
+            let build = try XCTUnwrap(builds[model.name], model.name)
+            XCTAssertEqual(build.mode, "incremental", model.name)
+            XCTAssertGreaterThan(build.keys ?? 0, 0, "\(model.name): the changes reach it")
+        }
+        XCTAssertLessThan(builds["core.person"]?.keys ?? .max, people / 10, "only the people changed are recomputed")
+        try assertIncrementalEqualsFull(models, "after the changes")
+
+        // A new month of insurance: the latest period moves, and citizen_360 (whose insurance status is the latest
+        // period's) recomputes everyone, as a full build.
+        try connection.simpleExecute(
+            """
+            INSERT INTO core.clean_insurance (citizen_id, insurance_code, employer_tax_code, employer_tax_code_parent, scheme, period,
+                                              _quality, _hash, _deleted_at, _normalized_by, _run_id, _normalized_at)
+            SELECT citizen_id, insurance_code, employer_tax_code, employer_tax_code_parent, scheme, (period + interval '1 month')::date,
+                   _quality, _hash, _deleted_at, _normalized_by, _run_id, clock_timestamp()
+            FROM core.clean_insurance WHERE period = (SELECT max(period) FROM core.clean_insurance) AND _deleted_at IS NULL
+            """)
+        let transform = try simulator.citypipe(["transform"], databaseURL: database.url, directory: Self.root)
+        XCTAssertEqual(transform.status, 0, transform.output)
+        let month = try latestBuilds()
+        XCTAssertEqual(month["core.insurance_coverage"]?.mode, "incremental")
+        XCTAssertEqual(month["integrated.citizen_360"]?.mode, "full", "every person's latest period moved: a full build is cheaper")
+        try assertIncrementalEqualsFull(models, "after a new month")
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.model_runs WHERE status <> 'succeeded'"), 0)
+    }
+
+    /// `POST /_sim/advance`: the simulator's next generation.
+    func advance(_ simulator: SimulatorProcess, changed: Int, added: Int, removed: Int) throws {
+        let base = try XCTUnwrap(simulator.exports["CITYPIPE_POPULATION_URL"])
+        let url = try XCTUnwrap(URL(string: "\(base)/_sim/advance?changed=\(changed)&added=\(added)&removed=\(removed)"))
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: request) { _, response, error in
+            outcome.set((response as? HTTPURLResponse)?.statusCode, error.map { String(describing: $0) })
+            done.signal()
+        }.resume()
+        done.wait()
+        let (status, error) = outcome.get()
+        XCTAssertNil(error)
+        XCTAssertEqual(status, 200, "POST /_sim/advance")
+    }
+
+    /// What the advance request ended with.
+    final class Outcome: @unchecked Sendable {
+        private let lock = NSLock()
+        private var status: Int?
+        private var error: String?
+
+        func set(_ status: Int?, _ error: String?) {
+            lock.withLock {
+                self.status = status
+                self.error = error
+            }
+        }
+
+        func get() -> (Int?, String?) {
+            lock.withLock { (status, error) }
+        }
+    }
+}
