@@ -4,7 +4,7 @@ CITYPIPE := .build/debug/citypipe
 # The test suite's own embedded cluster (a folder the postgres user can enter when run as root).
 export CITYPIPE_TEST_HOME ?= /tmp/citypipe-test-$(shell id -u)
 
-.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-api bench-maps bench-geo bench-air bench-faults clean
+.PHONY: all bootstrap build test api-contract-test demo bench-copy bench-ingest bench-transform bench-nightly bench-api bench-maps bench-geo bench-air bench-faults clean
 
 all: build
 
@@ -61,6 +61,12 @@ bench-ingest:
 
 bench-transform: bootstrap
 	Benchmarks/transform/run.sh
+
+# The whole nightly run (citypipe run nightly) at scales 1 and 2.6: a first load, then the next night after a day's
+# changes (NIGHTLY_SCALES="0.1" to change them); wall, RSS, CPU, rows, and the seconds of each step and model.
+NIGHTLY_SCALES ?=
+bench-nightly: bootstrap
+	Benchmarks/nightly/run.sh $(NIGHTLY_SCALES)
 
 bench-api:
 	BOOTSTRAP_BENCHMARKS=1 scripts/bootstrap
