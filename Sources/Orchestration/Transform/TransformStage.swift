@@ -104,7 +104,8 @@ public struct TransformStage: Sendable {
             let outcomes = try runner.run(selected, runID: runID) { outcome in
                 let rows = outcome.rows.map { outcome.keys == nil ? "\($0) rows" : "\($0) rows changed" } ?? ""
                 let how =
-                    if let keys = outcome.keys { " (incremental: \(keys) keys recomputed)" }
+                    if outcome.mode == "unchanged" { " (unchanged: nothing it reads changed since its last build)" }
+                    else if let keys = outcome.keys { " (incremental: \(keys) keys recomputed)" }
                     else if let reason = outcome.fullReason { " (full: \(reason))" }
                     else { "" }
                 log.event(

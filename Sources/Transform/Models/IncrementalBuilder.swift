@@ -57,7 +57,7 @@ struct IncrementalBuilder {
     private func buildFull(_ c: PostgresConnection, time: String, reason: String) throws -> Result {
         let rows = try ModelBuilder(model: model).build(c)
         try resetDelta(c)
-        try ModelState.record(model, mode: .full, time: time, c)
+        try ModelState.record(model, mode: .full, time: time, modified: try ModelChanges.writerMark(c), c)
         return Result(mode: .full, rows: rows, keys: nil, reason: reason)
     }
 
@@ -121,7 +121,10 @@ struct IncrementalBuilder {
             FULL JOIN (SELECT \(model.uniqueKey.map { "n.\($0)" }.joined(separator: ", ")), n::text AS r FROM cp_new AS n) AS n USING (\(keyList))
             WHERE o.r IS DISTINCT FROM n.r
             """, name: "compare \(model.name)").affectedRows
+        var mark: String? = nil
         if changed > 0 {
+            let marked = try ModelChanges.writerMark(c)
+            mark = marked
             if !readers.isEmpty {
                 let delta = ModelChanges.deltaTable(of: model.name)
                 let exists = try c.query("SELECT to_regclass($1) IS NOT NULL AS present", [delta]).first?.decode(Bool.self, "present") ?? false
@@ -130,15 +133,14 @@ struct IncrementalBuilder {
                     try resetDelta(c)
                     try ModelState.restartChanges(model, time: time, c)
                 }
-                let mark = try ModelChanges.writerMark(c)
                 try c.query(
                     """
                     INSERT INTO \(delta) SELECT t.*, '-', $1::timestamptz FROM \(target) AS t JOIN cp_changed AS k ON \(joinOn("t", "k"))
-                    """, [mark], name: "record old rows of \(model.name)")
+                    """, [marked], name: "record old rows of \(model.name)")
                 try c.query(
                     """
                     INSERT INTO \(delta) SELECT n.*, '+', $1::timestamptz FROM cp_new AS n JOIN cp_changed AS k ON \(joinOn("n", "k"))
-                    """, [mark], name: "record new rows of \(model.name)")
+                    """, [marked], name: "record new rows of \(model.name)")
             }
             try c.simpleExecute(
                 "DELETE FROM \(target) AS t USING cp_changed AS k WHERE \(joinOn("t", "k"))", name: "delete changed rows of \(model.name)")
@@ -146,7 +148,7 @@ struct IncrementalBuilder {
                 "INSERT INTO \(target) SELECT n.* FROM cp_new AS n JOIN cp_changed AS k ON \(joinOn("n", "k"))", name: "insert changed rows of \(model.name)")
         }
         try pruneDelta(c)
-        try ModelState.record(model, mode: .incremental, time: time, c)
+        try ModelState.record(model, mode: .incremental, time: time, modified: mark, c)
         return Result(mode: .incremental, rows: changed, keys: keys, reason: nil)
     }
 

@@ -105,13 +105,21 @@ public final class ModelRunner: Sendable {
                     model: model.name, status: .succeeded, rows: result.rows, seconds: Date().timeIntervalSince(started), error: nil,
                     mode: result.mode.rawValue, keys: result.keys, fullReason: result.reason)
             case .table:
-                let rows = try connection.transaction { c in
+                let reason = full ? "--full" : try ModelState.tableRebuildReason(model, catalog: catalog, connection)
+                guard let reason else {
+                    outcome = Outcome(
+                        model: model.name, status: .succeeded, rows: nil, seconds: Date().timeIntervalSince(started), error: nil, mode: "unchanged")
+                    break
+                }
+                let hashContent = catalog.hasIncrementalReader(model.name)
+                let rows = try ModelChanges.readerTransaction(connection) { c, time in
                     let rows = try ModelBuilder(model: model).build(c)
-                    if catalog.hasIncrementalReader(model.name) { try ModelState.recordTable(model, c) }
+                    try ModelState.recordTable(model, time: time, mark: try ModelChanges.writerMark(c), hashContent: hashContent, c)
                     return rows
                 }
                 outcome = Outcome(
-                    model: model.name, status: .succeeded, rows: rows, seconds: Date().timeIntervalSince(started), error: nil, mode: "full")
+                    model: model.name, status: .succeeded, rows: rows, seconds: Date().timeIntervalSince(started), error: nil, mode: "full",
+                    fullReason: reason)
             }
             try connection.query(
                 """

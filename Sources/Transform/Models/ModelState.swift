@@ -47,18 +47,20 @@ enum ModelState {
         return .incremental(since: try row.decode(String.self, "built_at"))
     }
 
-    /// Records a successful build of incremental `model` that took its snapshot at `time`.
-    static func record(_ model: SQLModel, mode: Mode, time: String, _ c: PostgresConnection) throws {
+    /// Records a successful build of incremental `model` that took its snapshot at `time`; `modified` is the
+    /// change marker of the rows it wrote (nil: it changed none).
+    static func record(_ model: SQLModel, mode: Mode, time: String, modified: String?, _ c: PostgresConnection) throws {
         try c.query(
             """
-            INSERT INTO citypipe.model_state (model, materialized, sql_hash, built_at, changed_at, content_hash, last_mode, last_full_at)
-            VALUES ($1, 'incremental', md5($2), $3::timestamptz, $3::timestamptz, NULL, $4, $3::timestamptz)
+            INSERT INTO citypipe.model_state (model, materialized, sql_hash, built_at, changed_at, modified_at, content_hash, last_mode, last_full_at)
+            VALUES ($1, 'incremental', md5($2), $3::timestamptz, $3::timestamptz, coalesce($5::timestamptz, $3::timestamptz), NULL, $4, $3::timestamptz)
             ON CONFLICT (model) DO UPDATE SET
                 materialized = EXCLUDED.materialized, sql_hash = EXCLUDED.sql_hash, built_at = EXCLUDED.built_at, content_hash = NULL,
                 changed_at = CASE WHEN EXCLUDED.last_mode = 'full' THEN EXCLUDED.changed_at ELSE citypipe.model_state.changed_at END,
+                modified_at = CASE WHEN $5::timestamptz IS NULL THEN citypipe.model_state.modified_at ELSE EXCLUDED.modified_at END,
                 last_full_at = CASE WHEN EXCLUDED.last_mode = 'full' THEN EXCLUDED.last_full_at ELSE citypipe.model_state.last_full_at END,
                 last_mode = EXCLUDED.last_mode
-            """, [model.name, model.definition, time, mode.rawValue], name: "record state of \(model.name)")
+            """, [model.name, model.definition, time, mode.rawValue, modified], name: "record state of \(model.name)")
     }
 
     /// The changes of `model` are recorded from `time` on only: the models that read them build whole next.
@@ -68,19 +70,64 @@ enum ModelState {
             name: "restart changes of \(model.name)")
     }
 
-    /// Records a build of table `model`, which an incremental model reads: when its content differs from the
-    /// previous build's (an md5 over its rows), the time it changed, so that those models rebuild whole.
-    static func recordTable(_ model: SQLModel, _ c: PostgresConnection) throws {
+    /// Records a build of table `model` that took its snapshot at `time`, its rows marked `mark`. With
+    /// `hashContent` (an incremental model reads it), an md5 over its rows tells whether they changed: when they did
+    /// not, the times it last changed stand, and the models reading it need not rebuild.
+    static func recordTable(_ model: SQLModel, time: String, mark: String, hashContent: Bool, _ c: PostgresConnection) throws {
+        let hash = hashContent ? "(SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM \(model.schema).\(model.table) AS t)" : "NULL"
         try c.query(
             """
-            WITH h AS (SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS hash FROM \(model.schema).\(model.table) AS t)
-            INSERT INTO citypipe.model_state (model, materialized, sql_hash, built_at, changed_at, content_hash, last_mode, last_full_at)
-            SELECT $1, 'table', md5($2), clock_timestamp(), clock_timestamp(), h.hash, 'full', clock_timestamp() FROM h
+            INSERT INTO citypipe.model_state (model, materialized, sql_hash, built_at, changed_at, modified_at, content_hash, last_mode, last_full_at)
+            VALUES ($1, 'table', md5($2), $3::timestamptz, $4::timestamptz, $4::timestamptz, \(hash), 'full', $3::timestamptz)
             ON CONFLICT (model) DO UPDATE SET
                 materialized = EXCLUDED.materialized, sql_hash = EXCLUDED.sql_hash, built_at = EXCLUDED.built_at,
-                changed_at = CASE WHEN citypipe.model_state.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+                changed_at = CASE WHEN EXCLUDED.content_hash IS NULL OR citypipe.model_state.content_hash IS DISTINCT FROM EXCLUDED.content_hash
                                   THEN EXCLUDED.changed_at ELSE citypipe.model_state.changed_at END,
+                modified_at = CASE WHEN EXCLUDED.content_hash IS NULL OR citypipe.model_state.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+                                   THEN EXCLUDED.modified_at ELSE citypipe.model_state.modified_at END,
                 content_hash = EXCLUDED.content_hash, last_mode = 'full', last_full_at = EXCLUDED.last_full_at
-            """, [model.name, model.definition], name: "record state of \(model.name)")
+            """, [model.name, model.definition, time, mark], name: "record state of \(model.name)")
+    }
+
+    /// Why table `model` must be rebuilt, or nil when nothing it reads changed since its last build (which then
+    /// stands): its SQL is the same, its table is there, it reads neither the clock nor an untracked table, and no
+    /// model, clean table or reference table it reads changed after that build.
+    static func tableRebuildReason(_ model: SQLModel, catalog: ModelCatalog, _ c: PostgresConnection) throws -> String? {
+        if let volatility = model.volatility { return volatility }
+        var models: [String] = []
+        var feeds: [String] = []
+        var readsReference = false
+        var untracked: [String] = []
+        for source in model.sources where source != model.name {
+            if catalog.models[source] != nil {
+                models.append(source)
+            } else if ModelChanges.isCleanTable(source) {
+                feeds.append(String(source.dropFirst("core.clean_".count)))
+            } else if source.hasPrefix("ref.") {
+                readsReference = true
+            } else {
+                untracked.append(source)
+            }
+        }
+        guard untracked.isEmpty else { return "it reads \(untracked.joined(separator: ", ")), whose changes are not tracked" }
+        guard let row = try c.query(
+            """
+            SELECT s.sql_hash = md5($2) AS same_sql, to_regclass($3) IS NOT NULL AS present,
+                   (SELECT string_agg(m, ', ' ORDER BY m) FROM unnest(string_to_array($4, ',')) AS m
+                     WHERE NOT EXISTS (SELECT 1 FROM citypipe.model_state AS d WHERE d.model = m AND d.modified_at <= s.built_at)) AS models,
+                   (SELECT string_agg('core.clean_' || t.feed, ', ' ORDER BY t.feed) FROM citypipe.transform_state AS t
+                     WHERE t.feed = ANY(string_to_array($5, ',')) AND coalesce(t.changed_at, 'infinity') > s.built_at) AS feeds,
+                   $6 AND greatest((SELECT max(loaded_at) FROM ref.reference_loads), (SELECT max(applied_at) FROM citypipe.schema_migrations))
+                          > s.built_at AS reference
+            FROM citypipe.model_state AS s WHERE s.model = $1 AND s.materialized = 'table'
+            """, [model.name, model.definition, "\(model.schema).\(model.table)", models.joined(separator: ","), feeds.joined(separator: ","), readsReference],
+            name: "inputs of \(model.name)").first
+        else { return "no build on record" }
+        guard try row.decode(Bool.self, "same_sql") else { return "its SQL changed" }
+        guard try row.decode(Bool.self, "present") else { return "its table is missing" }
+        if let changed = try row.decode(String?.self, "models") { return "\(changed) changed" }
+        if let changed = try row.decode(String?.self, "feeds") { return "\(changed) changed" }
+        if try row.decode(Bool?.self, "reference") == true { return "the reference data changed" }
+        return nil
     }
 }

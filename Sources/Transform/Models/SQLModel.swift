@@ -96,6 +96,12 @@ public struct SQLModel: Sendable, Hashable {
     public let incrementalSQL: String?
     /// Incremental models: the inputs read with `changes()`, sorted (clean tables and incremental models).
     public let changeSources: [String]
+    /// The tables and views its query names (`schema.name`, refs included), sorted: what a table model's rebuild
+    /// waits on (it is skipped when none of them changed since its last build).
+    public let sources: [String]
+    /// Why its result may differ from one build to the next with the same inputs (it reads the date or clock, or
+    /// the run log), if it does: such a model is rebuilt on every run.
+    public let volatility: String?
 
     /// Default of `timeout`: 30 minutes.
     public static let defaultTimeoutSeconds = 1_800
@@ -113,8 +119,12 @@ public struct SQLModel: Sendable, Hashable {
         name: String, file: String, sql: String, dependencies: [String], description: String? = nil,
         uniqueKey: [String] = [], indexes: [String] = [], timeoutSeconds: Int = SQLModel.defaultTimeoutSeconds,
         personal: [PersonalColumn] = [], suppress: [String] = [], collection: Collection? = nil,
-        materialized: Materialization = .table, incrementalKeys: String? = nil, incrementalSQL: String? = nil, changeSources: [String] = []
+        materialized: Materialization = .table, incrementalKeys: String? = nil, incrementalSQL: String? = nil, changeSources: [String] = [],
+        sources: [String]? = nil, volatility: String? = nil
     ) {
+        let found = SQLModel.sources(of: sql)
+        self.sources = sources ?? found.sources
+        self.volatility = sources == nil ? found.volatility : volatility
         self.materialized = materialized
         self.incrementalKeys = incrementalKeys
         self.incrementalSQL = incrementalSQL
@@ -130,5 +140,25 @@ public struct SQLModel: Sendable, Hashable {
         self.description = description
         self.uniqueKey = uniqueKey
         self.indexes = indexes
+    }
+
+    /// The relations `sql` names (`schema.name` in core, integrated, ref, staging, citypipe; a name followed by
+    /// `(` is a function, not counted) and, if it reads the date or clock (or calls `random()`), which.
+    static func sources(of sql: String) -> (sources: [String], volatility: String?) {
+        let relation = #"\b(core|integrated|ref|staging|citypipe|citypipe_delta)\.([a-z_][a-z0-9_]*)\b(\s*\()?"#
+        var names: Set<String> = []
+        if let regex = try? NSRegularExpression(pattern: relation) {
+            for match in regex.matches(in: sql, range: NSRange(sql.startIndex..., in: sql)) where match.range(at: 3).location == NSNotFound {
+                guard let schema = Range(match.range(at: 1), in: sql), let table = Range(match.range(at: 2), in: sql) else { continue }
+                names.insert("\(sql[schema]).\(sql[table])")
+            }
+        }
+        let clock = #"(?i)\b(current_date|current_timestamp|current_time|localtimestamp|localtime|now\s*\(|clock_timestamp|statement_timestamp|transaction_timestamp|timeofday|random\s*\(|age\s*\()"#
+        var volatility: String? = nil
+        if let regex = try? NSRegularExpression(pattern: clock),
+           let match = regex.firstMatch(in: sql, range: NSRange(sql.startIndex..., in: sql)), let range = Range(match.range(at: 1), in: sql) {
+            volatility = "it reads \(sql[range].lowercased().replacingOccurrences(of: " ", with: ""))\(sql[range].hasSuffix("(") ? ")" : "")"
+        }
+        return (names.sorted(), volatility)
     }
 }

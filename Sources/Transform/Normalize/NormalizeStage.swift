@@ -71,7 +71,7 @@ public final class NormalizeStage: Sendable {
                 let lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, share: share, since: pass.since, fresh: pass.fresh)
                 let result = try lane.run(c, runID: runID)
                 if pass.fresh { try finishFresh(c) }
-                try moveWatermark(c, to: pass.next, runID: runID)
+                try moveWatermark(c, to: pass.next, runID: runID, wrote: pass.fresh || result.written > 0)
                 return Report(
                     feed: plan.feed, rowsRead: result.read, rowsWritten: result.written, rejects: result.rejects,
                     seconds: Date().timeIntervalSince(started), normalizeSeconds: result.cpu)
@@ -108,7 +108,7 @@ public final class NormalizeStage: Sendable {
         }
         try connection.transaction { c in
             if pass.fresh { try finishFresh(c) }
-            try moveWatermark(c, to: pass.next, runID: runID)
+            try moveWatermark(c, to: pass.next, runID: runID, wrote: pass.fresh || total.written > 0)
         }
         return Report(
             feed: plan.feed, rowsRead: total.read, rowsWritten: total.written, rejects: total.rejects,
@@ -165,13 +165,18 @@ public final class NormalizeStage: Sendable {
         return Pass(since: since, next: next, fresh: fresh)
     }
 
-    private func moveWatermark(_ c: PostgresConnection, to next: Date, runID: Int64) throws {
+    /// Moves the watermark; when the pass `wrote` rows, also `changed_at` (a change marker: see `ModelChanges`),
+    /// from which the table models reading `core.clean_FEED` know to rebuild.
+    private func moveWatermark(_ c: PostgresConnection, to next: Date, runID: Int64, wrote: Bool) throws {
+        let mark: String? = wrote ? try ModelChanges.writerMark(c) : nil
         try c.query(
             """
-            INSERT INTO citypipe.transform_state (feed, watermark, last_run_id, updated_at, plan) VALUES ($1, $2, $3, now(), $4)
+            INSERT INTO citypipe.transform_state (feed, watermark, last_run_id, updated_at, plan, changed_at)
+            VALUES ($1, $2, $3, now(), $4, coalesce($5::timestamptz, clock_timestamp()))
             ON CONFLICT (feed) DO UPDATE SET watermark = EXCLUDED.watermark, last_run_id = EXCLUDED.last_run_id,
-                updated_at = now(), plan = EXCLUDED.plan
-            """, [plan.feed, next, runID, plan.signature], name: "move transform watermark")
+                updated_at = now(), plan = EXCLUDED.plan,
+                changed_at = CASE WHEN $5::timestamptz IS NULL THEN citypipe.transform_state.changed_at ELSE EXCLUDED.changed_at END
+            """, [plan.feed, next, runID, plan.signature, mark], name: "move transform watermark")
     }
 
     /// Creates `core.clean_FEED` (with its primary key, or without it for a first build that adds it at the end)
