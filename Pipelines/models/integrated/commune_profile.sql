@@ -23,11 +23,15 @@ covered AS (
     WHERE c.period = p.period AND c.person_id IS NOT NULL
 ),
 enterprises AS (
-    SELECT e.ward_code,
-           count(*) FILTER (WHERE e.active) AS enterprises_active,
-           (SELECT count(DISTINCT c.person_id) FROM covered AS c JOIN {{ ref('core.enterprise') }} AS x ON x.tax_code = c.enterprise_tax_code
-             WHERE x.ward_code = e.ward_code AND x.active) AS insured_employees
+    SELECT e.ward_code, count(*) FILTER (WHERE e.active) AS enterprises_active
     FROM {{ ref('core.enterprise') }} AS e GROUP BY e.ward_code
+),
+employees AS (
+    -- People insured in the latest period by an active enterprise of the ward.
+    SELECT x.ward_code, count(DISTINCT c.person_id) AS insured_employees
+    FROM covered AS c JOIN {{ ref('core.enterprise') }} AS x ON x.tax_code = c.enterprise_tax_code
+    WHERE x.active
+    GROUP BY x.ward_code
 ),
 insured AS (
     SELECT p.ward_code, count(DISTINCT p.person_id) AS insured_people
@@ -72,7 +76,7 @@ SELECT
     coalesce(r.age_15_59, 0) AS age_15_59,
     coalesce(r.age_60_plus, 0) AS age_60_plus,
     coalesce(e.enterprises_active, 0) AS enterprises_active,
-    coalesce(e.insured_employees, 0) AS insured_employees,
+    coalesce(y.insured_employees, 0) AS insured_employees,
     (SELECT period FROM insurance_period) AS insurance_period,
     coalesce(i.insured_people, 0) AS insured_people,
     round(coalesce(i.insured_people, 0)::numeric / nullif(r.population, 0), 4) AS insurance_coverage_rate,
@@ -90,6 +94,7 @@ SELECT
 FROM wards AS w
 LEFT JOIN residents AS r USING (ward_code)
 LEFT JOIN enterprises AS e USING (ward_code)
+LEFT JOIN employees AS y USING (ward_code)
 LEFT JOIN insured AS i USING (ward_code)
 LEFT JOIN schools AS s USING (ward_code)
 LEFT JOIN labour AS l USING (ward_code)

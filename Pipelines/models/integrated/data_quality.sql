@@ -20,6 +20,13 @@ window_loads AS (
     WHERE window_from IS NOT NULL AND status = 'succeeded'
     ORDER BY feed, window_from, feed_run_id DESC
 ),
+-- The latest nightly (not backfill) run of each feed whose load had ingest rejects.
+nightly_loads AS (
+    SELECT r.feed, max(r.run_id) AS run_id
+    FROM citypipe.rejects AS r JOIN citypipe.feed_runs AS f ON f.feed_run_id = r.feed_run_id
+    WHERE r.stage = 'ingest' AND f.window_from IS NULL
+    GROUP BY r.feed
+),
 rejects AS (
     -- A record rejected by the nightly load and again by a backfill window over the same days counts once.
     SELECT j.feed, coalesce(j.field, '(record)') AS field, j.stage || ':' || split_part(j.reason, ':', 1) AS detail,
@@ -27,9 +34,7 @@ rejects AS (
     FROM citypipe.rejects AS j
     WHERE j.stage = 'transform'
        OR j.feed_run_id IN (SELECT feed_run_id FROM window_loads)
-       OR j.run_id = (
-           SELECT max(r.run_id) FROM citypipe.rejects AS r JOIN citypipe.feed_runs AS f ON f.feed_run_id = r.feed_run_id
-           WHERE r.feed = j.feed AND r.stage = 'ingest' AND f.window_from IS NULL)
+       OR (j.feed, j.run_id) IN (SELECT feed, run_id FROM nightly_loads)
     GROUP BY 1, 2, 3
 ),
 links AS (

@@ -3,6 +3,8 @@
 -- indexes: ward_code; land_use; USING gist (geom)
 -- collection: parcels (geom)
 -- collection_min_zoom: 14
+-- materialized: incremental
+-- incremental_keys: SELECT parcel_id FROM {{ changes('core.land_parcel') }}
 SELECT
     p.parcel_id,
     p.ward_code,
@@ -13,3 +15,4 @@ SELECT
     cardinality(p.quality) > 0 AS flagged,
     p.geom
 FROM {{ ref('core.land_parcel') }} AS p
+WHERE {{ affected('p.parcel_id') }}

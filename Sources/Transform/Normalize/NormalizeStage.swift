@@ -175,7 +175,9 @@ public final class NormalizeStage: Sendable {
             VALUES ($1, $2, $3, now(), $4, coalesce($5::timestamptz, clock_timestamp()))
             ON CONFLICT (feed) DO UPDATE SET watermark = EXCLUDED.watermark, last_run_id = EXCLUDED.last_run_id,
                 updated_at = now(), plan = EXCLUDED.plan,
-                changed_at = CASE WHEN $5::timestamptz IS NULL THEN citypipe.transform_state.changed_at ELSE EXCLUDED.changed_at END
+                -- Unknown until now (a state from before 0017): counted as changed now, once.
+                changed_at = CASE WHEN $5::timestamptz IS NULL THEN coalesce(citypipe.transform_state.changed_at, clock_timestamp())
+                                  ELSE EXCLUDED.changed_at END
             """, [plan.feed, next, runID, plan.signature, mark], name: "move transform watermark")
     }
 
