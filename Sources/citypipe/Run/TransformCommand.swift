@@ -26,7 +26,7 @@ struct TransformCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Dispatch workers of the normalise phase (default: the CPU count): each takes a share of a feed's keys and reads, normalises and merges it on its own database connection.")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Flag(name: .long, help: "Normalise every staged row again, not only those staged since the watermark.")
+    @Flag(name: .long, help: "Normalise every staged row again, not only those staged since the watermark, and build every SQL model whole (incremental models from their whole query, table models even when nothing they read changed).")
     var full = false
 
     @Flag(name: .customLong("models-only"), help: "Only build the SQL models.")
