@@ -8,16 +8,13 @@
 #      added, e.g. SIM_ARGS='--air-days 30'). The manifests are copied to a temporary folder without their
 #      `rate_limit` lines (a courtesy to the real sources; against the simulator the benchmark measures the engine).
 #   2. The first night: `citypipe run nightly --connectors TMP --log-file EVENTS` after a CHECKPOINT.
-#   3. The change: POST /_sim/advance?changed=N&added=M&removed=K to the simulator, with N = CHANGED_PCT (0.4) % of
-#      its people, M = ADDED_PCT (0.05) % of them, K = REMOVED_PCT (1) % of its enterprises (counts from
-#      GET /_sim/state), then ADVANCE_EXTRA appended verbatim (e.g. ADVANCE_EXTRA='&months=1'). An advance gives
-#      N people a new version (new phone and address), M new people, K enterprises gone from the business
-#      snapshot, one more day of air-quality observations and some health-facility edits (the simulator's clock
-#      moves one day). It does not make a new month of insurance or of health claims appear: those feeds serve
-#      the same data at every generation (FeedSimulator: InsuranceGenerator.lastDataPeriod is a constant
-#      2025-12 and HealthClaimGenerator's claims end at Timeline.initialEnd), and the simulator ignores query
-#      parameters other than changed/added/removed; so this night's insurance and claims loads re-read their
-#      last window and find nothing new.
+#   3. The change: POST /_sim/advance?changed=N&added=M&removed=K&months=J to the simulator, with N = CHANGED_PCT
+#      (0.4) % of its people, M = ADDED_PCT (0.05) % of them, K = REMOVED_PCT (1) % of its enterprises (counts from
+#      GET /_sim/state), J = MONTHS (1), then ADVANCE_EXTRA appended verbatim. An advance gives N people a new
+#      version (new phone and address), M new people, K enterprises gone from the business snapshot, J more months
+#      of insurance exports and health claims (January 2026 first), one more day of air-quality observations and
+#      some health-facility edits (the simulator's clock moves one day). MONTHS=0 makes a night without a new month
+#      (29 nights in 30).
 #   4. The incremental night: the same command, after `VACUUM (ANALYZE)` and a CHECKPOINT (what autovacuum and the
 #      checkpointer would have done in the day between two nights; SETTLE=0 skips the VACUUM).
 #   Each night: wall seconds, peak RSS (max resident) and CPU (user + system) of the citypipe process from
@@ -46,7 +43,7 @@
 #   and no first night; the simulator replays the advances that home has seen (recorded in its .bench-nightly
 #   file) on the port it had (when free), so that it serves what the database last loaded, then the change and the
 #   incremental night;
-#   CHANGED_PCT=0.4 ADDED_PCT=0.05 REMOVED_PCT=1 ADVANCE_EXTRA='' (see 3.); SETTLE=1; SIM_ARGS=''.
+#   CHANGED_PCT=0.4 ADDED_PCT=0.05 REMOVED_PCT=1 MONTHS=1 ADVANCE_EXTRA='' (see 3.); SETTLE=1; SIM_ARGS=''.
 # Exit status: 0; 1 on a setup failure; 2 when a night had failed feeds (its rows are printed and marked).
 set -euo pipefail
 caller_pwd=$PWD
@@ -281,7 +278,7 @@ for scale in "${scales[@]}"; do
   read -r generation people enterprises < <(sim_state)
   changed=$(pct "$people" "${CHANGED_PCT:-0.4}"); added=$(pct "$people" "${ADDED_PCT:-0.05}")
   removed=$(pct "$enterprises" "${REMOVED_PCT:-1}")
-  query="changed=$changed&added=$added&removed=$removed${ADVANCE_EXTRA:-}"
+  query="changed=$changed&added=$added&removed=$removed&months=${MONTHS:-1}${ADVANCE_EXTRA:-}"
   generation=$(advance "$query")
   echo "advance $query" >>"$marker"
   echo "- scale $scale: $people people, $enterprises enterprises; POST /_sim/advance?$query → generation $generation" >>"$work/changes.md"

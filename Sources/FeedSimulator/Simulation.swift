@@ -6,8 +6,14 @@ struct SimulationState: Sendable {
     /// Enterprises that left the business snapshot, sorted.
     let removedEnterprises: [Int32]
     let enterpriseCount: Int
+    /// Months of insurance exports and health claims added by advances after the initial data (which ends with
+    /// December 2025): month N is served once N months were added.
+    var months: Int = 0
 
     var generation: Int { timeline.generations.count }
+
+    /// The last month with insurance data: December 2025, plus the months added.
+    var lastInsurancePeriod: Period { InsuranceGenerator.lastDataPeriod.adding(months: months) }
     var aliveEnterprises: Int { enterpriseCount - removedEnterprises.count }
 
     /// The number of removed enterprises with index ≤ e.
@@ -83,9 +89,10 @@ final class Simulation: @unchecked Sendable {
     /// The current generation's state (a value: later advances do not change it).
     var state: SimulationState { lock.withLock { current } }
 
-    /// Moves to the next generation; the same sequence of advances gives the same data.
+    /// Moves to the next generation; the same sequence of advances gives the same data. `months` more months of
+    /// insurance exports and health claims appear.
     @discardableResult
-    func advance(changed: Int, added: Int, removed: Int) -> SimulationState {
+    func advance(changed: Int, added: Int, removed: Int, months: Int = 0) -> SimulationState {
         lock.withLock {
             var timeline = current.timeline
             timeline.advance(changed: changed, added: added)
@@ -96,7 +103,8 @@ final class Simulation: @unchecked Sendable {
                 removedSet.insert(Int32(rng.below(current.enterpriseCount)))
             }
             current = SimulationState(
-                timeline: timeline, removedEnterprises: removedSet.sorted(), enterpriseCount: current.enterpriseCount)
+                timeline: timeline, removedEnterprises: removedSet.sorted(), enterpriseCount: current.enterpriseCount,
+                months: current.months + max(0, months))
             return current
         }
     }

@@ -96,13 +96,13 @@ public final class FeedSimulator: Sendable {
 
     /// Moves to the next generation (see `AdminRoutes`) and rewrites the truth; returns the new generation.
     @discardableResult
-    public func advance(changed: Int, added: Int, removed: Int) async throws -> Int {
-        try await advanceState(changed: changed, added: added, removed: removed).generation
+    public func advance(changed: Int, added: Int, removed: Int, months: Int = 0) async throws -> Int {
+        try await advanceState(changed: changed, added: added, removed: removed, months: months).generation
     }
 
-    func advanceState(changed: Int, added: Int, removed: Int) async throws -> SimulationState {
+    func advanceState(changed: Int, added: Int, removed: Int, months: Int = 0) async throws -> SimulationState {
         try await advanceLock.withLock {
-            let state = simulation.advance(changed: changed, added: added, removed: removed)
+            let state = simulation.advance(changed: changed, added: added, removed: removed, months: months)
             try truth?.write(simulation, state: state, includeStatic: false)
             try airFeed.advanced { try truth?.writeAir($0, generation: state.generation) }
             try facilityRegister.advanced { try truth?.writeFacilities($0, generation: state.generation) }
@@ -118,9 +118,10 @@ public final class FeedSimulator: Sendable {
         return faults.draw(for: target)
     }
 
-    /// The gzip file of one month (cached).
+    /// The gzip file of one month as the current generation serves it (cached).
     func insuranceFile(_ period: Period) -> [UInt8]? {
-        insuranceFiles.file(period) { Gzip.compress(simulation.insurance.csv(of: period)) }
+        let last = simulation.state.lastInsurancePeriod
+        return insuranceFiles.file(period, last: last) { Gzip.compress(simulation.insurance.csv(of: period, through: last)) }
     }
 
     /// Serves until cancelled (or SIGINT/SIGTERM); `onReady` gets the bound port before the first request.
@@ -155,16 +156,17 @@ public final class FeedSimulator: Sendable {
 final class InsuranceFileCache: @unchecked Sendable {
     private let capacity: Int
     private let lock = NSLock()
-    private var files: [(Period, [UInt8])] = []
+    /// Each file with the month it is of and the last month with data when it was made.
+    private var files: [(Period, Period, [UInt8])] = []
 
     init(capacity: Int) { self.capacity = capacity }
 
-    func file(_ period: Period, make: () -> [UInt8]?) -> [UInt8]? {
-        if let hit = lock.withLock({ files.first { $0.0 == period }?.1 }) { return hit }
+    func file(_ period: Period, last: Period, make: () -> [UInt8]?) -> [UInt8]? {
+        if let hit = lock.withLock({ files.first { $0.0 == period && $0.1 == last }?.2 }) { return hit }
         guard let made = make() else { return nil }
         lock.withLock {
             files.removeAll { $0.0 == period }
-            files.append((period, made))
+            files.append((period, last, made))
             if files.count > capacity { files.removeFirst() }
         }
         return made

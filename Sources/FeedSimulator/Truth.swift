@@ -23,17 +23,17 @@ struct TruthWriter {
 
     func file(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
-    /// `insurance.csv` and `insurance_rejects.csv` (every month with data).
-    private func writeInsurance(_ simulation: Simulation) throws {
+    /// `insurance.csv` and `insurance_rejects.csv` (every month with data, through `last`).
+    private func writeInsurance(_ simulation: Simulation, through last: Period) throws {
         let rejects = try CSVFile(file("insurance_rejects.csv"), header: ["feed", "position", "key", "field", "reason"])
         let insurance = try CSVFile(file("insurance.csv"), header: [
             "citizen_id", "insurance_code", "employer_tax_code", "scheme", "period",
         ])
         var period = InsuranceGenerator.firstDataPeriod
         var failure: (any Error)? = nil
-        while period <= InsuranceGenerator.lastDataPeriod {
+        while period <= last {
             var line = 1
-            simulation.insurance.forEachRow(of: period) { row in
+            simulation.insurance.forEachRow(of: period, through: last) { row in
                 line += 1
                 guard failure == nil else { return }
                 do {
@@ -109,11 +109,13 @@ struct TruthWriter {
         try business.finish()
         try businessClean.finish()
 
+        if includeStatic || state.months > 0 {
+            try writeInsurance(simulation, through: state.lastInsurancePeriod)
+        }
         if includeStatic {
-            try writeInsurance(simulation)
             try writeStaticFeeds(simulation)
         }
-        // The rejects of feeds that advances do not change: kept from the first write.
+        // The rejects of the other feeds: kept from their last write.
         for name in ["insurance_rejects.csv"] + Self.staticRejectFiles {
             if let saved = try? Data(contentsOf: directory.appendingPathComponent(name)) {
                 let lines = String(decoding: saved, as: UTF8.self).split(separator: "\n").dropFirst()

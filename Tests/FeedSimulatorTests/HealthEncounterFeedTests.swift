@@ -60,6 +60,39 @@ extension FeedClient {
 }
 
 final class HealthEncounterFeedTests: XCTestCase {
+    /// `POST /_sim/advance?months=1`: January 2026 gets its insurance export and its claims, as many as an average
+    /// month before; the months before are served as they were.
+    func testAnAdvanceWithAMonthAddsAMonthOfInsuranceAndOfClaims() async throws {
+        let sim = try await RunningSimulator.start(.init(seed: 43, scale: 0.01))
+        defer { Task { await sim.stop() } }
+        var faults = 0
+        let before = try await sim.client.insuranceCSV(period: "2026-01", faults: &faults)
+        XCTAssertEqual(before.count, 3 + 54 + 2, "no data after December 2025 yet: the header only")
+        let december = try await sim.client.insuranceCSV(period: "2025-12", faults: &faults)
+        let januaryClaims = try await sim.client.giamDinh("tu_ngay=2026-01-01&den_ngay=2026-02-01", faults: &faults)
+        XCTAssertEqual(januaryClaims.hoSo.count, 0)
+        let marchClaims = try await sim.client.giamDinh("tu_ngay=2025-03-01&den_ngay=2025-04-01", faults: &faults)
+
+        let answer = try await sim.client.send("POST", "/_sim/advance?months=1")
+        XCTAssertEqual(answer.status, 200)
+        XCTAssertTrue(String(decoding: answer.body, as: UTF8.self).contains("\"months_added\":1"))
+        let january = try await sim.client.insuranceCSV(period: "2026-01", faults: &faults)
+        let rows = String(decoding: january.dropFirst(3), as: UTF8.self).components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+        XCTAssertGreaterThan(rows.count, 2_000)
+        XCTAssertTrue(rows.allSatisfy { $0.hasSuffix(";2026-01") })
+        let decemberAgain = try await sim.client.insuranceCSV(period: "2025-12", faults: &faults)
+        XCTAssertEqual(decemberAgain, december, "earlier months unchanged")
+        let february = try await sim.client.insuranceCSV(period: "2026-02", faults: &faults)
+        XCTAssertEqual(february.count, 3 + 54 + 2)
+        let claims = try await sim.client.giamDinh("tu_ngay=2026-01-01&den_ngay=2026-02-01", faults: &faults)
+        XCTAssertGreaterThan(claims.hoSo.count, marchClaims.hoSo.count / 2, "a month of claims, about as many as an earlier month")
+        XCTAssertLessThan(claims.hoSo.count, marchClaims.hoSo.count * 2)
+        let marchAgain = try await sim.client.giamDinh("tu_ngay=2025-03-01&den_ngay=2025-04-01", faults: &faults)
+        XCTAssertEqual(marchAgain.hoSo.count, marchClaims.hoSo.count, "earlier claims unchanged")
+        let februaryClaims = try await sim.client.giamDinh("tu_ngay=2026-02-01&den_ngay=2026-03-01", faults: &faults)
+        XCTAssertEqual(februaryClaims.hoSo.count, 0)
+    }
+
     func testAMonthIsOneEnvelopeOfBase64XML1SummariesOfPeopleOfThePopulation() async throws {
         let sim = try await RunningSimulator.start(.init(seed: 41, scale: 0.01))
         defer { Task { await sim.stop() } }

@@ -73,14 +73,22 @@ struct HealthClaim: Sendable {
 }
 
 /// Generates the health-insurance claims: about 0.25 visits per person a year, 2024-01-01 … 2026-01-01, in
-/// discharge order (NGAY_RA), each at a provincial hospital or the patient's commune health station.
+/// discharge order (NGAY_RA), each at a provincial hospital or the patient's commune health station; an advance
+/// with months adds that many months of claims after 2026-01-01 at the same rate (`extended(months:)`).
 struct HealthClaimGenerator: Sendable {
     let seed: UInt64
     let people: PersonGenerator
     let basePeople: Int
+    /// Claims of the initial two years.
     let count: Int
     let facilities: [Facility]
     let hospitals: Int
+    /// Claims of the months added after `end`, and the end of the last of them.
+    private(set) var addedCount = 0
+    private(set) var addedEnd = Timeline.initialEnd
+
+    /// Every claim served: the initial ones, then the added months'.
+    var total: Int { count + addedCount }
 
     static let start = Spread.recentStart
     static let end = Timeline.initialEnd
@@ -117,14 +125,26 @@ struct HealthClaimGenerator: Sendable {
         self.facilities = facilities
     }
 
+    /// The generator with `months` months of claims added after 2026-01-01 (calendar months, as many claims a
+    /// month as the initial two years had on average).
+    func extended(months: Int) -> HealthClaimGenerator {
+        guard months > 0 else { return self }
+        var copy = self
+        copy.addedCount = count * months / 24
+        let last = Period(year: 2026, month: 1).adding(months: months)
+        copy.addedEnd = Int64(Timestamps.days(year: last.year, month: last.month, day: 1)) * 86_400 - Timestamps.offset
+        return copy
+    }
+
     func time(_ k: Int) -> Int64 {
-        Spread.time(k, of: count, start: Self.start, end: Self.end, seed: seed, salt: Salt.health)
+        guard k >= count else { return Spread.time(k, of: count, start: Self.start, end: Self.end, seed: seed, salt: Salt.health) }
+        return Spread.time(k - count, of: addedCount, start: Self.end, end: addedEnd, seed: seed, salt: Salt.health &+ 1)
     }
 
     /// Claims discharged in `[from, before)`.
     func range(from: Int64?, before: Int64?) -> Range<Int> {
-        let lo = from.map { t in Spread.first(atOrAfter: t, count: count, time: time) } ?? 0
-        let hi = before.map { t in Spread.first(atOrAfter: t, count: count, time: time) } ?? count
+        let lo = from.map { t in Spread.first(atOrAfter: t, count: total, time: time) } ?? 0
+        let hi = before.map { t in Spread.first(atOrAfter: t, count: total, time: time) } ?? total
         return lo..<max(lo, hi)
     }
 

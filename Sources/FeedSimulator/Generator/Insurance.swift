@@ -21,6 +21,12 @@ struct Period: Sendable, Hashable, Comparable {
     var text: String { Digits.padded(year, width: 4) + "-" + Digits.padded(month, width: 2) }
     var ordinal: Int { year * 12 + month - 1 }
 
+    /// The month `months` later.
+    func adding(months: Int) -> Period {
+        let target = ordinal + months
+        return Period(year: target / 12, month: target % 12 + 1)
+    }
+
     static func < (a: Period, b: Period) -> Bool { a.ordinal < b.ordinal }
 }
 
@@ -42,16 +48,17 @@ struct InsuranceGenerator: Sendable {
     let people: PersonGenerator
     let enterprises: EnterpriseGenerator
     let basePeople: Int
-    /// Months that have data; earlier months (from 2020-01) are served as header-only files.
+    /// Months that have data initially (an advance with `months` adds months after the last); earlier months (from
+    /// 2020-01) are served as header-only files.
     static let firstDataPeriod = Period(year: 2025, month: 1)
     static let lastDataPeriod = Period(year: 2025, month: 12)
     static let firstPeriod = Period(year: 2020, month: 1)
 
     static let header = "so_dinh_danh;ma_so_bhxh;ma_so_thue_don_vi;loai_hinh;ky"
 
-    /// Calls `body` for each row of `period`, in person order.
-    func forEachRow(of period: Period, _ body: (InsuranceRow) -> Void) {
-        guard period >= Self.firstDataPeriod, period <= Self.lastDataPeriod else { return }
+    /// Calls `body` for each row of `period`, in person order (none after `last`, the last month with data).
+    func forEachRow(of period: Period, through last: Period = lastDataPeriod, _ body: (InsuranceRow) -> Void) {
+        guard period >= Self.firstDataPeriod, period <= last else { return }
         for p in 0..<basePeople {
             let kind = Mix.unit(seed, Salt.insurance, UInt64(p), 1)
             guard kind < 0.40 else { continue }
@@ -79,11 +86,11 @@ struct InsuranceGenerator: Sendable {
     }
 
     /// The CSV text of `period` as exported: UTF-8 BOM, `;`, header, CRLF line ends.
-    func csv(of period: Period) -> [UInt8] {
+    func csv(of period: Period, through last: Period = lastDataPeriod) -> [UInt8] {
         var out: [UInt8] = [0xEF, 0xBB, 0xBF]
         out.append(contentsOf: Self.header.utf8)
         out.append(contentsOf: [0x0D, 0x0A])
-        forEachRow(of: period) { row in
+        forEachRow(of: period, through: last) { row in
             out.append(contentsOf: row.citizenID.utf8)
             out.append(0x3B)
             out.append(contentsOf: row.insuranceCode.utf8)

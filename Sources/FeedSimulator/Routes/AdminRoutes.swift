@@ -2,9 +2,11 @@ import Hummingbird
 
 /// The simulator's own endpoints (the server listens on loopback only):
 ///
-/// - `POST /_sim/advance?changed=N&added=M&removed=K`: the next generation; N existing people get a new version
-///   (new phone and address, `updated_at` after every earlier one), M new people appear, K enterprises leave the
-///   business snapshot. The truth files are rewritten before the answer.
+/// - `POST /_sim/advance?changed=N&added=M&removed=K&months=J`: the next generation; N existing people get a new
+///   version (new phone and address, `updated_at` after every earlier one), M new people appear, K enterprises
+///   leave the business snapshot, and J more months of insurance exports and health claims follow the last
+///   (January 2026 first). The truth files are rewritten before the answer (the health claims' truth, written at
+///   start-up, covers the initial two years only).
 /// - `POST /_sim/delay?ms=N`: every answer of a feed endpoint (the token endpoint included) waits N ms from now on
 ///   (0 for none, at most 60,000): a slow gateway, or a load held long enough to be cut off mid-way.
 /// - `POST /_sim/tokens/expire`: every access token issued so far stops working now, as when a gateway rotates its
@@ -19,17 +21,18 @@ struct AdminRoutes {
         router.post("/_sim/advance") { request, _ -> Response in
             let query = request.uri.queryParameters
             var values: [Int] = []
-            for name in ["changed", "added", "removed"] {
+            for name in ["changed", "added", "removed", "months"] {
                 guard let raw = query[Substring(name)] else {
                     values.append(0)
                     continue
                 }
-                guard let value = Int(raw), value >= 0, value <= 10_000_000 else {
-                    return Responses.error(.badRequest, "invalid_request", "\(name) must be an integer in 0…10000000")
+                let limit = name == "months" ? 120 : 10_000_000
+                guard let value = Int(raw), value >= 0, value <= limit else {
+                    return Responses.error(.badRequest, "invalid_request", "\(name) must be an integer in 0…\(limit)")
                 }
                 values.append(value)
             }
-            let state = try await simulator.advanceState(changed: values[0], added: values[1], removed: values[2])
+            let state = try await simulator.advanceState(changed: values[0], added: values[1], removed: values[2], months: values[3])
             return Responses.json(.ok, describe(state))
         }
         router.post("/_sim/delay") { request, _ -> Response in
@@ -59,7 +62,7 @@ struct AdminRoutes {
         let counts = simulator.controls.snapshot
         return "{\"generation\":\(state.generation),\"people\":\(state.timeline.totalPeople),"
             + "\"population_records\":\(state.timeline.totalPeople),\"population_slots\":\(state.timeline.slotCount),"
-            + "\"enterprises\":\(state.aliveEnterprises),\"delay_ms\":\(counts.delayMilliseconds),"
+            + "\"enterprises\":\(state.aliveEnterprises),\"months_added\":\(state.months),\"delay_ms\":\(counts.delayMilliseconds),"
             + "\"requests\":\(counts.requestsJSON),\"tokens_issued\":\(simulator.tokens.issuedCount),"
             + "\"tokens_refused\":\(counts.tokensRefused)}"
     }

@@ -48,7 +48,7 @@ struct HealthRoutes {
             }
         }
         let facility = query["ma_cskcb"].map(String.init)
-        let generator = simulator.simulation.health
+        let generator = simulator.simulation.health.extended(months: simulator.simulation.state.months)
         var claims: [HealthClaim] = []
         for k in generator.range(from: from, before: before) {
             let claim = generator.claim(k)

@@ -87,16 +87,15 @@ struct IncrementalBuilder {
                 SELECT * FROM \(table) WHERE \(marker) > '\(since.replacingOccurrences(of: "'", with: "''"))'::timestamptz
                 """, name: "changes of \(source) for \(model.name)")
         }
-        defer {
-            for source in model.changeSources {
-                _ = try? c.simpleExecute("DROP VIEW IF EXISTS \(ModelChanges.viewName(of: source))", name: "drop changes view")
-            }
-        }
         let keys = try c.query(
             """
             CREATE TEMP TABLE cp_affected ON COMMIT DROP AS
             SELECT DISTINCT k.* FROM (\(keysSQL)) AS k (\(keyList))
             """, name: "keys to recompute in \(model.name)").affectedRows
+        // The views served the key list only (a failed build's transaction takes them away with it).
+        for source in model.changeSources {
+            try c.simpleExecute("DROP VIEW \(ModelChanges.viewName(of: source))", name: "drop changes of \(source)")
+        }
         let estimate = try c.query(
             "SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = $1::regclass", [target], name: "size of \(model.name)"
         ).first?.decode(Int.self, "n") ?? 0

@@ -51,6 +51,8 @@ public enum ModelChanges {
     static func readerTransaction<T>(_ connection: PostgresConnection, _ body: (PostgresConnection, String) throws -> T) throws -> T {
         try connection.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [lockName], name: "change-marker lock")
         var locked = true
+        // On the way out of a failed start only: the lock goes with the session anyway if the connection is gone,
+        // and the error that got here is the one to report.
         defer { if locked { _ = try? connection.advisoryUnlock(named: lockName) } }
         return try connection.transaction(isolation: .repeatableRead) { c in
             // The snapshot is taken by this, the transaction's first statement.
