@@ -109,19 +109,27 @@ struct IncrementalBuilder {
             CREATE TEMP TABLE cp_new ON COMMIT DROP AS
             SELECT m.* FROM (\(sql)) AS m WHERE (\(model.uniqueKey.map { "m.\($0)" }.joined(separator: ", "))) IN (SELECT \(keyList) FROM cp_affected)
             """, name: "recompute \(model.name)")
+        // The table's rows for those keys, read once (with where they are: the delete goes straight to them).
+        try c.simpleExecute(
+            """
+            CREATE TEMP TABLE cp_old ON COMMIT DROP AS
+            SELECT t.ctid AS cp_ctid, t AS cp_row FROM \(target) AS t
+            WHERE (\(model.uniqueKey.map { "t.\($0)" }.joined(separator: ", "))) IN (SELECT \(keyList) FROM cp_affected)
+            """, name: "read old rows of \(model.name)")
         // The keys whose row differs: changed, gone, or new. Rows compare as text, so a value that would print
         // differently (numeric 1.0 against 1.00) is a change too: the table stays byte for byte a full build's.
         let changed = try c.query(
             """
             CREATE TEMP TABLE cp_changed ON COMMIT DROP AS
             SELECT \(keyList) FROM
-                (SELECT \(model.uniqueKey.map { "t.\($0)" }.joined(separator: ", ")), t::text AS r FROM \(target) AS t
-                 WHERE (\(model.uniqueKey.map { "t.\($0)" }.joined(separator: ", "))) IN (SELECT \(keyList) FROM cp_affected)) AS o
+                (SELECT \(model.uniqueKey.map { "(o.cp_row).\($0)" }.joined(separator: ", ")), o.cp_row::text AS r FROM cp_old AS o) AS o
             FULL JOIN (SELECT \(model.uniqueKey.map { "n.\($0)" }.joined(separator: ", ")), n::text AS r FROM cp_new AS n) AS n USING (\(keyList))
             WHERE o.r IS DISTINCT FROM n.r
             """, name: "compare \(model.name)").affectedRows
         var mark: String? = nil
         if changed > 0 {
+            try c.simpleExecute("ANALYZE cp_changed", name: "analyze changed keys of \(model.name)")
+            let oldChanged = "cp_old AS o JOIN cp_changed AS k ON \(model.uniqueKey.map { "(o.cp_row).\($0) = k.\($0)" }.joined(separator: " AND "))"
             let marked = try ModelChanges.writerMark(c)
             mark = marked
             if !readers.isEmpty {
@@ -133,16 +141,15 @@ struct IncrementalBuilder {
                     try ModelState.restartChanges(model, time: time, c)
                 }
                 try c.query(
-                    """
-                    INSERT INTO \(delta) SELECT t.*, '-', $1::timestamptz FROM \(target) AS t JOIN cp_changed AS k ON \(joinOn("t", "k"))
-                    """, [marked], name: "record old rows of \(model.name)")
+                    "INSERT INTO \(delta) SELECT (o.cp_row).*, '-', $1::timestamptz FROM \(oldChanged)", [marked],
+                    name: "record old rows of \(model.name)")
                 try c.query(
                     """
                     INSERT INTO \(delta) SELECT n.*, '+', $1::timestamptz FROM cp_new AS n JOIN cp_changed AS k ON \(joinOn("n", "k"))
                     """, [marked], name: "record new rows of \(model.name)")
             }
             try c.simpleExecute(
-                "DELETE FROM \(target) AS t USING cp_changed AS k WHERE \(joinOn("t", "k"))", name: "delete changed rows of \(model.name)")
+                "DELETE FROM \(target) WHERE ctid = ANY (ARRAY(SELECT o.cp_ctid FROM \(oldChanged)))", name: "delete changed rows of \(model.name)")
             try c.simpleExecute(
                 "INSERT INTO \(target) SELECT n.* FROM cp_new AS n JOIN cp_changed AS k ON \(joinOn("n", "k"))", name: "insert changed rows of \(model.name)")
         }

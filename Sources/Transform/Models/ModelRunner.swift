@@ -4,8 +4,9 @@ import Postgres
 
 /// Runs SQL models in dependency order, independent ones at the same time (each on its own connection, on a
 /// Dispatch worker), each in the transaction that swaps its new table in (or, for an incremental model, merges
-/// its changed rows in). A model that fails keeps its previous table, and the models that read it are skipped;
-/// every build is a row of `citypipe.model_runs`, with its mode (full or incremental).
+/// its changed rows in); a table model none of whose inputs changed since its last build is left as it is. A model
+/// that fails keeps its previous table, and the models that read it are skipped; every build is a row of
+/// `citypipe.model_runs`, with its mode (full, incremental or unchanged).
 public final class ModelRunner: Sendable {
     /// How one model ended.
     public struct Outcome: Sendable, Equatable {
@@ -17,23 +18,24 @@ public final class ModelRunner: Sendable {
         public let seconds: Double
         /// Why it failed or was skipped (names the statement; PostgreSQL's message, values of class 22/23 hidden).
         public let error: String?
-        /// How it was built: full or incremental (nil when it failed or was skipped).
+        /// How it was built: full, incremental or unchanged (nil when it failed or was skipped).
         public var mode: String? = nil
         /// An incremental build: the unique keys its inputs' changes touched, recomputed.
         public var keys: Int? = nil
-        /// An incremental model built in full: why.
+        /// A model built in full: why (first build, `--full`, an input that changed…).
         public var fullReason: String? = nil
     }
 
     public let catalog: ModelCatalog
     public let concurrency: Int
-    /// Build incremental models whole too (`--full`).
+    /// Build every model whole (`--full`): incremental models from their whole query, table models even when
+    /// nothing they read changed.
     public let full: Bool
     private let connect: @Sendable () throws -> PostgresConnection
 
     /// - Parameters:
     ///   - concurrency: models built at once.
-    ///   - full: build incremental models whole too.
+    ///   - full: build every model whole.
     ///   - connect: opens a connection for each worker.
     public init(
         catalog: ModelCatalog, concurrency: Int = 2, full: Bool = false, connect: @escaping @Sendable () throws -> PostgresConnection
