@@ -18,10 +18,14 @@ enum ModelState {
     }
 
     /// Decides, inside the build's transaction, how incremental `model` is built: whole the first time, when its
-    /// SQL changed, when its table is missing, or when a model it reads was rebuilt whole (or, for a table model,
-    /// changed) since its last build; otherwise incrementally from that build's time.
+    /// SQL changed, when its table is missing, when a model it reads was rebuilt whole (or, for a table model,
+    /// changed) since its last build, or when something it reads without `changes()` changed since (a clean table,
+    /// the reference data); otherwise incrementally from that build's time.
     static func decide(_ model: SQLModel, _ c: PostgresConnection) throws -> Decision {
         let inputs = model.dependencies.joined(separator: ",")
+        let otherFeeds = model.sources.filter { ModelChanges.isCleanTable($0) && !model.changeSources.contains($0) }
+            .map { String($0.dropFirst("core.clean_".count)) }
+        let readsReference = model.sources.contains { $0.hasPrefix("ref.") }
         guard let row = try c.query(
             """
             SELECT s.materialized, s.sql_hash = md5($2) AS same_sql, s.built_at::text AS built_at,
@@ -29,9 +33,14 @@ enum ModelState {
                    (SELECT string_agg(d.model, ', ' ORDER BY d.model) FROM citypipe.model_state AS d
                      WHERE d.model = ANY(string_to_array($4, ',')) AND d.changed_at > s.built_at) AS rebuilt,
                    (SELECT string_agg(x, ', ' ORDER BY x) FROM unnest(string_to_array($4, ',')) AS x
-                     WHERE NOT EXISTS (SELECT 1 FROM citypipe.model_state AS d WHERE d.model = x)) AS untracked
+                     WHERE NOT EXISTS (SELECT 1 FROM citypipe.model_state AS d WHERE d.model = x)) AS untracked,
+                   (SELECT string_agg('core.clean_' || t.feed, ', ' ORDER BY t.feed) FROM citypipe.transform_state AS t
+                     WHERE t.feed = ANY(string_to_array($5, ',')) AND coalesce(t.changed_at, 'infinity') > s.built_at) AS feeds,
+                   $6 AND greatest((SELECT max(loaded_at) FROM ref.reference_loads), (SELECT max(applied_at) FROM citypipe.schema_migrations))
+                          > s.built_at AS reference
             FROM citypipe.model_state AS s WHERE s.model = $1
-            """, [model.name, model.definition, "\(model.schema).\(model.table)", inputs], name: "state of \(model.name)").first
+            """, [model.name, model.definition, "\(model.schema).\(model.table)", inputs, otherFeeds.joined(separator: ","), readsReference],
+            name: "state of \(model.name)").first
         else { return .full("first build") }
         guard try row.decode(String.self, "materialized") == SQLModel.Materialization.incremental.rawValue else {
             return .full("it was a table model")
@@ -44,6 +53,10 @@ enum ModelState {
         if let rebuilt = try row.decode(String?.self, "rebuilt") {
             return .full("\(rebuilt) rebuilt in full or changed since its last build")
         }
+        if let feeds = try row.decode(String?.self, "feeds") {
+            return .full("\(feeds), read without changes(), changed since its last build")
+        }
+        if try row.decode(Bool?.self, "reference") == true { return .full("the reference data changed since its last build") }
         return .incremental(since: try row.decode(String.self, "built_at"))
     }
 
