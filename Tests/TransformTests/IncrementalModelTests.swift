@@ -93,6 +93,11 @@ final class IncrementalModelTests: DatabaseTestCase {
             XCTAssertEqual(try latestBuilds()[model.name]?.mode, "full", "\(model.name): a first build is full")
         }
         XCTAssertGreaterThan(try count("SELECT count(*) FROM core.land_parcel"), 0)
+        let declared = Set(models.flatMap(\.sourceIndexes))
+        XCTAssertGreaterThanOrEqual(declared.count, 10)
+        XCTAssertEqual(
+            try count("SELECT count(*) FROM pg_indexes WHERE schemaname = 'core' AND indexname LIKE 'cp\\_src\\_%'"), declared.count,
+            "the indexes the key lists need on clean tables are made")
 
         // Nothing changed: every incremental model reads nothing and changes nothing; a table model whose inputs
         // did not change is not rebuilt, one that reads the date is.

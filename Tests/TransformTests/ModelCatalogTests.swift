@@ -83,6 +83,14 @@ final class ModelCatalogTests: XCTestCase {
             ("core/a.sql", "-- collection: parcels (geom)\n-- collection_min_zoom: 30\nSELECT 1\n",
              "Pipelines/models/core/a.sql:2: collection_min_zoom: a zoom level from 0 to 24"),
             ("core/a.sql", "-- collection: w (geom)\n-- collection_time: a, b, c\nSELECT 1\n", "Pipelines/models/core/a.sql:2: collection_time: one column"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\nSELECT 1 AS id\n", "Pipelines/models/core/a.sql:2: an incremental model lists the keys"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT 1\nSELECT 1 AS id\n",
+             "Pipelines/models/core/a.sql:3: incremental_keys reads at least one {{ changes('…') }}"),
+            ("core/a.sql", "-- unique_key: id\nSELECT {{ affected('id') }} AS id\n", "Pipelines/models/core/a.sql:2: affected() is for incremental models"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ changes('core.clean_x') }}\nSELECT 1 AS id WHERE {{ affected('id', 'x') }}\n",
+             "Pipelines/models/core/a.sql:4: affected(): one expression per unique_key column"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ changes('core.clean_x') }}\n-- source_indexes: ref.x (id)\nSELECT 1 AS id\n",
+             "Pipelines/models/core/a.sql:4: source_indexes: 'ref.x (id)'"),
         ]
         for (index, item) in cases.enumerated() {
             try? FileManager.default.removeItem(at: folder)

@@ -5,6 +5,7 @@
 -- materialized: incremental
 -- incremental_keys: SELECT claim_id FROM {{ changes('core.clean_health_encounters') }}
 -- incremental_keys: UNION SELECT record_key FROM {{ changes('core.person_link') }} WHERE feed = 'health_encounters'
+-- source_indexes: core.clean_health_encounters (_normalized_at)
 SELECT
     h.claim_id,
     k.person_id,

@@ -9,6 +9,7 @@
 -- incremental_keys:     FROM {{ changes('core.person_link') }} WHERE feed = 'insurance'
 -- incremental_keys: UNION SELECT i.insurance_code, i.period FROM core.clean_insurance AS i JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code
 -- incremental_keys: UNION SELECT i.insurance_code, i.period FROM core.clean_insurance AS i JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code_parent
+-- source_indexes: core.clean_insurance (employer_tax_code); core.clean_insurance (employer_tax_code_parent); core.clean_insurance (_normalized_at)
 SELECT
     i.insurance_code,
     i.period,

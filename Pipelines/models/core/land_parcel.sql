@@ -5,6 +5,7 @@
 -- materialized: incremental
 -- incremental_keys: SELECT parcel_id FROM {{ changes('core.clean_land') }}
 -- incremental_keys: UNION SELECT l.parcel_id FROM core.clean_land AS l JOIN {{ changes('core.person') }} AS d ON d.cccd = l.holder_id
+-- source_indexes: core.clean_land (holder_id)
 WITH source AS (
     SELECT
         l.*,

@@ -4,6 +4,7 @@
 -- indexes: cccd; cmnd; name_key, birth_date; ward_code
 -- materialized: incremental
 -- incremental_keys: SELECT coalesce(citizen_id_norm, citizen_id) FROM {{ changes('core.clean_population') }}
+-- source_indexes: core.clean_population (_normalized_at)
 SELECT DISTINCT ON (coalesce(p.citizen_id_norm, p.citizen_id))
     coalesce(p.citizen_id_norm, p.citizen_id)                           AS person_id,
     CASE WHEN length(p.citizen_id_norm) = 12 THEN p.citizen_id_norm END AS cccd,

@@ -17,6 +17,9 @@
 -- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.name_key = h.full_name_key AND d.birth_date = h.birth_date
 -- incremental_keys: UNION SELECT 'business', coalesce(b.tax_code_norm, b.tax_code) FROM core.clean_business AS b
 -- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.person_id = b.legal_rep_citizen_id
+-- source_indexes: core.clean_insurance (citizen_id); core.clean_insurance (_normalized_at); core.clean_labour (citizen_id);
+-- source_indexes: core.clean_health_encounters (citizen_id); core.clean_health_encounters (full_name_key, birth_date);
+-- source_indexes: core.clean_health_encounters (_normalized_at)
 WITH records AS (
     SELECT 'insurance'::text AS feed, i.insurance_code || '|' || i.period::text AS record_key,
            i.citizen_id AS id_number, NULL::text AS name_key, NULL::date AS birth_date, NULL::text AS ward_code

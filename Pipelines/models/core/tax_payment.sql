@@ -5,6 +5,7 @@
 -- incremental_keys: SELECT document_no FROM {{ changes('core.clean_finance') }}
 -- incremental_keys: UNION SELECT t.document_no FROM core.clean_finance AS t JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = t.tax_code
 -- incremental_keys: UNION SELECT t.document_no FROM core.clean_finance AS t JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = t.tax_code_parent
+-- source_indexes: core.clean_finance (tax_code); core.clean_finance (tax_code_parent); core.clean_finance (_normalized_at)
 SELECT
     t.document_no,
     t.tax_code,

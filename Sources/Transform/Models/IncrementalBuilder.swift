@@ -34,7 +34,8 @@ struct IncrementalBuilder {
     static let minimumKeysForFull = 10_000
 
     func build(_ connection: PostgresConnection, full requested: Bool) throws -> Result {
-        try ModelChanges.readerTransaction(connection) { c, time in
+        try makeSourceIndexes(connection)
+        return try ModelChanges.readerTransaction(connection) { c, time in
             try c.simpleExecute("SET LOCAL statement_timeout = '\(model.timeoutSeconds)s'", name: "timeout of \(model.name)")
             try c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", ["citypipe:model:\(model.name)"], name: "lock \(model.name)")
             let decision = requested ? .full("--full") : try ModelState.decide(model, c)
@@ -44,6 +45,20 @@ struct IncrementalBuilder {
             case .incremental(let since):
                 return try buildIncremental(c, time: time, since: since)
             }
+        }
+    }
+
+    /// The indexes its key list needs on clean tables (`source_indexes`), made where missing (a clean table made
+    /// anew by a first normalise pass has none), each in its own transaction before the build's.
+    private func makeSourceIndexes(_ c: PostgresConnection) throws {
+        for index in model.sourceIndexes {
+            try c.query(
+                """
+                SELECT format('CREATE INDEX IF NOT EXISTS %I ON %s (%s)', 'cp_src_' || left(md5($1 || '(' || $2 || ')'), 16), $1, $2) AS statement
+                WHERE to_regclass($1) IS NOT NULL
+                """, [index.table, index.columns], name: "source index of \(model.name)").first.map { row in
+                    try c.simpleExecute(try row.decode(String.self, "statement"), name: "source index \(index.table) (\(index.columns)) of \(model.name)")
+                }
         }
     }
 

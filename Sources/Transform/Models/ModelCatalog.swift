@@ -9,7 +9,8 @@ public struct ModelCatalog: Sendable {
     /// Schemas a model may be built in.
     public static let schemas: Set<String> = ["core", "integrated"]
     static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress", "collection", "collection_time",
-                              "collection_min_zoom", "materialized", "incremental_keys"]
+                              "collection_min_zoom", "materialized", "incremental_keys",
+                              "source_indexes"]
 
     /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
     public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
@@ -207,6 +208,22 @@ public struct ModelCatalog: Sendable {
             break
         }
         changeSources = Array(Set(changeSources)).sorted()
+        var sourceIndexes: [SQLModel.SourceIndex] = []
+        if let given = header["source_indexes"] {
+            guard materialized == .incremental else {
+                throw .invalid(file: file, line: given.line, message: "source_indexes is for incremental models (-- materialized: incremental)")
+            }
+            let pattern = #"^(core\.clean_[a-z0-9_]+)\s*\(\s*([a-z_][a-z0-9_]*(\s*,\s*[a-z_][a-z0-9_]*)*)\s*\)$"#
+            for item in list(given.value, separator: ";") {
+                guard let regex = try? NSRegularExpression(pattern: pattern),
+                      let match = regex.firstMatch(in: item, range: NSRange(item.startIndex..., in: item)),
+                      let table = Range(match.range(at: 1), in: item), let columns = Range(match.range(at: 2), in: item)
+                else {
+                    throw .invalid(file: file, line: given.line, message: "source_indexes: '\(item)': write core.clean_FEED (column, …), separated by ;")
+                }
+                sourceIndexes.append(SQLModel.SourceIndex(table: String(item[table]), columns: String(item[columns])))
+            }
+        }
         let extra = header["depends_on"].map { list($0.value, separator: ",") } ?? []
         for dependency in extra where dependency.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) == nil {
             throw .invalid(file: file, line: header["depends_on"]?.line ?? 0, message: "depends_on: '\(dependency)' is not a schema.name")
@@ -264,7 +281,8 @@ public struct ModelCatalog: Sendable {
             uniqueKey: uniqueKey,
             indexes: header["indexes"].map { list($0.value, separator: ";") } ?? [], timeoutSeconds: timeout,
             personal: personal, suppress: suppress, collection: collection,
-            materialized: materialized, incrementalKeys: incrementalKeys, incrementalSQL: incrementalSQL, changeSources: changeSources)
+            materialized: materialized, incrementalKeys: incrementalKeys, incrementalSQL: incrementalSQL, changeSources: changeSources,
+            sourceIndexes: sourceIndexes)
     }
 
     /// `90s`, `20m`, `2h` → seconds; nil for anything else (or zero).

@@ -19,6 +19,7 @@ import Foundation
 /// -- collection_time: valid_from, valid_to   (its time: an instant, or the start and end of validity)
 /// -- materialized: incremental           (table, the default, or incremental: see below)
 /// -- incremental_keys: SELECT person_id FROM {{ changes('core.clean_population') }}
+/// -- source_indexes: core.clean_population (citizen_id)   (indexes its key list needs on clean tables)
 /// SELECT … FROM {{ ref('core.person') }} AS p JOIN ref.admin_unit_2025 AS u USING (ward_code)
 /// ```
 ///
@@ -99,6 +100,24 @@ public struct SQLModel: Sendable, Hashable {
     /// The tables and views its query names (`schema.name`, refs included), sorted: what a table model's rebuild
     /// waits on (it is skipped when none of them changed since its last build).
     public let sources: [String]
+    /// Indexes on clean tables that an incremental model's key list joins on (`-- source_indexes:
+    /// core.clean_insurance (citizen_id); …`): made, if missing, before its build, so that the keys a change touches
+    /// are found by index instead of by reading the whole table. Each is the table and its column list.
+    public let sourceIndexes: [SourceIndex]
+
+    /// An index on a source table (see `sourceIndexes`).
+    public struct SourceIndex: Sendable, Hashable {
+        /// `core.clean_FEED`.
+        public let table: String
+        /// Its columns, comma-separated as written.
+        public let columns: String
+
+        public init(table: String, columns: String) {
+            self.table = table
+            self.columns = columns
+        }
+    }
+
     /// Why its result may differ from one build to the next with the same inputs (it reads the date or clock, or
     /// the run log), if it does: such a model is rebuilt on every run.
     public let volatility: String?
@@ -120,8 +139,9 @@ public struct SQLModel: Sendable, Hashable {
         uniqueKey: [String] = [], indexes: [String] = [], timeoutSeconds: Int = SQLModel.defaultTimeoutSeconds,
         personal: [PersonalColumn] = [], suppress: [String] = [], collection: Collection? = nil,
         materialized: Materialization = .table, incrementalKeys: String? = nil, incrementalSQL: String? = nil, changeSources: [String] = [],
-        sources: [String]? = nil, volatility: String? = nil
+        sources: [String]? = nil, volatility: String? = nil, sourceIndexes: [SourceIndex] = []
     ) {
+        self.sourceIndexes = sourceIndexes
         let found = SQLModel.sources(of: sql)
         self.sources = sources ?? found.sources
         self.volatility = sources == nil ? found.volatility : volatility
