@@ -1,15 +1,6 @@
 -- description: Data quality per feed and field, in long form (feed, field, metric, detail, value): rows staged; rejects by stage and reason code (ingest: could not be typed; transform: could not be normalised); link rates to core.person by rule; the share of records with a resolved post-2025 ward, and how records were placed (place_rule: the fields that decided the ward, `@pre2025` when read in the other era than the record's; place_flag: ambiguous, unresolved or conflicting places).
 -- unique_key: feed, field, metric, detail
-WITH staged AS (
-    SELECT 'population' AS feed, count(*) AS n FROM core.clean_population WHERE _deleted_at IS NULL
-    UNION ALL SELECT 'business', count(*) FROM core.clean_business WHERE _deleted_at IS NULL
-    UNION ALL SELECT 'insurance', count(*) FROM core.clean_insurance WHERE _deleted_at IS NULL
-    UNION ALL SELECT 'labour', count(*) FROM core.clean_labour WHERE _deleted_at IS NULL
-    UNION ALL SELECT 'health_encounters', count(*) FROM core.clean_health_encounters WHERE _deleted_at IS NULL
-    UNION ALL SELECT 'schools', count(*) FROM core.clean_schools WHERE _deleted_at IS NULL
-    UNION ALL SELECT 'statistics', count(*) FROM core.clean_statistics WHERE _deleted_at IS NULL
-    UNION ALL SELECT 'finance', count(*) FROM core.clean_finance WHERE _deleted_at IS NULL
-),
+WITH
 -- Ingest rejects: those of the feed's latest nightly load that had any, and those of each backfill window's latest
 -- successful load (a window loaded again replaces its rows, and its rejects with them), each record once. Not "the
 -- latest run with rejects": a backfill cut off and resumed would then count only the windows of its last run, and the
@@ -66,6 +57,14 @@ places AS (
         ) AS r
     ) AS p
     GROUP BY GROUPING SETS ((feed, rule), (feed, flag))
+),
+staged AS (
+    -- The rows of the feeds with places are counted in that same pass; insurance and finance on their own.
+    SELECT f.feed, coalesce(p.n, 0) AS n
+    FROM (VALUES ('population'), ('business'), ('labour'), ('health_encounters'), ('schools'), ('statistics')) AS f (feed)
+    LEFT JOIN (SELECT feed, sum(n) AS n FROM places WHERE by_flag = 0 GROUP BY feed) AS p USING (feed)
+    UNION ALL SELECT 'insurance', count(*) FROM core.clean_insurance WHERE _deleted_at IS NULL
+    UNION ALL SELECT 'finance', count(*) FROM core.clean_finance WHERE _deleted_at IS NULL
 )
 SELECT feed, '(all)' AS field, 'rows' AS metric, '' AS detail, n::numeric AS value FROM staged
 UNION ALL
