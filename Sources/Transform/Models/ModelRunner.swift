@@ -99,39 +99,15 @@ public final class ModelRunner: Sendable {
             modelRunID = try connection.query(
                 "INSERT INTO citypipe.model_runs (run_id, model, sql_hash) VALUES ($1, $2, md5($3)) RETURNING model_run_id",
                 [runID, model.name, model.sql], name: "start model run").first?.decode(Int64.self, "model_run_id")
-            var outcome: Outcome
-            switch model.materialized {
-            case .incremental:
-                let result = try IncrementalBuilder(model: model, readers: catalog.changeReaders(of: model.name)).build(connection, full: full)
-                outcome = Outcome(
-                    model: model.name, status: .succeeded, rows: result.rows, seconds: Date().timeIntervalSince(started), error: nil,
-                    mode: result.mode.rawValue, keys: result.keys, fullReason: result.reason)
-            case .table:
-                let reason = full ? "--full" : try ModelState.tableRebuildReason(model, catalog: catalog, connection)
-                guard let reason else {
-                    outcome = Outcome(
-                        model: model.name, status: .succeeded, rows: nil, seconds: Date().timeIntervalSince(started), error: nil, mode: "unchanged")
-                    break
-                }
-                let hashContent = catalog.hasIncrementalReader(model.name)
-                let rows = try ModelChanges.readerTransaction(connection) { c, time in
-                    let rows = try ModelBuilder(model: model).build(c)
-                    try ModelState.recordTable(model, time: time, mark: try ModelChanges.writerMark(c), hashContent: hashContent, c)
-                    return rows
-                }
-                outcome = Outcome(
-                    model: model.name, status: .succeeded, rows: rows, seconds: Date().timeIntervalSince(started), error: nil, mode: "full",
-                    fullReason: reason)
-            }
+            let built = try materialize(model, connection)
             try connection.query(
                 """
                 UPDATE citypipe.model_runs SET status = 'succeeded', finished_at = clock_timestamp(), rows_built = $2, mode = $3, keys_read = $4
                 WHERE model_run_id = $1
-                """, [modelRunID, outcome.rows, outcome.mode, outcome.keys], name: "finish model run")
-            outcome = Outcome(
-                model: outcome.model, status: .succeeded, rows: outcome.rows, seconds: Date().timeIntervalSince(started), error: nil,
-                mode: outcome.mode, keys: outcome.keys, fullReason: outcome.fullReason)
-            return outcome
+                """, [modelRunID, built.rows, built.mode, built.keys], name: "finish model run")
+            return Outcome(
+                model: model.name, status: .succeeded, rows: built.rows, seconds: Date().timeIntervalSince(started), error: nil,
+                mode: built.mode, keys: built.keys, fullReason: built.reason)
         } catch {
             var reason = "\(model.file): \(error)"
             if (error as? PostgresError)?.sqlState == "57014" {
@@ -145,6 +121,27 @@ public final class ModelRunner: Sendable {
                 }
             if let failure { reason += "; " + failure }
             return Outcome(model: model.name, status: .failed, rows: nil, seconds: Date().timeIntervalSince(started), error: reason)
+        }
+    }
+
+    /// Builds `model` as its materialisation says: an incremental model merged or built whole, a table model built
+    /// whole or left unchanged. Returns the rows built (or changed), the mode, the keys recomputed and why it was
+    /// built whole.
+    private func materialize(_ model: SQLModel, _ connection: PostgresConnection) throws -> (rows: Int?, mode: String, keys: Int?, reason: String?) {
+        switch model.materialized {
+        case .incremental:
+            let result = try IncrementalBuilder(model: model, readers: catalog.changeReaders(of: model.name)).build(connection, full: full)
+            return (result.rows, result.mode.rawValue, result.keys, result.reason)
+        case .table:
+            let reason = full ? "--full" : try ModelState.tableRebuildReason(model, catalog: catalog, connection)
+            guard let reason else { return (nil, "unchanged", nil, nil) }
+            let hashContent = catalog.hasIncrementalReader(model.name)
+            let rows = try ModelChanges.readerTransaction(connection) { c, time in
+                let rows = try ModelBuilder(model: model).build(c)
+                try ModelState.recordTable(model, time: time, mark: try ModelChanges.writerMark(c), hashContent: hashContent, c)
+                return rows
+            }
+            return (rows, "full", nil, reason)
         }
     }
 

@@ -23,9 +23,8 @@ enum ModelState {
     /// the reference data); otherwise incrementally from that build's time.
     static func decide(_ model: SQLModel, _ c: PostgresConnection) throws -> Decision {
         let inputs = model.dependencies.joined(separator: ",")
-        let otherFeeds = model.sources.filter { ModelChanges.isCleanTable($0) && !model.changeSources.contains($0) }
-            .map { String($0.dropFirst("core.clean_".count)) }
-        let readsReference = model.sources.contains { $0.hasPrefix("ref.") }
+        let otherFeeds = Self.feeds(model.sources.filter { !model.changeSources.contains($0) })
+        let readsReference = model.sources.contains(where: Self.isReference)
         guard let row = try c.query(
             """
             SELECT s.materialized, s.sql_hash = md5($2) AS same_sql, s.built_at::text AS built_at,
@@ -34,10 +33,7 @@ enum ModelState {
                      WHERE d.model = ANY(string_to_array($4, ',')) AND d.changed_at > s.built_at) AS rebuilt,
                    (SELECT string_agg(x, ', ' ORDER BY x) FROM unnest(string_to_array($4, ',')) AS x
                      WHERE NOT EXISTS (SELECT 1 FROM citypipe.model_state AS d WHERE d.model = x)) AS untracked,
-                   (SELECT string_agg('core.clean_' || t.feed, ', ' ORDER BY t.feed) FROM citypipe.transform_state AS t
-                     WHERE t.feed = ANY(string_to_array($5, ',')) AND coalesce(t.changed_at, 'infinity') > s.built_at) AS feeds,
-                   $6 AND greatest((SELECT max(loaded_at) FROM ref.reference_loads), (SELECT max(applied_at) FROM citypipe.schema_migrations))
-                          > s.built_at AS reference
+                   \(Self.sourcesChanged)
             FROM citypipe.model_state AS s WHERE s.model = $1
             """, [model.name, model.definition, "\(model.schema).\(model.table)", inputs, otherFeeds.joined(separator: ","), readsReference],
             name: "state of \(model.name)").first
@@ -107,31 +103,18 @@ enum ModelState {
     /// model, clean table or reference table it reads changed after that build.
     static func tableRebuildReason(_ model: SQLModel, catalog: ModelCatalog, _ c: PostgresConnection) throws -> String? {
         if let volatility = model.volatility { return volatility }
-        var models: [String] = []
-        var feeds: [String] = []
-        var readsReference = false
-        var untracked: [String] = []
-        for source in model.sources where source != model.name {
-            if catalog.models[source] != nil {
-                models.append(source)
-            } else if ModelChanges.isCleanTable(source) {
-                feeds.append(String(source.dropFirst("core.clean_".count)))
-            } else if source.hasPrefix("ref.") {
-                readsReference = true
-            } else {
-                untracked.append(source)
-            }
-        }
+        let sources = model.sources.filter { $0 != model.name }
+        let models = sources.filter { catalog.models[$0] != nil }
+        let feeds = Self.feeds(sources)
+        let readsReference = sources.contains(where: Self.isReference)
+        let untracked = sources.filter { catalog.models[$0] == nil && !ModelChanges.isCleanTable($0) && !Self.isReference($0) }
         guard untracked.isEmpty else { return "it reads \(untracked.joined(separator: ", ")), whose changes are not tracked" }
         guard let row = try c.query(
             """
             SELECT s.sql_hash = md5($2) AS same_sql, to_regclass($3) IS NOT NULL AS present,
                    (SELECT string_agg(m, ', ' ORDER BY m) FROM unnest(string_to_array($4, ',')) AS m
                      WHERE NOT EXISTS (SELECT 1 FROM citypipe.model_state AS d WHERE d.model = m AND d.modified_at <= s.built_at)) AS models,
-                   (SELECT string_agg('core.clean_' || t.feed, ', ' ORDER BY t.feed) FROM citypipe.transform_state AS t
-                     WHERE t.feed = ANY(string_to_array($5, ',')) AND coalesce(t.changed_at, 'infinity') > s.built_at) AS feeds,
-                   $6 AND greatest((SELECT max(loaded_at) FROM ref.reference_loads), (SELECT max(applied_at) FROM citypipe.schema_migrations))
-                          > s.built_at AS reference
+                   \(Self.sourcesChanged)
             FROM citypipe.model_state AS s WHERE s.model = $1 AND s.materialized = 'table'
             """, [model.name, model.definition, "\(model.schema).\(model.table)", models.joined(separator: ","), feeds.joined(separator: ","), readsReference],
             name: "inputs of \(model.name)").first
@@ -143,4 +126,22 @@ enum ModelState {
         if try row.decode(Bool?.self, "reference") == true { return "the reference data changed" }
         return nil
     }
+
+    /// The feeds of the clean tables (`core.clean_FEED`) among `sources`.
+    private static func feeds(_ sources: [String]) -> [String] {
+        sources.filter(ModelChanges.isCleanTable).map { String($0.dropFirst("core.clean_".count)) }
+    }
+
+    /// A reference table (`ref.*`): it changes with a reference-data load or a migration.
+    private static func isReference(_ source: String) -> Bool { source.hasPrefix("ref.") }
+
+    /// Columns `feeds` (the clean tables of the feeds listed in $5 that a normalise pass wrote after `s.built_at`,
+    /// or null) and `reference` (whether, when $6, the reference data was loaded or migrated after it), for a
+    /// query over `citypipe.model_state AS s`.
+    private static let sourcesChanged = """
+        (SELECT string_agg('core.clean_' || t.feed, ', ' ORDER BY t.feed) FROM citypipe.transform_state AS t
+          WHERE t.feed = ANY(string_to_array($5, ',')) AND coalesce(t.changed_at, 'infinity') > s.built_at) AS feeds,
+        $6 AND greatest((SELECT max(loaded_at) FROM ref.reference_loads), (SELECT max(applied_at) FROM citypipe.schema_migrations))
+               > s.built_at AS reference
+        """
 }
