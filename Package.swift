@@ -28,6 +28,8 @@ let package = Package(
         // The API's /metrics: counters and histograms (swift-metrics) in Prometheus text (swift-prometheus).
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // SHA-256 of archive files (`citypipe archive`), streamed; already in the graph through async-http-client.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // System libraries (Debian: libpq-dev, zlib1g-dev).
@@ -122,7 +124,10 @@ let package = Package(
         // ledgers. The executable only parses arguments.
         .target(
             name: "Orchestration",
-            dependencies: ["Postgres", "Warehouse", "Manifest", "Ingest", "Transform"],
+            dependencies: [
+                "Postgres", "Warehouse", "Manifest", "Ingest", "Transform", "Decoders",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
 

@@ -121,8 +121,20 @@ public final class StagingLoad {
                 VALUES ($1, $2, $3, $4, $5) RETURNING feed_run_id
                 """, [runID, schema.feed, window.from, window.to, cursor], name: "start feed run"
             ).first?.decode(Int64.self, "feed_run_id") ?? 0
+            // The partitions of the periods this load may bring are made before its transaction when the table is
+            // there (each commits at once: backfill windows side by side do not wait on each other's).
+            let bounds: (from: String?, to: String?)
+            if case .window(_, let from, let to) = mode {
+                bounds = (StagingTable.firstDay(from), StagingTable.firstDay(to))
+            } else {
+                bounds = (nil, nil)
+            }
+            if schema.partitioning != nil, try StagingTable.isPartitioned(schema.table, connection) {
+                try StagingTable.ensurePartitions(schema, connection, from: bounds.from, to: bounds.to)
+            }
             try connection.simpleExecute("BEGIN", name: "begin load")
             let table = try StagingTable.prepare(schema, connection, keyLater: true)
+            try StagingTable.ensurePartitions(schema, connection, from: bounds.from, to: bounds.to)
             presentColumns = table.present
             keyLater = table.created
             let empty = try table.created || connection.query(
@@ -296,6 +308,7 @@ public final class StagingLoad {
             }
             if keyLater { try StagingTable.addPrimaryKey(schema, connection) }
             let (staged, unchanged, deleted) = try merge()
+            try StagingTable.splitDefault(schema, connection)
             let report = Report(
                 feedRunID: feedRunID, rowsIn: received, rowsStaged: staged, rowsUnchanged: unchanged,
                 rowsDeleted: deleted, rowsRejected: rejected)

@@ -25,12 +25,31 @@ public struct StagingSchema: Sendable, Equatable {
         case fail
     }
 
+    /// How the table is cut by period (manifest `partition_by`).
+    public struct Partitioning: Sendable, Equatable {
+        /// The partition key, a date or timestamptz column of the primary key.
+        public let column: String
+        /// `month` or `year`.
+        public let interval: String
+        /// The first period a load makes partitions from (the manifest's `start_datetime`: `2020-01`,
+        /// `2024-01-01`, a timestamp); nil: from the load's window, or the current period.
+        public let since: String?
+
+        public init(column: String, interval: String = "month", since: String? = nil) {
+            self.column = column
+            self.interval = interval
+            self.since = since
+        }
+    }
+
     /// The feed's name, also the table's name in schema `staging`.
     public let feed: String
     public let columns: [Column]
     /// Column names of the primary key (at least one).
     public let primaryKey: [String]
     public let drift: DriftPolicy
+    /// Nil: one plain table.
+    public let partitioning: Partitioning?
 
     /// The column types a manifest may declare.
     public static let allowedTypes: Set<String> = [
@@ -42,9 +61,11 @@ public struct StagingSchema: Sendable, Equatable {
     public static let reservedColumns: Set<String> = ["_extra", "_run_id", "_loaded_at", "_hash", "_deleted_at"]
 
     /// Builds and checks a schema: identifiers are lower-case `[a-z_][a-z0-9_]*`, types are allowed, the key's
-    /// columns exist.
-    public init(feed: String, columns: [Column], primaryKey: [String], drift: DriftPolicy = .propagate)
-        throws(StagingError)
+    /// columns exist, a partition column is a date or timestamp of the key.
+    public init(
+        feed: String, columns: [Column], primaryKey: [String], drift: DriftPolicy = .propagate,
+        partitioning: Partitioning? = nil
+    ) throws(StagingError)
     {
         guard StagingSchema.isIdentifier(feed) else { throw .invalidSchema(feed: feed, reason: "the feed name must match [a-z_][a-z0-9_]*") }
         var seen = Set<String>()
@@ -66,6 +87,18 @@ public struct StagingSchema: Sendable, Equatable {
         for key in primaryKey where !seen.contains(key) {
             throw .invalidSchema(feed: feed, reason: "primary key column \(key) is not a declared column")
         }
+        if let partitioning {
+            guard primaryKey.contains(partitioning.column),
+                  let type = columns.first(where: { $0.name == partitioning.column })?.sqlType,
+                  type == "date" || type == "timestamptz"
+            else {
+                throw .invalidSchema(feed: feed, reason: "the partition column \(partitioning.column) must be a date or timestamptz column of the primary key")
+            }
+            guard partitioning.interval == "month" || partitioning.interval == "year" else {
+                throw .invalidSchema(feed: feed, reason: "the partition interval \(partitioning.interval) is neither month nor year")
+            }
+        }
+        self.partitioning = partitioning
         self.feed = feed
         self.columns = columns
         self.primaryKey = primaryKey

@@ -38,6 +38,10 @@ enum StagingTable {
                 return try prepare(schema, connection, keyLater: keyLater)
             }
         }
+        if schema.partitioning != nil, try !isPartitioned(schema.table, connection) {
+            try convertToPartitioned(schema, connection)
+            return try prepare(schema, connection, keyLater: keyLater)
+        }
         var types: [String: String] = [:]
         for row in existing { types[try row.decode(String.self, "name")] = try row.decode(String.self, "type") }
         let key = try connection.query(
@@ -85,6 +89,7 @@ enum StagingTable {
         let columns = schema.columns.map { column in
             "    \(column.name) \(column.sqlType)\(schema.primaryKey.contains(column.name) ? " NOT NULL" : "")"
         }
+        let partitioned = schema.partitioning.map { " PARTITION BY RANGE (\($0.column))" } ?? ""
         try connection.simpleExecute(
             """
             CREATE TABLE \(schema.table) (
@@ -94,9 +99,94 @@ enum StagingTable {
                 _loaded_at  timestamptz NOT NULL DEFAULT now(),
                 _hash       text        NOT NULL,
                 _deleted_at timestamptz\(withPrimaryKey ? ",\n    PRIMARY KEY (\(schema.primaryKey.joined(separator: ", ")))" : "")
-            );
+            )\(partitioned);
             COMMENT ON TABLE \(schema.table) IS 'Staged records of feed \(schema.feed), as the source sent them (typed per manifest).';
             """, name: "create staging table")
+        if let partitioning = schema.partitioning {
+            try connection.simpleExecute(
+                """
+                CREATE TABLE \(schema.table)_default PARTITION OF \(schema.table) DEFAULT;
+                COMMENT ON TABLE \(schema.table)_default IS 'Records of staging.\(schema.feed) whose \(partitioning.column) has no partition yet: the load that staged them gives them one.';
+                """, name: "create default partition")
+        }
+    }
+
+    /// Whether `table` is a partitioned table.
+    static func isPartitioned(_ table: String, _ connection: PostgresConnection) throws -> Bool {
+        try connection.query(
+            "SELECT relkind = 'p' AS partitioned FROM pg_class WHERE oid = to_regclass($1)", [table], name: "is \(table) partitioned"
+        ).first?.decode(Bool.self, "partitioned") ?? false
+    }
+
+    /// Rebuilds a staging table made before its manifest declared `partition_by` as a partitioned one holding the
+    /// same rows, in the caller's transaction (the key gains the partition column: keys unique before stay unique).
+    static func convertToPartitioned(_ schema: StagingSchema, _ connection: PostgresConnection) throws {
+        guard let partitioning = schema.partitioning else { return }
+        let old = "\(schema.feed)_unpartitioned"
+        let present = try connection.query(
+            """
+            SELECT a.attname AS name FROM pg_attribute a
+            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
+            """, [schema.table], name: "columns to convert").map { try $0.decode(String.self, "name") }
+        let wanted = Set(schema.columns.map(\.name) + Array(StagingSchema.reservedColumns))
+        let kept = present.filter { wanted.contains($0) }
+        try connection.simpleExecute(
+            """
+            SET LOCAL maintenance_work_mem = '256MB';
+            ALTER TABLE \(schema.table) RENAME TO \(old);
+            DO $$ DECLARE k text; BEGIN
+                SELECT conname INTO k FROM pg_constraint WHERE conrelid = 'staging.\(old)'::regclass AND contype = 'p';
+                IF k IS NOT NULL THEN EXECUTE format('ALTER TABLE staging.\(old) RENAME CONSTRAINT %I TO %I', k, '\(old)_pkey'); END IF;
+            END $$;
+            """, name: "set aside unpartitioned \(schema.table)")
+        try create(schema, connection, withPrimaryKey: false)
+        try connection.query(
+            """
+            SELECT citypipe.ensure_period_partitions('\(schema.table)'::regclass, min(\(partitioning.column))::date,
+                   (max(\(partitioning.column))::date + 1), $1)
+            FROM staging.\(old) HAVING count(*) > 0
+            """, [partitioning.interval], name: "partitions for the converted rows")
+        try connection.simpleExecute(
+            """
+            INSERT INTO \(schema.table) (\(kept.joined(separator: ", "))) SELECT \(kept.joined(separator: ", ")) FROM staging.\(old);
+            DROP TABLE staging.\(old);
+            """, name: "move rows into partitioned \(schema.table)")
+        try addPrimaryKey(schema, connection)
+        try splitDefault(schema, connection)
+    }
+
+    /// Makes the partitions for the periods from `from` to `to` (dates, `yyyy-MM-dd`), and from the manifest's first
+    /// period, through the current one and the next (archived periods excepted).
+    static func ensurePartitions(_ schema: StagingSchema, _ connection: PostgresConnection, from: String?, to: String?) throws {
+        guard let partitioning = schema.partitioning else { return }
+        try connection.query(
+            """
+            SELECT citypipe.ensure_period_partitions($1::regclass,
+                least($2::date, $3::date, current_date), greatest($4::date, current_date + ('1 ' || $5)::interval)::date, $5)
+            """, [schema.table, partitioning.since.flatMap(firstDay), from, to, partitioning.interval],
+            name: "partitions of \(schema.table)")
+    }
+
+    /// Gives the rows this load left in the default partition (periods without a partition) their own.
+    static func splitDefault(_ schema: StagingSchema, _ connection: PostgresConnection) throws {
+        guard let partitioning = schema.partitioning else { return }
+        try connection.query(
+            "SELECT citypipe.split_default($1::regclass, $2)", [schema.table, partitioning.interval],
+            name: "split default partition of \(schema.table)")
+    }
+
+    /// `2020-01` → `2020-01-01`, `2024` → `2024-01-01`, `2024-01-01…` → `2024-01-01`; nil for anything else.
+    static func firstDay(_ text: String) -> String? {
+        let digits = { (s: Substring) in !s.isEmpty && s.allSatisfy { $0.isASCII && $0.isNumber } }
+        let parts = text.prefix(10).split(separator: "-", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1 where parts[0].count == 4 && digits(parts[0]): return "\(parts[0])-01-01"
+        case 2 where parts[0].count == 4 && parts[1].count == 2 && digits(parts[0]) && digits(parts[1]):
+            return "\(parts[0])-\(parts[1])-01"
+        case 3 where parts[0].count == 4 && parts[1].count == 2 && parts[2].count == 2 && parts.allSatisfy(digits):
+            return parts.joined(separator: "-")
+        default: return nil
+        }
     }
 
     /// Adds the primary key that `create(withPrimaryKey: false)` left out (fails if a key is repeated).

@@ -43,6 +43,8 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
     /// How the transform stage places records in a post-2025 ward (`place`); nil: every `vn_admin_unit` field, no
     /// province.
     public var place: PlaceSpec?
+    /// How `staging.FEED` and `core.clean_FEED` are partitioned by period; nil: not partitioned.
+    public var partitionBy: PeriodPartitioning?
 
     /// Default for `concurrency`.
     public static let defaultConcurrency = 1
@@ -67,9 +69,11 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         maxRejectRatio: Double = ConnectorManifest.defaultMaxRejectRatio,
         schemaDrift: SchemaDrift = .propagate,
         recordDate: String? = nil,
-        place: PlaceSpec? = nil
+        place: PlaceSpec? = nil,
+        partitionBy: PeriodPartitioning? = nil
     ) {
         self.place = place
+        self.partitionBy = partitionBy
         self.name = name
         self.description = description
         self.kind = kind
@@ -104,6 +108,7 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         case schemaDrift = "schema_drift"
         case recordDate = "record_date"
         case place
+        case partitionBy = "partition_by"
     }
 
     /// Decodes a manifest; omitted optional keys take their defaults, `fields` may be a
@@ -128,6 +133,7 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         schemaDrift = try container.decodeIfPresent(SchemaDrift.self, forKey: .schemaDrift) ?? .propagate
         recordDate = try container.decodeIfPresent(String.self, forKey: .recordDate)
         place = try container.decodeIfPresent(PlaceSpec.self, forKey: .place)
+        partitionBy = try container.decodeIfPresent(PeriodPartitioning.self, forKey: .partitionBy)
     }
 
     /// Encodes every key, `fields` as a sequence (ordered in any encoder).
@@ -150,6 +156,7 @@ public struct ConnectorManifest: Codable, Hashable, Sendable {
         try container.encode(schemaDrift, forKey: .schemaDrift)
         try container.encodeIfPresent(recordDate, forKey: .recordDate)
         try container.encodeIfPresent(place, forKey: .place)
+        try container.encodeIfPresent(partitionBy, forKey: .partitionBy)
     }
 }
 

@@ -98,7 +98,13 @@ enum ManifestSchema {
         ("schema_drift", .string(.oneOf(SchemaDrift.allCases.map(\.rawValue), noun: "schema drift policy"))),
         ("record_date", .string(.identifier)),
         ("place", .object(place)),
+        ("partition_by", .object(partitionBy)),
     ], required: ["name", "kind", "request", "primary_key", "fields"])
+
+    static let partitionBy = ObjectShape([
+        ("field", .string(.identifier)),
+        ("interval", .string(.oneOf(PeriodPartitioning.Interval.allCases.map(\.rawValue), noun: "partition interval"))),
+    ], required: ["field"])
 
     static let place = ObjectShape([
         ("province", .string(.nonEmpty)),

@@ -64,6 +64,7 @@ private struct CrossChecks {
         checkFieldPaths()
         checkPrimaryKey()
         checkRecordDate()
+        checkPartitionBy()
         checkPlace()
         checkIncremental()
         checkPartitionSource()
@@ -200,6 +201,27 @@ private struct CrossChecks {
         if let type = field.typeText, !["date", "timestamptz", "integer", "bigint"].contains(type) {
             report(locator.mark(for: "record_date"), "record_date",
                    "record_date '\(name)' has type \(type): it must be a date, a timestamptz, or an integer year")
+        }
+    }
+
+    /// `partition_by.field` names a declared date or timestamptz field of the primary key (PostgreSQL
+    /// keys a partitioned table only on keys that hold the partition column).
+    mutating func checkPartitionBy() {
+        guard let name = text(at: "partition_by.field"), SchemaWalker.isIdentifier(name) else { return }
+        let path: ManifestKeyPath = "partition_by.field"
+        guard let field = fields.first(where: { $0.name == name }) else {
+            report(locator.mark(for: path), path,
+                   "partition_by field '\(name)' is not declared in 'fields'\(Suggestion.hint(for: name, in: fieldNames))")
+            return
+        }
+        if let type = field.typeText, !["date", "timestamptz"].contains(type) {
+            report(locator.mark(for: path), path,
+                   "partition_by field '\(name)' has type \(type): it must be a date or a timestamptz")
+        }
+        let key = locator.node(at: "primary_key")?.sequence?.compactMap { $0.scalar?.string } ?? []
+        if !key.contains(name) {
+            report(locator.mark(for: path), path,
+                   "partition_by field '\(name)' must be part of primary_key: add it there (a partitioned table's key holds its partition column)")
         }
     }
 

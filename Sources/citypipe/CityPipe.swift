@@ -11,6 +11,6 @@ struct CityPipe: AsyncParsableCommand {
             else the embedded cluster under $CITYPIPE_HOME/pg (default ./.citypipe), started on demand.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, IngestCommand.self, BackfillCommand.self, TransformCommand.self, StatusCommand.self, CheckCommand.self, SimulateCommand.self, DBCommand.self, NormalizeCommand.self, ServeCommand.self, TokenCommand.self, AuditCommand.self]
+        subcommands: [RunCommand.self, IngestCommand.self, BackfillCommand.self, ArchiveCommand.self, TransformCommand.self, StatusCommand.self, CheckCommand.self, SimulateCommand.self, DBCommand.self, NormalizeCommand.self, ServeCommand.self, TokenCommand.self, AuditCommand.self]
     )
 }

@@ -43,7 +43,8 @@ final class NewFeedManifestTests: XCTestCase {
         XCTAssertEqual(manifest.records.embedded?.types, ["XML1"])
         XCTAssertEqual(manifest.records.embedded?.element.description, "TONG_HOP")
         XCTAssertEqual(manifest.field(named: "admitted_at")?.format, "yyyyMMddHHmm")
-        XCTAssertEqual(manifest.primaryKey, ["claim_id"])
+        XCTAssertEqual(manifest.primaryKey, ["claim_id", "discharged_at"])
+        XCTAssertEqual(manifest.partitionBy, PeriodPartitioning(field: "discharged_at", interval: .month))
     }
 
     func testSchoolsAndStatistics() throws {

@@ -13,7 +13,10 @@ extension ConnectorManifest {
         }
         return try StagingSchema(
             feed: name, columns: fields.map { .init(name: $0.name, sqlType: $0.type.stagingType) }, primaryKey: primaryKey,
-            drift: drift)
+            drift: drift,
+            partitioning: partitionBy.map {
+                StagingSchema.Partitioning(column: $0.field, interval: $0.interval.rawValue, since: incremental?.startDatetime)
+            })
     }
 
     /// How decoded records become staged ones.

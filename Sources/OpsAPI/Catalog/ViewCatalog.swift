@@ -38,7 +38,7 @@ public struct ViewCatalog: Sendable {
             JOIN pg_namespace AS n ON n.oid = c.relnamespace
             JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             JOIN pg_type AS t ON t.oid = a.atttypid
-            WHERE n.nspname IN ('core', 'integrated') AND c.relkind IN ('r', 'v', 'm', 'p')
+            WHERE n.nspname IN ('core', 'integrated') AND c.relkind IN ('r', 'v', 'm', 'p') AND NOT c.relispartition
             ORDER BY 1, a.attnum
             """, name: "catalogue columns")
         let modelsByName = models.models

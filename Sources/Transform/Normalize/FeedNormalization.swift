@@ -67,12 +67,15 @@ public struct FeedNormalization: Sendable {
     let placeFields: [Int]
     /// The province the feed is about (post-2025 code), from the manifest's `place.province`.
     public let province: String?
+    /// `core.clean_FEED` is cut by period as `staging.FEED` is (manifest `partition_by`); nil: one table.
+    public let partitioning: PeriodPartitioning?
 
     /// Bumped when a normaliser's output changes, so that rows already clean are normalised again.
     public static let version = "2"
 
     public init(manifest: ConnectorManifest) {
         feed = manifest.name
+        partitioning = manifest.partitionBy
         primaryKey = manifest.primaryKey
         let fields = manifest.fields.map { field in
             let semantic = field.type == .text ? field.semantic.flatMap(Semantic.init(rawValue:)) : nil

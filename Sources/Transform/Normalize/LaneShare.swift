@@ -16,8 +16,14 @@ struct LaneShare: Sendable, Equatable {
 
     /// The shares of `lanes` lanes over `staging.FEED`, with batches sized from its statistics.
     static func shares(_ plan: FeedNormalization, lanes: Int, batchSize: Int, _ c: PostgresConnection) throws -> [LaneShare] {
+        // A partitioned table's statistics are its partitions'.
         let stats = try c.query(
-            "SELECT relpages::float8 AS pages, reltuples::float8 AS tuples FROM pg_class WHERE oid = $1::regclass",
+            """
+            SELECT coalesce(sum(k.relpages), 0)::float8 AS pages, coalesce(sum(greatest(k.reltuples, 0)), 0)::float8 AS tuples
+            FROM pg_class AS k
+            WHERE k.oid = $1::regclass AND k.relkind <> 'p'
+               OR k.oid IN (SELECT relid FROM pg_partition_tree($1::regclass) WHERE isleaf)
+            """,
             ["staging.\(plan.feed)"], name: "size of staging.\(plan.feed)").first
         let pages = try stats?.decode(Double.self, "pages") ?? 0
         let tuples = try stats?.decode(Double.self, "tuples") ?? 0

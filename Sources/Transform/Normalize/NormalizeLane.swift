@@ -61,24 +61,43 @@ struct NormalizeLane {
     }
 
     /// Reads the lane's rows a run of pages at a time, up to the table's size as this transaction's snapshot
-    /// sees it (every row it can see lies below), and hands each non-empty batch to `body`.
+    /// sees it (every row it can see lies below), and hands each non-empty batch to `body`. A partitioned staging
+    /// table is read partition by partition (each has its own pages).
     private func forEachBatch(_ c: PostgresConnection, _ body: ([[String?]]) throws -> Void) throws {
-        let pages = try heapPages(c)
-        var page = 0
-        while page < pages {
-            let next = page + share.pagesPerBatch
-            var batch: [[String?]] = []
-            _ = try c.copyOutRows(readQuery(from: page, to: next), name: "read \(plan.feed) batch") { batch.append($0) }
-            if !batch.isEmpty { try body(batch) }
-            page = next
+        for relation in try stagedRelations(c) {
+            let pages = try heapPages(c, of: relation)
+            var page = 0
+            while page < pages {
+                let next = page + share.pagesPerBatch
+                var batch: [[String?]] = []
+                _ = try c.copyOutRows(readQuery(from: page, to: next, in: relation), name: "read \(plan.feed) batch") { batch.append($0) }
+                if !batch.isEmpty { try body(batch) }
+                page = next
+            }
         }
     }
 
-    /// The heap pages of `staging.FEED` as `c`'s snapshot sees the table's size (every row it can see lies below).
-    func heapPages(_ c: PostgresConnection) throws -> Int {
-        try c.query(
+    /// The tables whose heap holds `staging.FEED`'s rows: the table itself, or the partitions of a partitioned one.
+    func stagedRelations(_ c: PostgresConnection) throws -> [String] {
+        let leaves = try c.query(
+            """
+            SELECT format('%I.%I', n.nspname, k.relname) AS relation
+            FROM pg_partition_tree($1::regclass) AS t
+            JOIN pg_class AS k ON k.oid = t.relid JOIN pg_namespace AS n ON n.oid = k.relnamespace
+            WHERE t.isleaf ORDER BY k.relname
+            """, ["staging.\(plan.feed)"], name: "tables of staging.\(plan.feed)"
+        ).map { try $0.decode(String.self, "relation") }
+        // A table that is not partitioned has no partition tree: it holds its rows itself.
+        return leaves.isEmpty ? ["staging.\(plan.feed)"] : leaves
+    }
+
+    /// The heap pages of `relation` (default `staging.FEED`) as `c`'s snapshot sees the table's size (every row it
+    /// can see lies below).
+    func heapPages(_ c: PostgresConnection, of relation: String? = nil) throws -> Int {
+        let table = relation ?? "staging.\(plan.feed)"
+        return try c.query(
             "SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::bigint)::bigint AS pages",
-            ["staging.\(plan.feed)"], name: "pages of staging.\(plan.feed)").first?.decode(Int.self, "pages") ?? 0
+            [table], name: "pages of \(table)").first?.decode(Int.self, "pages") ?? 0
     }
 
     /// The lane of a first build: each batch COPYed into `core.clean_FEED` and its rejects into
@@ -191,13 +210,13 @@ struct NormalizeLane {
 
     /// The read of one batch: the lane's rows on heap pages `[from, to)` changed since the watermark: keys, the
     /// fields, the record date, the hash, the deletion.
-    func readQuery(from: Int, to: Int) -> String {
+    func readQuery(from: Int, to: Int, in relation: String? = nil) -> String {
         let fields = plan.fields.map { "\($0.name)::text" }
         let recordDate = plan.recordDate.column.map { "\($0)::text" } ?? "NULL"
         let conditions = ["ctid >= '(\(from),0)'::tid", "ctid < '(\(to),0)'::tid"] + [since, share.condition(plan)].compactMap { $0 }
         return """
             COPY (SELECT \((plan.primaryKey.map { "\($0)::text" } + fields + [recordDate, "_hash", "_deleted_at"]).joined(separator: ", "))
-                  FROM staging.\(plan.feed) WHERE \(conditions.joined(separator: " AND "))) TO STDOUT
+                  FROM \(relation ?? "staging.\(plan.feed)") WHERE \(conditions.joined(separator: " AND "))) TO STDOUT
             """
     }
 

@@ -70,6 +70,7 @@ public final class NormalizeStage: Sendable {
                 let share = try LaneShare.shares(plan, lanes: 1, batchSize: batchSize, c)[0]
                 let lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, share: share, since: pass.since, fresh: pass.fresh)
                 let result = try lane.run(c, runID: runID)
+                try splitDefault(c)
                 if pass.fresh { try finishFresh(c) }
                 try moveWatermark(c, to: pass.next, runID: runID, wrote: pass.fresh || result.written > 0)
                 return Report(
@@ -107,6 +108,7 @@ public final class NormalizeStage: Sendable {
             }
         }
         try connection.transaction { c in
+            try splitDefault(c)
             if pass.fresh { try finishFresh(c) }
             try moveWatermark(c, to: pass.next, runID: runID, wrote: pass.fresh || total.written > 0)
         }
@@ -144,11 +146,13 @@ public final class NormalizeStage: Sendable {
         // half-way. It is made anew without a key, filled from all of staging whatever the watermark says, and
         // keyed at the end; its old transform rejects go, and so does its watermark, so that a pass cut off
         // half-way is followed by another first build.
+        // A clean table cut otherwise than the manifest says (partition_by added or removed) is made anew too.
         let fresh = try c.query(
             """
             SELECT to_regclass($1) IS NULL
-                OR NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'p') AS fresh
-            """, [plan.table], name: "state of \(plan.table)").first?.decode(Bool.self, "fresh") ?? true
+                OR NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'p')
+                OR (SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass($1)) <> $2 AS fresh
+            """, [plan.table, plan.partitioning != nil], name: "state of \(plan.table)").first?.decode(Bool.self, "fresh") ?? true
             || c.query("SELECT NOT EXISTS (SELECT 1 FROM \(plan.table)) AS empty", name: "is \(plan.table) empty")
                 .first?.decode(Bool.self, "empty") ?? true
         if fresh {
@@ -159,6 +163,7 @@ public final class NormalizeStage: Sendable {
         } else {
             try prepareTable(c)
         }
+        try cutAsStaging(c)
         let since = fresh ? nil : watermark.map {
             "greatest(_loaded_at, coalesce(_deleted_at, '-infinity')) >= \(NormalizeStage.literal(NormalizeStage.timestamp($0)))::timestamptz"
         }
@@ -187,14 +192,38 @@ public final class NormalizeStage: Sendable {
         let columns = plan.columns.map { "\($0.name) \($0.sqlType)" }
             + ["_quality text[]", "_hash text", "_deleted_at timestamptz", "_normalized_by text", "_run_id bigint", "_normalized_at timestamptz"]
         let key = withKey ? ", PRIMARY KEY (\(plan.primaryKey.joined(separator: ", ")))" : ""
+        let partitioned = plan.partitioning.map { " PARTITION BY RANGE (\($0.field))" } ?? ""
         try c.simpleExecute(
             """
-            CREATE TABLE IF NOT EXISTS \(plan.table) (\(columns.joined(separator: ", "))\(key));
+            CREATE TABLE IF NOT EXISTS \(plan.table) (\(columns.joined(separator: ", "))\(key))\(partitioned);
             COMMENT ON TABLE \(plan.table) IS 'staging.\(plan.feed), normalised by the semantics its manifest declares (citypipe transform)';
             """, name: "create \(plan.table)")
+        if plan.partitioning != nil {
+            try c.simpleExecute(
+                "CREATE TABLE IF NOT EXISTS \(plan.table)_default PARTITION OF \(plan.table) DEFAULT",
+                name: "default partition of \(plan.table)")
+        }
         for column in plan.columns {
             try c.simpleExecute("ALTER TABLE \(plan.table) ADD COLUMN IF NOT EXISTS \(column.name) \(column.sqlType)", name: "add column")
         }
+    }
+
+    /// A partitioned clean table gets a partition for each of staging's (its default partition's periods first),
+    /// before the pass writes.
+    private func cutAsStaging(_ c: PostgresConnection) throws {
+        guard plan.partitioning != nil else { return }
+        try splitDefault(c)
+        try c.query(
+            "SELECT citypipe.mirror_partitions(to_regclass($1), $2::regclass) WHERE (SELECT relkind FROM pg_class WHERE oid = to_regclass($1)) = 'p'",
+            ["staging.\(plan.feed)", plan.table], name: "partitions of \(plan.table)")
+    }
+
+    /// Gives the rows in a partitioned clean table's default partition their period's own partition.
+    private func splitDefault(_ c: PostgresConnection) throws {
+        guard let partitioning = plan.partitioning else { return }
+        try c.query(
+            "SELECT citypipe.split_default($1::regclass, $2)", [plan.table, partitioning.interval.rawValue],
+            name: "split default partition of \(plan.table)")
     }
 
     /// The end of a first build: the primary key, built once over all the rows (a sort, instead of an index

@@ -1,0 +1,236 @@
+import Foundation
+import Orchestration
+import Postgres
+import TestSupport
+import Warehouse
+import XCTest
+
+/// Feeds partitioned by period (`partition_by`): a partition per month in staging and in the clean table, a
+/// backfill of a month that touches its partition only, old months archived to files and restored, and a staging
+/// table made before `partition_by` converted with its rows.
+final class PeriodPartitionTests: OrchestrationTestCase {
+    var file: URL { scratch.appendingPathComponent("files/payments.csv") }
+    var archive: URL { scratch.appendingPathComponent("archive") }
+
+    /// `Connectors/payments.yaml`: payments by month, read from `files/payments.csv`.
+    func paymentsFeed(partitioned: Bool = true) throws {
+        try """
+            name: payments
+            kind: csv
+            request:
+              url: file://\(file.path)
+            records:
+              csv: {delimiter: ",", header: true}
+            incremental:
+              cursor_field: paid_on
+              format: date
+              start_datetime: "2024-01-01"
+              window:
+                start_parameter: from
+                step: P1M
+            primary_key: \(partitioned ? "[doc, paid_on]" : "[doc]")
+            \(partitioned ? "partition_by: {field: paid_on, interval: month}" : "")
+            fields:
+              doc: {path: doc, type: text, required: true}
+              paid_on: {path: paid_on, type: date, required: true}
+              amount: {path: amount, type: numeric}
+            """.write(to: scratch.appendingPathComponent("Connectors/payments.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    /// 40 payments, ten in each month from January to April 2024; `amount` of document k is k (or `changed[k]`).
+    func payments(_ docs: [Int] = Array(1...40), changed: [Int: Int] = [:]) throws {
+        let lines = ["doc,paid_on,amount"] + docs.map { k in
+            "D\(k),2024-\(String(format: "%02d", 1 + (k - 1) / 10))-\(String(format: "%02d", 1 + k % 28)),\(changed[k] ?? k)"
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    func load(transform: Bool = true) async throws {
+        try """
+            name: nightly
+            steps:
+              - name: load
+                ingest: [payments]
+            \(transform ? "  - name: transform\n    transform: {}" : "")
+            """.write(to: scratch.appendingPathComponent("Pipelines/nightly.yaml"), atomically: true, encoding: .utf8)
+        let run = try PipelineRun.start(
+            PipelineRunRequest(
+                pipeline: "nightly", pipelines: pipelines, connectors: connectors,
+                models: scratch.appendingPathComponent("Pipelines/models").path, conninfo: database.url),
+            log: .silent)
+        let result = await run.execute()
+        XCTAssertEqual(result.outcome, .succeeded, result.summary)
+    }
+
+    /// The partitions of `table` with their rows, `name rows`.
+    func partitions(_ table: String) throws -> [String] {
+        try connection.query(
+            """
+            SELECT c.relname AS name, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text AS rows
+            FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
+            WHERE i.inhparent = $1::regclass ORDER BY 1
+            """, [table]
+        ).map { "\(try $0.decode(String.self, "name")) \(try $0.decode(String.self, "rows"))" }
+    }
+
+    /// An md5 over the rows of `table` of one month, in key order (what an archive and its restore keep).
+    func digest(_ table: String, month: String) throws -> String {
+        try connection.query(
+            """
+            SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) AS d FROM \(table) AS t
+            WHERE paid_on >= $1::date AND paid_on < ($1::date + interval '1 month')
+            """, [month]
+        )[0].decode(String.self, "d")
+    }
+
+    func testStagingAndTheCleanTableHaveAPartitionPerMonthAndTheDefaultStaysEmpty() async throws {
+        try paymentsFeed()
+        try payments()
+        try await load()
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE oid = 'staging.payments'::regclass AND relkind = 'p'"), 1)
+        let staged = try partitions("staging.payments")
+        for month in ["01", "02", "03", "04"] {
+            XCTAssertTrue(staged.contains("payments_p2024_\(month) 10"), "\(staged)")
+        }
+        XCTAssertTrue(staged.contains("payments_default 0"), "every row has its month's partition: \(staged)")
+        XCTAssertEqual(
+            try partitions("core.clean_payments").filter { !$0.hasSuffix(" 0") },
+            staged.filter { !$0.hasSuffix(" 0") }.map { "clean_\($0)" }, "the clean table is cut as staging is")
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_payments"), 40)
+        XCTAssertEqual(
+            try count("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'core' AND c.relname LIKE 'clean_payments%' AND c.relispartition AND c.relkind = 'r'"),
+            try partitions("core.clean_payments").count)
+
+        // A late record of a month without a partition waits in the default partition no longer than its load.
+        try payments()
+        var lines = try String(contentsOf: file, encoding: .utf8)
+        lines += "D99,2019-06-15,7\n"
+        try lines.write(to: file, atomically: true, encoding: .utf8)
+        try await load()
+        let late = try partitions("staging.payments")
+        XCTAssertTrue(late.contains("payments_p2019_06 1"), "\(late)")
+        XCTAssertTrue(late.contains("payments_default 0"))
+        let cleanLate = try partitions("core.clean_payments")
+        XCTAssertTrue(cleanLate.contains("clean_payments_p2019_06 1"), "\(cleanLate)")
+    }
+
+    func testABackfillOfAMonthTouchesThatMonthsPartitionOnly() async throws {
+        try paymentsFeed()
+        try payments()
+        try await load(transform: false)
+        let before = try connection.query("SELECT txid_current() AS x")[0].decode(Int64.self, "x")
+        let april = try digest("staging.payments", month: "2024-04-01")
+        // What the source sends for March now: one payment amended, one withdrawn.
+        try payments(Array(21...30).filter { $0 != 25 }, changed: [23: 2323])
+        let job = try BackfillJob.start(
+            BackfillRequest(feed: "payments", from: "2024-03-01", to: "2024-03-31", step: .month, connectors: connectors, conninfo: database.url),
+            log: .silent)
+        let result = await job.execute()
+        XCTAssertTrue(result.failed.isEmpty && result.error == nil, "\(result.failed) \(String(describing: result.error))")
+
+        XCTAssertEqual(try count("SELECT amount::int FROM staging.payments WHERE doc = 'D23'"), 2323)
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.payments WHERE doc = 'D25' AND _deleted_at IS NOT NULL"), 1)
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.payments WHERE _deleted_at IS NOT NULL"), 1, "nothing outside March is marked deleted")
+        XCTAssertEqual(try digest("staging.payments", month: "2024-04-01"), april)
+        let written = try connection.query(
+            """
+            SELECT DISTINCT tableoid::regclass::text AS t FROM staging.payments
+            WHERE xmin::text::bigint > ($1::bigint % 4294967296) ORDER BY 1
+            """, [before]
+        ).map { try $0.decode(String.self, "t") }
+        XCTAssertEqual(written, ["staging.payments_p2024_03"], "the rows the backfill wrote are all in March's partition")
+    }
+
+    func testOldMonthsAreArchivedToFilesAndRestoredRowForRow() async throws {
+        try paymentsFeed()
+        try payments()
+        try await load()
+        let january = (try digest("staging.payments", month: "2024-01-01"), try digest("core.clean_payments", month: "2024-01-01"))
+
+        let planned = try PartitionArchive.candidates(connection, feed: "payments", before: "2024-03-01")
+        XCTAssertEqual(Set(planned.map(\.partition)), [
+            "staging.payments_p2024_01", "staging.payments_p2024_02", "core.clean_payments_p2024_01", "core.clean_payments_p2024_02",
+        ])
+        let archived = try PartitionArchive.archive(connection, feed: "payments", before: "2024-03-01", directory: archive)
+        XCTAssertEqual(archived.count, 4)
+        XCTAssertEqual(archived.map(\.rows), [10, 10, 10, 10])
+        for entry in archived {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: entry.file), entry.file)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: entry.file + ".json"), "its sidecar")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: entry.file)).count, entry.bytes)
+            XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE oid = to_regclass('\(entry.partition)')"), 0, "dropped")
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.payments"), 20)
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_payments"), 20)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.archives WHERE feed = 'payments' AND restored_at IS NULL"), 4)
+
+        // The next loads do not make the archived months again.
+        try payments(Array(21...40))
+        try await load()
+        XCTAssertFalse(try partitions("staging.payments").contains { $0.hasPrefix("payments_p2024_01") })
+
+        // A file that is not what was written is refused, and nothing of it comes back.
+        let februaryFile = try XCTUnwrap(archived.first { $0.partition == "staging.payments_p2024_02" }?.file)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: februaryFile))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: februaryFile))
+        XCTAssertThrowsError(try PartitionArchive.restore(connection, feed: "payments", period: "2024-02-01")) { error in
+            guard case .invalid(let text) = error as? OrchestrationError else { return XCTFail("expected invalid, got \(error)") }
+            XCTAssertTrue(text.contains("SHA-256"), text)
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.payments WHERE paid_on < '2024-03-01'"), 0)
+
+        // January comes back as it was, in staging and in the clean table.
+        let restored = try PartitionArchive.restore(connection, feed: "payments", period: "2024-01-01")
+        XCTAssertEqual(Set(restored.map(\.partition)), ["staging.payments_p2024_01", "core.clean_payments_p2024_01"])
+        XCTAssertEqual(try digest("staging.payments", month: "2024-01-01"), january.0)
+        XCTAssertEqual(try digest("core.clean_payments", month: "2024-01-01"), january.1)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.archives WHERE feed = 'payments' AND restored_at IS NOT NULL"), 2)
+        XCTAssertThrowsError(try PartitionArchive.restore(connection, feed: "payments", period: "2024-01-01"), "restored once") { error in
+            guard case .nothingToDo = error as? OrchestrationError else { return XCTFail("expected nothingToDo, got \(error)") }
+        }
+    }
+
+    func testArchivingWhileTheFeedLoadsIsBusyAndAFeedWithoutPartitionsIsRefused() async throws {
+        try paymentsFeed()
+        try payments()
+        try await load(transform: false)
+        let other = try PostgresConnection.connect(database.url)
+        defer { other.close() }
+        XCTAssertTrue(try other.tryAdvisoryLock(named: "citypipe:feed:payments"))
+        XCTAssertThrowsError(try PartitionArchive.archive(connection, feed: "payments", before: "2024-03-01", directory: archive)) { error in
+            guard case .busy = error as? OrchestrationError else { return XCTFail("expected busy, got \(error)") }
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.payments"), 40, "nothing archived")
+        _ = try other.advisoryUnlock(named: "citypipe:feed:payments")
+
+        try fileFeed("towns", file: "towns.csv")
+        try csv("towns.csv", rows: 3)
+        try pipeline("towns", feeds: ["towns"])
+        let run = try PipelineRun.start(PipelineRunRequest(pipeline: "towns", pipelines: pipelines, connectors: connectors, conninfo: database.url), log: .silent)
+        _ = await run.execute()
+        XCTAssertThrowsError(try PartitionArchive.archive(connection, feed: "towns", before: "2024-03-01", directory: archive)) { error in
+            guard case .invalid(let text) = error as? OrchestrationError else { return XCTFail("expected invalid, got \(error)") }
+            XCTAssertTrue(text.contains("partition_by"), text)
+        }
+    }
+
+    func testAStagingTableFromBeforePartitionByIsConvertedWithItsRows() async throws {
+        try paymentsFeed(partitioned: false)
+        try payments()
+        try await load()
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE oid = 'staging.payments'::regclass AND relkind = 'r'"), 1)
+        let staged = try connection.query("SELECT md5(string_agg(doc || paid_on || amount || _hash, ',' ORDER BY doc)) AS d FROM staging.payments")[0]
+            .decode(String.self, "d")
+
+        try paymentsFeed(partitioned: true)
+        try await load()
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE oid = 'staging.payments'::regclass AND relkind = 'p'"), 1)
+        XCTAssertEqual(
+            try connection.query("SELECT md5(string_agg(doc || paid_on || amount || _hash, ',' ORDER BY doc)) AS d FROM staging.payments")[0]
+                .decode(String.self, "d"), staged, "the same rows, now in their months' partitions")
+        XCTAssertTrue(try partitions("staging.payments").contains("payments_p2024_02 10"))
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE oid = 'core.clean_payments'::regclass AND relkind = 'p'"), 1, "the clean table is made anew, partitioned")
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_payments"), 40)
+    }
+}
