@@ -59,7 +59,7 @@ for scale in "${scales[@]}"; do
   fi
   for workers in 1 2; do
     psql "$url" -qX -c "DELETE FROM citypipe.transform_state" \
-      -c "DO \$\$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'core' AND tablename LIKE 'clean\\_%' LOOP EXECUTE format('DROP TABLE core.%I', t); END LOOP; END \$\$" \
+      -c "DO \$\$ DECLARE t text; BEGIN FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'core' AND tablename LIKE 'clean\\_%' LOOP EXECUTE format('DROP TABLE IF EXISTS core.%I', t); END LOOP; END \$\$" \
       -c "CHECKPOINT" >/dev/null
     before=$(server_cpu)
     /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$bin" transform --workers "$workers" --connectors "$work/connectors" "${select[@]}" >"$work/events.jsonl"

@@ -23,6 +23,10 @@ import Postgres
 /// a key wins. When the load created the table, its primary key is added once the rows are in (one sort instead of
 /// an index insertion per row). The MERGE of 1.4 M rows cost 8.5 s of server time against 2.9 s for `psql \copy`
 /// of the same rows; this way costs 3.3 s (BENCHMARKS.md).
+///
+/// A staging table partitioned by period (manifest `partition_by`) gets the partitions of the periods a load may
+/// bring before the load's transaction begins (`StagingTable.ensurePartitions`), and the rows that landed in its
+/// default partition (a period without a partition) get their own at commit (`StagingTable.splitDefault`).
 public final class StagingLoad {
     /// Whether the load is the whole source (deletions detectable), a slice of it, or a window that it replaces.
     public enum Mode: Sendable, Equatable {

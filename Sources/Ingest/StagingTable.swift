@@ -86,8 +86,12 @@ enum StagingTable {
     }
 
     static func create(_ schema: StagingSchema, _ connection: PostgresConnection, withPrimaryKey: Bool = true) throws {
+        // Text keys compare bytewise (COLLATE "C"): a key is an identifier, not words to sort for a reader, and the
+        // first load's primary key (a sort of every key) takes half the time it takes under the database's vi-VN
+        // collation (0.9 s against 1.6–1.9 s for 1.4 M citizen IDs). Equality is the same under both.
         let columns = schema.columns.map { column in
-            "    \(column.name) \(column.sqlType)\(schema.primaryKey.contains(column.name) ? " NOT NULL" : "")"
+            let key = schema.primaryKey.contains(column.name)
+            return "    \(column.name) \(column.sqlType)\(key && column.sqlType == "text" ? " COLLATE \"C\"" : "")\(key ? " NOT NULL" : "")"
         }
         let partitioned = schema.partitioning.map { " PARTITION BY RANGE (\($0.column))" } ?? ""
         try connection.simpleExecute(

@@ -140,7 +140,7 @@ final class TransformEndToEndTests: DatabaseTestCase {
             DELETE FROM citypipe.transform_state;
             DO $$ DECLARE t text; BEGIN
                 FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'core' AND tablename LIKE 'clean\\_%' LOOP
-                    EXECUTE format('DROP TABLE core.%I', t);
+                    EXECUTE format('DROP TABLE IF EXISTS core.%I', t);  -- a partition goes with its table
                 END LOOP;
             END $$
             """)
