@@ -24,6 +24,53 @@ final class GzipTests: XCTestCase {
         }
     }
 
+    /// `GzipDeflater` (archive files) in chunks of any size reads back byte for byte with `GzipInflater`, whose
+    /// trailer check (CRC-32, length) passes, and with the system's `gzip -d`.
+    func testTheStreamingDeflaterRoundTripsInAnyChunking() throws {
+        var noise: [UInt8] = []
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<300_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            noise.append(UInt8(truncatingIfNeeded: state >> 33))
+        }
+        for (name, input) in [("text", text), ("noise", noise), ("empty", [])] {
+            for chunk in [1, 1000, 65_536, max(1, input.count)] where chunk <= max(1, input.count) {
+                let deflater = try GzipDeflater(outputChunkSize: 4096)
+                var compressed: [UInt8] = []
+                var offset = 0
+                while offset < input.count {
+                    let end = min(input.count, offset + chunk)
+                    try input[offset..<end].withUnsafeBytes { try deflater.deflate($0) { compressed.append(contentsOf: $0) } }
+                    offset = end
+                }
+                try deflater.finish { compressed.append(contentsOf: $0) }
+                XCTAssertEqual(deflater.inputBytes, input.count)
+                XCTAssertEqual(deflater.outputBytes, compressed.count)
+                let inflater = try GzipInflater()
+                var out: [UInt8] = []
+                try compressed.withUnsafeBytes { try inflater.inflate($0) { out.append(contentsOf: $0) } }
+                try inflater.finish()
+                XCTAssertEqual(out, input, "\(name), chunk \(chunk)")
+                if name == "text" && chunk == 1000 {
+                    XCTAssertLessThan(compressed.count, input.count / 4, "text compresses")
+                    let file = FileManager.default.temporaryDirectory.appendingPathComponent("deflater-\(UUID().uuidString).gz")
+                    defer { try? FileManager.default.removeItem(at: file) }
+                    try Data(compressed).write(to: file)
+                    let gzip = Process()
+                    gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+                    gzip.arguments = ["-dc", file.path]
+                    let pipe = Pipe()
+                    gzip.standardOutput = pipe
+                    try gzip.run()
+                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                    gzip.waitUntilExit()
+                    XCTAssertEqual(gzip.terminationStatus, 0)
+                    XCTAssertEqual(Array(data), input, "gzip -d reads it")
+                }
+            }
+        }
+    }
+
     func testCorruptedByteIsATypedError() throws {
         var bad = gzip(text)
         bad[bad.count / 2] ^= 0xFF

@@ -49,7 +49,7 @@ struct NormalizeLane {
             CREATE TEMP TABLE cp_clean_seen (key_hash text) ON COMMIT DROP;
             """, name: "create transform tables")
         var result = Result()
-        try forEachBatch(c) { batch in
+        try forEachBatch(c) { batch, _ in
             result.read += batch.count
             let mark = Date()
             let outputs = normalize(batch)
@@ -63,7 +63,7 @@ struct NormalizeLane {
     /// Reads the lane's rows a run of pages at a time, up to the table's size as this transaction's snapshot
     /// sees it (every row it can see lies below), and hands each non-empty batch to `body`. A partitioned staging
     /// table is read partition by partition (each has its own pages).
-    private func forEachBatch(_ c: PostgresConnection, _ body: ([[String?]]) throws -> Void) throws {
+    private func forEachBatch(_ c: PostgresConnection, _ body: ([[String?]], _ relation: String) throws -> Void) throws {
         for relation in try stagedRelations(c) {
             let pages = try heapPages(c, of: relation)
             var page = 0
@@ -71,10 +71,35 @@ struct NormalizeLane {
                 let next = page + share.pagesPerBatch
                 var batch: [[String?]] = []
                 _ = try c.copyOutRows(readQuery(from: page, to: next, in: relation), name: "read \(plan.feed) batch") { batch.append($0) }
-                if !batch.isEmpty { try body(batch) }
+                if !batch.isEmpty { try body(batch, relation) }
                 page = next
             }
         }
+    }
+
+    /// The part of `core.clean_FEED` that takes the rows of the staged `relation`: a partition of staging
+    /// (`staging.FEED_p2024_03`) fills the clean table's partition of the same period (`core.clean_FEED_p2024_03`,
+    /// cut alike by `mirror_partitions`; the partition column is not normalised, so every row fits it), which spares
+    /// the routing of each row; the table itself otherwise.
+    /// A staging partition made after the clean table was cut (a load beside the pass) has no match yet: its rows go
+    /// through the table, which routes them to its default partition, split at the end of the pass.
+    func cleanTarget(of relation: String, among partitions: Set<String>) -> String {
+        let staged = "staging.\(plan.feed)"
+        guard plan.partitioning != nil, relation.hasPrefix(staged + "_") else { return plan.table }
+        let partition = plan.table + relation.dropFirst(staged.count)
+        return partitions.contains(partition) ? partition : plan.table
+    }
+
+    /// The partitions of `core.clean_FEED` (none when it is not partitioned).
+    private func cleanPartitions(_ c: PostgresConnection) throws -> Set<String> {
+        guard plan.partitioning != nil else { return [] }
+        return Set(try c.query(
+            """
+            SELECT format('%I.%I', n.nspname, k.relname) AS relation
+            FROM pg_inherits AS i JOIN pg_class AS k ON k.oid = i.inhrelid JOIN pg_namespace AS n ON n.oid = k.relnamespace
+            WHERE i.inhparent = $1::regclass
+            """, [plan.table], name: "partitions of \(plan.table)"
+        ).map { try $0.decode(String.self, "relation") })
     }
 
     /// The tables whose heap holds `staging.FEED`'s rows: the table itself, or the partitions of a partitioned one.
@@ -107,12 +132,14 @@ struct NormalizeLane {
         let keyWidth = plan.primaryKey.count
         let fieldCount = plan.fields.count
         var result = Result()
-        try forEachBatch(c) { batch in
+        let partitions = try cleanPartitions(c)
+        try forEachBatch(c) { batch, relation in
             result.read += batch.count
             let mark = Date()
             let outputs = normalize(batch)
             result.cpu += Date().timeIntervalSince(mark)
-            _ = try c.copyIn("COPY \(plan.table) (\(columns.joined(separator: ", "))) FROM STDIN", name: "copy \(plan.table)") { writer in
+            let target = cleanTarget(of: relation, among: partitions)
+            _ = try c.copyIn("COPY \(target) (\(columns.joined(separator: ", "))) FROM STDIN", name: "copy \(plan.table)") { writer in
                 for (row, output) in zip(batch, outputs) {
                     for value in output.values { try writer.append(value) }
                     try writer.append(Self.flags(output.quality))

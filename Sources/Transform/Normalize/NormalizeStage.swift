@@ -228,9 +228,15 @@ public final class NormalizeStage: Sendable {
 
     /// The end of a first build: the primary key, built once over all the rows (a sort, instead of an index
     /// insert per row in no particular order), and the statistics the models' plans need.
+    ///
+    /// A partitioned table is analysed with a smaller sample (`default_statistics_target` 10): ANALYZE samples the
+    /// whole table and then each partition in full measure, which is every row of a month's partition, and sorting
+    /// those samples under the vi-VN collation took 9.1 s for health_encounters' 0.7 M rows (0.84 s so; 0.54 s for
+    /// the same rows unpartitioned at the default target). Autovacuum analyses the partitions again as they change.
     private func finishFresh(_ c: PostgresConnection) throws {
+        let sample = plan.partitioning == nil ? "" : "SET LOCAL default_statistics_target = 10; "
         try c.simpleExecute(
-            "ALTER TABLE \(plan.table) ADD PRIMARY KEY (\(plan.primaryKey.joined(separator: ", "))); ANALYZE \(plan.table)",
+            "ALTER TABLE \(plan.table) ADD PRIMARY KEY (\(plan.primaryKey.joined(separator: ", "))); \(sample)ANALYZE \(plan.table)",
             name: "key of \(plan.table)")
     }
 
