@@ -24,7 +24,7 @@ final class PeriodPartitionTests: OrchestrationTestCase {
             incremental:
               cursor_field: paid_on
               format: date
-              start_datetime: "2024-01-01"
+              start_datetime: "2023-12-01"   # a month before the first payment: its partition stays empty
               window:
                 start_parameter: from
                 step: P1M
@@ -149,12 +149,16 @@ final class PeriodPartitionTests: OrchestrationTestCase {
 
         let planned = try PartitionArchive.candidates(connection, feed: "payments", before: "2024-03-01")
         XCTAssertEqual(Set(planned.map(\.partition)), [
+            "staging.payments_p2023_12", "core.clean_payments_p2023_12",
             "staging.payments_p2024_01", "staging.payments_p2024_02", "core.clean_payments_p2024_01", "core.clean_payments_p2024_02",
         ])
         let archived = try PartitionArchive.archive(connection, feed: "payments", before: "2024-03-01", directory: archive)
-        XCTAssertEqual(archived.count, 4)
-        XCTAssertEqual(archived.map(\.rows), [10, 10, 10, 10])
-        for entry in archived {
+        XCTAssertEqual(archived.count, 6)
+        XCTAssertEqual(archived.map(\.rows), [0, 0, 10, 10, 10, 10])
+        let empty = archived.filter { $0.periodFrom == "2023-12-01" }
+        XCTAssertEqual(empty.map(\.file), ["", ""], "an empty month is dropped without a file")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: archive.appendingPathComponent("payments").path).count, 8, "four files and their sidecars")
+        for entry in archived where !entry.file.isEmpty {
             XCTAssertTrue(FileManager.default.fileExists(atPath: entry.file), entry.file)
             XCTAssertTrue(FileManager.default.fileExists(atPath: entry.file + ".json"), "its sidecar")
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: entry.file)).count, entry.bytes)
@@ -162,12 +166,18 @@ final class PeriodPartitionTests: OrchestrationTestCase {
         }
         XCTAssertEqual(try count("SELECT count(*) FROM staging.payments"), 20)
         XCTAssertEqual(try count("SELECT count(*) FROM core.clean_payments"), 20)
-        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.archives WHERE feed = 'payments' AND restored_at IS NULL"), 4)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.archives WHERE feed = 'payments' AND restored_at IS NULL"), 6)
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE oid = to_regclass('staging.payments_p2023_12')"), 0)
 
-        // The next loads do not make the archived months again.
+        // The next loads do not make the archived months again, the empty one neither.
         try payments(Array(21...40))
         try await load()
-        XCTAssertFalse(try partitions("staging.payments").contains { $0.hasPrefix("payments_p2024_01") })
+        let after = try partitions("staging.payments")
+        XCTAssertFalse(after.contains { $0.hasPrefix("payments_p2024_01") || $0.hasPrefix("payments_p2023_12") }, "\(after)")
+
+        // An empty month comes back empty.
+        XCTAssertEqual(try PartitionArchive.restore(connection, feed: "payments", period: "2023-12-01").count, 2)
+        XCTAssertTrue(try partitions("staging.payments").contains("payments_p2023_12 0"))
 
         // A file that is not what was written is refused, and nothing of it comes back.
         let februaryFile = try XCTUnwrap(archived.first { $0.partition == "staging.payments_p2024_02" }?.file)
@@ -185,7 +195,7 @@ final class PeriodPartitionTests: OrchestrationTestCase {
         XCTAssertEqual(Set(restored.map(\.partition)), ["staging.payments_p2024_01", "core.clean_payments_p2024_01"])
         XCTAssertEqual(try digest("staging.payments", month: "2024-01-01"), january.0)
         XCTAssertEqual(try digest("core.clean_payments", month: "2024-01-01"), january.1)
-        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.archives WHERE feed = 'payments' AND restored_at IS NOT NULL"), 2)
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.archives WHERE feed = 'payments' AND restored_at IS NOT NULL"), 4)
         XCTAssertThrowsError(try PartitionArchive.restore(connection, feed: "payments", period: "2024-01-01"), "restored once") { error in
             guard case .nothingToDo = error as? OrchestrationError else { return XCTFail("expected nothingToDo, got \(error)") }
         }

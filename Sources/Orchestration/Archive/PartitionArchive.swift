@@ -6,13 +6,13 @@ import Postgres
 /// whose period ends on or before DATE, in `staging.FEED` and `core.clean_FEED`, are written to archive files and
 /// dropped; `--restore` puts them back.
 ///
-/// Each partition is one transaction: its rows are COPYed out to `DIR/FEED/PARTITION-STAMP.copy.gz` (gzip COPY
-/// text, flushed to disk, with a JSON sidecar naming its columns, rows and SHA-256), recorded in
-/// `citypipe.archives`, detached and dropped; a failure rolls the partition back and removes its file. The feed's
-/// load lock and its transform lock are held throughout: no load, backfill window or normalise pass of the feed
-/// runs meanwhile. A late record of an archived period that arrives afterwards is staged in the default partition
-/// and given a new partition of its period by its load; restoring merges the archived rows under it (the late
-/// record, newer, stays).
+/// Each partition is one transaction: its rows are COPYed out to `DIR/FEED/PARTITION-STAMP.copy.gz` (gzip COPY text,
+/// flushed to disk, with a JSON sidecar naming its columns, rows and SHA-256), recorded in `citypipe.archives`,
+/// detached and dropped (an empty one, a month before the source's first, without a file); a failure rolls the
+/// partition back and removes its file. The feed's load lock and its transform lock are held throughout: no load,
+/// backfill window or normalise pass of the feed runs meanwhile. A late record of an archived period that arrives
+/// afterwards is staged in the default partition and given a new partition of its period by its load; restoring
+/// merges the archived rows under it (the late record, newer, stays).
 ///
 /// The models built from the archived rows keep what they derived from them until a full rebuild (`citypipe
 /// transform --full`), which no longer sees them.
@@ -104,7 +104,7 @@ public enum PartitionArchive {
         let path = directory.appendingPathComponent(candidate.feed, isDirectory: true)
             .appendingPathComponent("\(name)-\(stamp).copy.gz")
         var entry = candidate
-        let writer = try ArchiveFileWriter(path: path)
+        var writer: ArchiveFileWriter? = nil
         do {
             try c.transaction { c in
                 try c.simpleExecute("LOCK TABLE \(candidate.partition) IN SHARE MODE", name: "hold \(candidate.partition)")
@@ -114,15 +114,28 @@ public enum PartitionArchive {
                     WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum
                     """, [candidate.partition], name: "columns of \(candidate.partition)"
                 ).map { try $0.decode(String.self, "name") }
-                try c.copyOut(
-                    "COPY \(candidate.partition) (\(entry.columns.joined(separator: ", "))) TO STDOUT",
-                    name: "copy out \(candidate.partition)"
-                ) { row in try writer.append(row: row) }
-                entry.sha256 = try writer.commit()
-                entry.rows = writer.rows
-                entry.bytes = writer.bytes
-                entry.file = path.path
-                try writeSidecar(entry)
+                let empty = try c.query(
+                    "SELECT NOT EXISTS (SELECT 1 FROM \(candidate.partition)) AS empty", name: "is \(candidate.partition) empty"
+                ).first?.decode(Bool.self, "empty") ?? false
+                if empty {
+                    // A month before the source's first (made from the manifest's start): recorded, no file.
+                    entry.rows = 0
+                    entry.bytes = 0
+                    entry.sha256 = ""
+                    entry.file = ""
+                } else {
+                    let file = try ArchiveFileWriter(path: path)
+                    writer = file
+                    try c.copyOut(
+                        "COPY \(candidate.partition) (\(entry.columns.joined(separator: ", "))) TO STDOUT",
+                        name: "copy out \(candidate.partition)"
+                    ) { row in try file.append(row: row) }
+                    entry.sha256 = try file.commit()
+                    entry.rows = file.rows
+                    entry.bytes = file.bytes
+                    entry.file = path.path
+                    try writeSidecar(entry)
+                }
                 entry.archiveID = try c.query(
                     """
                     INSERT INTO citypipe.archives (feed, parent, partition, bound, period_from, period_to, file, rows, bytes, sha256, columns, run_id)
@@ -136,14 +149,25 @@ public enum PartitionArchive {
                     name: "drop archived \(entry.partition)")
             }
         } catch {
-            writer.discard()
-            try? FileManager.default.removeItem(at: sidecar(of: path))
+            if let writer {
+                writer.discard()
+                try? FileManager.default.removeItem(at: sidecar(of: path))
+            }
             throw OrchestrationError.failed("archiving \(candidate.partition) failed, nothing of it was dropped: \(error)")
         }
         return entry
     }
 
     private static func restoreOne(_ c: PostgresConnection, _ entry: ArchivedPartition) throws {
+        let step = (Self.days(entry.periodFrom, entry.periodTo) ?? 31) > 31 ? "year" : "month"
+        if entry.file.isEmpty {
+            // An empty partition, dropped without a file: made again, empty.
+            try c.transaction { c in
+                try c.query("SELECT citypipe.period_partition($1::regclass, $2::date, $3)", [entry.parent, entry.periodFrom, step], name: "partition to restore")
+                try c.query("UPDATE citypipe.archives SET restored_at = now() WHERE archive_id = $1", [entry.archiveID], name: "mark restored")
+            }
+            return
+        }
         let path = URL(fileURLWithPath: entry.file)
         guard FileManager.default.fileExists(atPath: path.path) else {
             throw OrchestrationError.invalid("the archive of \(entry.partition) is not at \(entry.file): put the file back there (its SHA-256 is \(entry.sha256))")
@@ -155,7 +179,6 @@ public enum PartitionArchive {
         guard try c.query("SELECT to_regclass($1) IS NOT NULL AS present", [entry.parent]).first?.decode(Bool.self, "present") == true else {
             throw OrchestrationError.invalid("\(entry.parent) is missing: load the feed once (it creates the table), then restore")
         }
-        let step = (Self.days(entry.periodFrom, entry.periodTo) ?? 31) > 31 ? "year" : "month"
         try c.transaction { c in
             let partition = try c.query(
                 "SELECT citypipe.period_partition($1::regclass, $2::date, $3)::text AS p", [entry.parent, entry.periodFrom, step],

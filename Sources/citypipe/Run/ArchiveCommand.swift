@@ -18,7 +18,8 @@ struct ArchiveCommand: ParsableCommand {
             the feed may run meanwhile (it is refused, exit 1). --restore checks each file's SHA-256 and puts its \
             rows back (rows staged since, late records of the period, stay). DIR: --directory, else \
             $CITYPIPE_ARCHIVE_DIR, else $CITYPIPE_HOME/archive.
-            Exit status: 0 done (or nothing to do), 1 an error (nothing of the failing partition dropped).
+            Exit status: 0 done (or nothing to do: nothing ends before DATE, nothing waits to be restored), 1 an error (nothing \
+            of the failing partition dropped).
             """)
 
     @Argument(help: "The feed (its staging table is partitioned by period).")
@@ -57,7 +58,13 @@ struct ArchiveCommand: ParsableCommand {
             defer { connection.close() }
             try Warehouse.migrateSchema(connection)
             if restore {
-                let restored = try PartitionArchive.restore(connection, feed: feed, period: period.flatMap(ArchiveCommand.day))
+                let restored: [ArchivedPartition]
+                do {
+                    restored = try PartitionArchive.restore(connection, feed: feed, period: period.flatMap(ArchiveCommand.day))
+                } catch OrchestrationError.nothingToDo(let what) {
+                    Console.print("archive \(feed): \(what)")
+                    return
+                }
                 for entry in restored {
                     Console.print("restored \(entry.partition) (\(entry.periodFrom) to \(entry.periodTo)): \(entry.rows) rows from \(entry.file)")
                 }
@@ -75,7 +82,10 @@ struct ArchiveCommand: ParsableCommand {
             }
             let archived = try PartitionArchive.archive(connection, feed: feed, before: day, directory: archiveDirectory)
             for entry in archived {
-                Console.print("archived \(entry.partition) (\(entry.periodFrom) to \(entry.periodTo)): \(entry.rows) rows, \(entry.bytes) bytes, \(entry.file)")
+                Console.print(
+                    entry.file.isEmpty
+                        ? "archived \(entry.partition) (\(entry.periodFrom) to \(entry.periodTo)): empty, dropped without a file"
+                        : "archived \(entry.partition) (\(entry.periodFrom) to \(entry.periodTo)): \(entry.rows) rows, \(entry.bytes) bytes, \(entry.file)")
             }
             if archived.isEmpty { Console.print("archive \(feed): no partition ends on or before \(day)") }
         }
