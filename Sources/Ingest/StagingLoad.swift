@@ -133,12 +133,14 @@ public final class StagingLoad {
             } else {
                 bounds = (nil, nil)
             }
-            if schema.partitioning != nil, try StagingTable.isPartitioned(schema.table, connection) {
+            let partitionedBefore = try schema.partitioning != nil && StagingTable.isPartitioned(schema.table, connection)
+            if partitionedBefore {
                 try StagingTable.ensurePartitions(schema, connection, from: bounds.from, to: bounds.to)
             }
             try connection.simpleExecute("BEGIN", name: "begin load")
             let table = try StagingTable.prepare(schema, connection, keyLater: true)
-            try StagingTable.ensurePartitions(schema, connection, from: bounds.from, to: bounds.to)
+            // A table this load made, or made partitioned, gets them inside its transaction.
+            if !partitionedBefore { try StagingTable.ensurePartitions(schema, connection, from: bounds.from, to: bounds.to) }
             presentColumns = table.present
             keyLater = table.created
             let empty = try table.created || connection.query(

@@ -1,4 +1,5 @@
 import Postgres
+import Normalize
 
 /// Creates `staging.FEED` when missing and reconciles an existing one with the schema (drift policy).
 enum StagingTable {
@@ -181,16 +182,8 @@ enum StagingTable {
 
     /// `2020-01` → `2020-01-01`, `2024` → `2024-01-01`, `2024-01-01…` → `2024-01-01`; nil for anything else.
     static func firstDay(_ text: String) -> String? {
-        let digits = { (s: Substring) in !s.isEmpty && s.allSatisfy { $0.isASCII && $0.isNumber } }
-        let parts = text.prefix(10).split(separator: "-", omittingEmptySubsequences: false)
-        switch parts.count {
-        case 1 where parts[0].count == 4 && digits(parts[0]): return "\(parts[0])-01-01"
-        case 2 where parts[0].count == 4 && parts[1].count == 2 && digits(parts[0]) && digits(parts[1]):
-            return "\(parts[0])-\(parts[1])-01"
-        case 3 where parts[0].count == 4 && parts[1].count == 2 && parts[2].count == 2 && parts.allSatisfy(digits):
-            return parts.joined(separator: "-")
-        default: return nil
-        }
+        if text.count == 4, text.allSatisfy({ $0.isASCII && $0.isNumber }) { return text + "-01-01" }
+        return BackfillPlan.day(String(text.prefix(10)), end: false)?.description
     }
 
     /// Adds the primary key that `create(withPrimaryKey: false)` left out (fails if a key is repeated).

@@ -194,9 +194,6 @@ public struct EmbeddedCluster: Sendable {
             max_connections = 100
             shared_buffers = 256MB
             fsync = on
-            # Plans over tables partitioned by month have a node per partition, and JIT compiled each: seconds of
-            # compilation for queries that run in less (an analyst's too, not only the models, which turn it off).
-            jit = off
             log_min_messages = warning
             # Personal data stays out of the server log: no DETAIL ("Failing row contains (…)", "Key (…)=(…)"),
             # no CONTEXT ("COPY t, line N, column c: …"); the failing statement is logged, and CityPipe's

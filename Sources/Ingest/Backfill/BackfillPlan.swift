@@ -86,7 +86,7 @@ public struct BackfillPlan: Sendable {
     }
 
     /// A day of `--from`/`--to`: `YYYY-MM-DD`, or `YYYY-MM` (its first day, or its last for the end).
-    static func day(_ text: String, end: Bool) -> CivilDate? {
+    public static func day(_ text: String, end: Bool) -> CivilDate? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2 || parts.count == 3, parts[0].count == 4, parts.allSatisfy({ $0.allSatisfy(\.isASCII) }),
               let year = Int(parts[0]), let month = Int(parts[1]), parts[1].count == 2, (1...12).contains(month)

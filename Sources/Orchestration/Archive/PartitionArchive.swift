@@ -71,7 +71,8 @@ public enum PartitionArchive {
             let rows = try c.query(
                 """
                 SELECT archive_id, parent, partition, bound, period_from::text AS period_from, period_to::text AS period_to,
-                       rows, file, bytes, sha256, array_to_string(columns, ',') AS columns
+                       rows, file, bytes, sha256, array_to_string(columns, ',') AS columns,
+                       CASE WHEN period_to - period_from > 31 THEN 'year' ELSE 'month' END AS step
                 FROM citypipe.archives
                 WHERE feed = $1 AND restored_at IS NULL AND ($2::date IS NULL OR period_from = $2::date)
                 ORDER BY period_from, parent DESC, archive_id
@@ -85,7 +86,7 @@ public enum PartitionArchive {
                     rows: try row.decode(Int.self, "rows"), file: try row.decode(String.self, "file"),
                     bytes: try row.decode(Int.self, "bytes"), sha256: try row.decode(String.self, "sha256"),
                     columns: try row.decode(String.self, "columns").split(separator: ",").map(String.init))
-                try restoreOne(c, entry)
+                try restoreOne(c, entry, step: try row.decode(String.self, "step"))
                 restored.append(entry)
             }
             if restored.isEmpty, period != nil {
@@ -158,8 +159,8 @@ public enum PartitionArchive {
         return entry
     }
 
-    private static func restoreOne(_ c: PostgresConnection, _ entry: ArchivedPartition) throws {
-        let step = (Self.days(entry.periodFrom, entry.periodTo) ?? 31) > 31 ? "year" : "month"
+    /// Restores one archived partition; `step` is its period's length, `month` or `year`.
+    private static func restoreOne(_ c: PostgresConnection, _ entry: ArchivedPartition, step: String) throws {
         if entry.file.isEmpty {
             // An empty partition, dropped without a file: made again, empty.
             try c.transaction { c in
@@ -196,16 +197,6 @@ public enum PartitionArchive {
                 name: "restore \(partition)")
             try c.query("UPDATE citypipe.archives SET restored_at = now() WHERE archive_id = $1", [entry.archiveID], name: "mark restored")
         }
-    }
-
-    /// Days from one `yyyy-MM-dd` to another.
-    static func days(_ from: String, _ to: String) -> Int? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        guard let a = formatter.date(from: from), let b = formatter.date(from: to) else { return nil }
-        return Int((b.timeIntervalSince(a) / 86_400).rounded())
     }
 
     /// The JSON beside an archive file: what it holds, for whoever finds the file without the database.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Ingest
+import Normalize
 import Orchestration
 import Postgres
 import Warehouse
@@ -99,14 +101,8 @@ struct ArchiveCommand: ParsableCommand {
         return EmbeddedCluster.defaultHome(environment: environment).appendingPathComponent("archive", isDirectory: true)
     }
 
-    /// `2024-03` → `2024-03-01`; `2024-03-15` as is; nil for anything else.
+    /// `2024-03` → `2024-03-01`; `2024-03-15` as is; nil for anything else (as `citypipe backfill` reads days).
     static func day(_ text: String) -> String? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }), parts.first?.count == 4 else { return nil }
-        switch parts.count {
-        case 2 where parts[1].count == 2: return "\(parts[0])-\(parts[1])-01"
-        case 3 where parts[1].count == 2 && parts[2].count == 2: return text
-        default: return nil
-        }
+        BackfillPlan.day(text, end: false)?.description
     }
 }
