@@ -43,6 +43,7 @@
 #   and no first night; the simulator replays the advances that home has seen (recorded in its .bench-nightly
 #   file) on the port it had (when free), so that it serves what the database last loaded, then the change and the
 #   incremental night;
+#   EVENTS_DIR=dir keeps each night's event log there (events-SCALE-NIGHT.jsonl);
 #   CHANGED_PCT=0.4 ADDED_PCT=0.05 REMOVED_PCT=1 MONTHS=1 ADVANCE_EXTRA='' (see 3.); SETTLE=1; SIM_ARGS=''.
 # Exit status: 0; 1 on a setup failure; 2 when a night had failed feeds (its rows are printed and marked).
 set -euo pipefail
@@ -226,6 +227,7 @@ sim=''; up_home=''
 cleanup() {
   stop_sim
   if [[ -n $up_home && ${KEEP:-0} != 1 ]]; then CITYPIPE_HOME=$up_home "$bin" db down >/dev/null 2>&1 || true; fi
+  if [[ -n ${EVENTS_DIR:-} ]]; then mkdir -p "$EVENTS_DIR" && cp "$work"/events-*.jsonl "$EVENTS_DIR"/ 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT

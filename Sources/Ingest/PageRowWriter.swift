@@ -49,7 +49,7 @@ struct PageRowWriter: Sendable {
             }
         }
         mandatory = typer.bindings.indices.map { typer.bindings[$0].required || typer.keyIndexes.contains($0) }
-        keyColumns = schema.primaryKey.compactMap { key in schema.columns.firstIndex { $0.name == key } }
+        keyColumns = schema.recordKey.compactMap { key in schema.columns.firstIndex { $0.name == key } }
     }
 
     /// A typed value while a page is prepared: nothing, bytes of the page, or text.

@@ -32,7 +32,7 @@ public struct StagingBatchEncoder: Sendable {
         self.runID = runID
         self.firstLoad = firstLoad
         self.keyFilter = KeyFilter(log2Bits: firstLoad ? 26 : 9)
-        self.keyColumns = schema.primaryKey.compactMap { key in schema.columns.firstIndex { $0.name == key } }
+        self.keyColumns = schema.recordKey.compactMap { key in schema.columns.firstIndex { $0.name == key } }
     }
 
     /// Encodes typed records and rejects.

@@ -425,8 +425,10 @@ public final class StagingLoad {
             : "coalesce(n._extra, '{}'::jsonb) || jsonb_strip_nulls(jsonb_build_object(\(ignored.map { "'\($0)', n.\($0)" }.joined(separator: ", "))))"
         try connection.simpleExecute(
             "CREATE INDEX ON \(loadTable) (\(key.joined(separator: ", "))); ANALYZE \(loadTable)", name: "index load")
+        // The last record of a record key wins (the primary key, or less of it when a record's period can change).
+        let recordKey = schema.recordKey
         let distinct = try connection.query(
-            "SELECT count(*) AS n FROM (SELECT DISTINCT \(key.joined(separator: ", ")) FROM \(loadTable)) AS d",
+            "SELECT count(*) AS n FROM (SELECT DISTINCT \(recordKey.joined(separator: ", ")) FROM \(loadTable)) AS d",
             name: "count distinct keys"
         ).first?.decode(Int.self, "n") ?? 0
         // Rows staged before hashes were computed by the client carry md5(ROW(…)): still recognised.
@@ -436,8 +438,8 @@ public final class StagingLoad {
             """
             MERGE INTO \(schema.table) AS s
             USING (
-                SELECT DISTINCT ON (\(key.joined(separator: ", "))) *
-                FROM \(loadTable) ORDER BY \(key.joined(separator: ", ")), _position DESC
+                SELECT DISTINCT ON (\(recordKey.joined(separator: ", "))) *
+                FROM \(loadTable) ORDER BY \(recordKey.joined(separator: ", ")), _position DESC
             ) AS n
             ON \(key.map { "s.\($0) = n.\($0)" }.joined(separator: " AND "))
             WHEN MATCHED AND (s._hash = n._hash OR s._hash = \(legacyHash)) AND s._deleted_at IS NULL THEN DO NOTHING
@@ -447,13 +449,15 @@ public final class StagingLoad {
                 VALUES (\((presentColumns.map { "n.\($0)" } + [extra, hash, "$1"]).joined(separator: ", ")))
             """, [runID], name: "merge \(schema.feed)"
         ).affectedRows
+        let moved = try markMoved()
         if firstLoad {
-            // Every staged row came from this load: each key is staged once, none is unchanged or gone.
+            // Every staged row came from this load: each key is staged once, none is unchanged or gone (a record
+            // sent twice with two periods is staged once, its first period marked deleted).
             let rows = try connection.query("SELECT count(*) AS n FROM \(schema.table)", name: "count first load")
                 .first?.decode(Int.self, "n") ?? 0
-            return (rows, 0, 0)
+            return (rows - moved, 0, 0)
         }
-        var deleted = 0
+        var deleted = moved
         let rejectedKey = key.enumerated().map { "r.k\($0.offset) = s.\($0.element)::text" }.joined(separator: " AND ")
         let gone = """
             UPDATE \(schema.table) AS s SET _deleted_at = now(), _run_id = $1
@@ -465,17 +469,37 @@ public final class StagingLoad {
         case .incremental:
             break
         case .snapshot:
-            deleted = try connection.query(gone, [runID], name: "mark deleted \(schema.feed)").affectedRows
+            deleted += try connection.query(gone, [runID], name: "mark deleted \(schema.feed)").affectedRows
         case .window(let column, let from, let to):
             guard let spec = schema.columns.first(where: { $0.name == column }) else {
                 throw StagingError.invalidSchema(feed: schema.feed, reason: "the window column \(column) is not a staging column")
             }
-            deleted = try connection.query(
+            deleted += try connection.query(
                 gone + "\n  AND s.\(column) >= $2::\(spec.sqlType) AND s.\(column) < $3::\(spec.sqlType)", [runID, from, to],
                 name: "mark deleted in window \(schema.feed)"
             ).affectedRows
         }
         return (merged, distinct - merged, deleted)
+    }
+
+    /// `period_can_change`: a record this load sent with another period than the one staged moved; its staged row
+    /// in the old period's partition is marked deleted (as a snapshot marks a record the source no longer sends).
+    /// Returns how many.
+    private func markMoved() throws -> Int {
+        guard let partitioning = schema.partitioning, partitioning.periodCanChange else { return 0 }
+        let recordKey = schema.recordKey
+        let period = partitioning.column
+        return try connection.query(
+            """
+            UPDATE \(schema.table) AS s SET _deleted_at = now(), _run_id = $1
+            FROM (
+                SELECT DISTINCT ON (\(recordKey.joined(separator: ", "))) \((recordKey + [period]).joined(separator: ", "))
+                FROM \(loadTable) ORDER BY \(recordKey.joined(separator: ", ")), _position DESC
+            ) AS n
+            WHERE \(recordKey.map { "s.\($0) = n.\($0)" }.joined(separator: " AND ")) AND s.\(period) <> n.\(period)
+              AND s._deleted_at IS NULL
+            """, [runID], name: "mark moved records of \(schema.feed)"
+        ).affectedRows
     }
 
     private func finishFeedRun(

@@ -34,11 +34,15 @@ public struct StagingSchema: Sendable, Equatable {
         /// The first period a load makes partitions from (the manifest's `start_datetime`: `2020-01`,
         /// `2024-01-01`, a timestamp); nil: from the load's window, or the current period.
         public let since: String?
+        /// The rest of the primary key names the record: a record sent again with another period replaces the
+        /// staged one (manifest `period_can_change`).
+        public let periodCanChange: Bool
 
-        public init(column: String, interval: String = "month", since: String? = nil) {
+        public init(column: String, interval: String = "month", since: String? = nil, periodCanChange: Bool = false) {
             self.column = column
             self.interval = interval
             self.since = since
+            self.periodCanChange = periodCanChange
         }
     }
 
@@ -97,6 +101,9 @@ public struct StagingSchema: Sendable, Equatable {
             guard partitioning.interval == "month" || partitioning.interval == "year" else {
                 throw .invalidSchema(feed: feed, reason: "the partition interval \(partitioning.interval) is neither month nor year")
             }
+            guard !partitioning.periodCanChange || primaryKey.contains(where: { $0 != partitioning.column }) else {
+                throw .invalidSchema(feed: feed, reason: "period_can_change needs a primary key column besides \(partitioning.column), to name the record")
+            }
         }
         self.partitioning = partitioning
         self.feed = feed
@@ -107,6 +114,13 @@ public struct StagingSchema: Sendable, Equatable {
 
     /// `staging.FEED`.
     public var table: String { "staging.\(feed)" }
+
+    /// The columns that name a record: the primary key, without the partition column when a record's period can
+    /// change (`period_can_change`). Within a load the last record of this key wins.
+    public var recordKey: [String] {
+        guard let partitioning, partitioning.periodCanChange else { return primaryKey }
+        return primaryKey.filter { $0 != partitioning.column }
+    }
 
     static func isIdentifier(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 63 else { return false }

@@ -104,6 +104,7 @@ enum ManifestSchema {
     static let partitionBy = ObjectShape([
         ("field", .string(.identifier)),
         ("interval", .string(.oneOf(PeriodPartitioning.Interval.allCases.map(\.rawValue), noun: "partition interval"))),
+        ("period_can_change", .boolean),
     ], required: ["field"])
 
     static let place = ObjectShape([

@@ -205,7 +205,8 @@ private struct CrossChecks {
     }
 
     /// `partition_by.field` names a declared date or timestamptz field of the primary key (PostgreSQL
-    /// keys a partitioned table only on keys that hold the partition column).
+    /// keys a partitioned table only on keys that hold the partition column); with `period_can_change`, the key
+    /// has another column, which names the record.
     mutating func checkPartitionBy() {
         guard let name = text(at: "partition_by.field"), SchemaWalker.isIdentifier(name) else { return }
         let path: ManifestKeyPath = "partition_by.field"
@@ -222,6 +223,10 @@ private struct CrossChecks {
         if !key.contains(name) {
             report(locator.mark(for: path), path,
                    "partition_by field '\(name)' must be part of primary_key: add it there (a partitioned table's key holds its partition column)")
+        }
+        if locator.node(at: "partition_by.period_can_change")?.scalar?.string == "true", key.allSatisfy({ $0 == name }) {
+            report(locator.mark(for: "partition_by.period_can_change"), "partition_by.period_can_change",
+                   "period_can_change: the rest of primary_key names the record when its period changes, but primary_key holds only '\(name)': add the record's own key to it")
         }
     }
 

@@ -44,7 +44,7 @@ final class NewFeedManifestTests: XCTestCase {
         XCTAssertEqual(manifest.records.embedded?.element.description, "TONG_HOP")
         XCTAssertEqual(manifest.field(named: "admitted_at")?.format, "yyyyMMddHHmm")
         XCTAssertEqual(manifest.primaryKey, ["claim_id", "discharged_at"])
-        XCTAssertEqual(manifest.partitionBy, PeriodPartitioning(field: "discharged_at", interval: .month))
+        XCTAssertEqual(manifest.partitionBy, PeriodPartitioning(field: "discharged_at", interval: .month, periodCanChange: true))
     }
 
     func testSchoolsAndStatistics() throws {

@@ -7,13 +7,14 @@ import XCTest
 
 /// Feeds partitioned by period (`partition_by`): a partition per month in staging and in the clean table, a
 /// backfill of a month that touches its partition only, old months archived to files and restored, and a staging
-/// table made before `partition_by` converted with its rows.
+/// table made before `partition_by` converted with its rows, and a record whose period can change moved from one
+/// partition to another.
 final class PeriodPartitionTests: OrchestrationTestCase {
     var file: URL { scratch.appendingPathComponent("files/payments.csv") }
     var archive: URL { scratch.appendingPathComponent("archive") }
 
     /// `Connectors/payments.yaml`: payments by month, read from `files/payments.csv`.
-    func paymentsFeed(partitioned: Bool = true) throws {
+    func paymentsFeed(partitioned: Bool = true, periodCanChange: Bool = false) throws {
         try """
             name: payments
             kind: csv
@@ -29,7 +30,7 @@ final class PeriodPartitionTests: OrchestrationTestCase {
                 start_parameter: from
                 step: P1M
             primary_key: \(partitioned ? "[doc, paid_on]" : "[doc]")
-            \(partitioned ? "partition_by: {field: paid_on, interval: month}" : "")
+            \(partitioned ? "partition_by: {field: paid_on, interval: month, period_can_change: \(periodCanChange)}" : "")
             fields:
               doc: {path: doc, type: text, required: true}
               paid_on: {path: paid_on, type: date, required: true}
@@ -112,6 +113,32 @@ final class PeriodPartitionTests: OrchestrationTestCase {
         XCTAssertTrue(late.contains("payments_default 0"))
         let cleanLate = try partitions("core.clean_payments")
         XCTAssertTrue(cleanLate.contains("clean_payments_p2019_06 1"), "\(cleanLate)")
+    }
+
+    func testARecordSentAgainWithAnotherPeriodReplacesTheStagedOneWhenThePeriodCanChange() async throws {
+        try paymentsFeed(periodCanChange: true)
+        // The first load sends D5 twice: in January, then (the last record wins) in February.
+        try payments()
+        try (String(contentsOf: file, encoding: .utf8) + "D5,2024-02-10,55\n").write(to: file, atomically: true, encoding: .utf8)
+        try await load()
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.payments WHERE _deleted_at IS NULL"), 40)
+        XCTAssertEqual(try count("SELECT amount::int FROM staging.payments WHERE doc = 'D5' AND _deleted_at IS NULL"), 55)
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.payments_p2024_01 WHERE doc = 'D5' AND _deleted_at IS NOT NULL"), 1)
+        XCTAssertEqual(try count("SELECT rows_staged FROM citypipe.feed_runs WHERE feed = 'payments' ORDER BY feed_run_id DESC LIMIT 1"), 40)
+
+        // The next night the source sends D7 with a corrected date in March: its January row is marked deleted.
+        try payments(changed: [7: 77])
+        var lines = try String(contentsOf: file, encoding: .utf8)
+        lines = lines.replacingOccurrences(of: "D7,2024-01-08,77", with: "D7,2024-03-15,77") + "D5,2024-02-10,55\n"
+        try lines.write(to: file, atomically: true, encoding: .utf8)
+        try await load()
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.payments_p2024_01 WHERE doc = 'D7' AND _deleted_at IS NOT NULL"), 1)
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.payments_p2024_03 WHERE doc = 'D7' AND _deleted_at IS NULL"), 1)
+        XCTAssertEqual(try count("SELECT rows_deleted FROM citypipe.feed_runs WHERE feed = 'payments' ORDER BY feed_run_id DESC LIMIT 1"), 1)
+        XCTAssertEqual(
+            try count("SELECT count(*) FROM (SELECT doc FROM core.clean_payments WHERE _deleted_at IS NULL GROUP BY doc HAVING count(*) > 1) AS d"), 0,
+            "the clean table has one live row per document")
+        XCTAssertEqual(try count("SELECT amount::int FROM core.clean_payments WHERE doc = 'D7' AND _deleted_at IS NULL"), 77)
     }
 
     func testABackfillOfAMonthTouchesThatMonthsPartitionOnly() async throws {

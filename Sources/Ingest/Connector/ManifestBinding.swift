@@ -15,7 +15,8 @@ extension ConnectorManifest {
             feed: name, columns: fields.map { .init(name: $0.name, sqlType: $0.type.stagingType) }, primaryKey: primaryKey,
             drift: drift,
             partitioning: partitionBy.map {
-                StagingSchema.Partitioning(column: $0.field, interval: $0.interval.rawValue, since: incremental?.startDatetime)
+                StagingSchema.Partitioning(
+                    column: $0.field, interval: $0.interval.rawValue, since: incremental?.startDatetime, periodCanChange: $0.periodCanChange)
             })
     }
 
