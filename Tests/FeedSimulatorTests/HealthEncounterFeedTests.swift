@@ -91,6 +91,14 @@ final class HealthEncounterFeedTests: XCTestCase {
         XCTAssertEqual(marchAgain.hoSo.count, marchClaims.hoSo.count, "earlier claims unchanged")
         let februaryClaims = try await sim.client.giamDinh("tu_ngay=2026-02-01&den_ngay=2026-03-01", faults: &faults)
         XCTAssertEqual(februaryClaims.hoSo.count, 0)
+
+        // A second month adds February's claims; January's stay as they were, discharge times included.
+        let second = try await sim.client.send("POST", "/_sim/advance?months=1")
+        XCTAssertEqual(second.status, 200)
+        let januaryAgain = try await sim.client.giamDinh("tu_ngay=2026-01-01&den_ngay=2026-02-01", faults: &faults)
+        XCTAssertEqual(januaryAgain.summaries, claims.summaries, "January's claims unchanged")
+        let februaryNow = try await sim.client.giamDinh("tu_ngay=2026-02-01&den_ngay=2026-03-01", faults: &faults)
+        XCTAssertGreaterThan(februaryNow.hoSo.count, marchClaims.hoSo.count / 2)
     }
 
     func testAMonthIsOneEnvelopeOfBase64XML1SummariesOfPeopleOfThePopulation() async throws {

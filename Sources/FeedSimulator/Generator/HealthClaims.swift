@@ -125,20 +125,32 @@ struct HealthClaimGenerator: Sendable {
         self.facilities = facilities
     }
 
-    /// The generator with `months` months of claims added after 2026-01-01 (calendar months, as many claims a
-    /// month as the initial two years had on average).
+    /// Claims of one added month: as many as a month of the initial two years had on average.
+    var perMonth: Int { max(1, count / 24) }
+
+    /// The generator with `months` calendar months of claims added after 2026-01-01. Each month is a block of
+    /// `perMonth` claims spread over that month only, so adding a month leaves the claims of the months before as
+    /// they were (a source does not re-time the visits it already sent).
     func extended(months: Int) -> HealthClaimGenerator {
         guard months > 0 else { return self }
         var copy = self
-        copy.addedCount = count * months / 24
-        let last = Period(year: 2026, month: 1).adding(months: months)
-        copy.addedEnd = Int64(Timestamps.days(year: last.year, month: last.month, day: 1)) * 86_400 - Timestamps.offset
+        copy.addedCount = perMonth * months
+        copy.addedEnd = Self.monthStart(months)
         return copy
+    }
+
+    /// The start (+07:00) of the added month `index` (0: January 2026).
+    static func monthStart(_ index: Int) -> Int64 {
+        let month = Period(year: 2026, month: 1).adding(months: index)
+        return Int64(Timestamps.days(year: month.year, month: month.month, day: 1)) * 86_400 - Timestamps.offset
     }
 
     func time(_ k: Int) -> Int64 {
         guard k >= count else { return Spread.time(k, of: count, start: Self.start, end: Self.end, seed: seed, salt: Salt.health) }
-        return Spread.time(k - count, of: addedCount, start: Self.end, end: addedEnd, seed: seed, salt: Salt.health &+ 1)
+        let (month, index) = (k - count).quotientAndRemainder(dividingBy: perMonth)
+        return Spread.time(
+            index, of: perMonth, start: Self.monthStart(month), end: Self.monthStart(month + 1), seed: seed,
+            salt: Salt.health &+ 1 &+ UInt64(month))
     }
 
     /// Claims discharged in `[from, before)`.
