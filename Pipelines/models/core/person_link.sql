@@ -1,15 +1,12 @@
--- description: Links of the records of insurance, labour and health feeds (and enterprises' legal representatives) to core.person, one row per record: by CCCD (confidence 1.0), by legacy CMND (0.98), else by name match key + birth date + ward when exactly one person fits (0.95) or name key + birth date alone when exactly one person in the province fits (0.9). Several candidates: not linked, rule 'ambiguous' with their number; none: rule 'unmatched'.
+-- description: Links of the records of the labour and health feeds (and enterprises' legal representatives) to core.person, one row per record: by CCCD (confidence 1.0), by legacy CMND (0.98), else by name match key + birth date + ward when exactly one person fits (0.95) or name key + birth date alone when exactly one person in the province fits (0.9). Several candidates: not linked, rule 'ambiguous' with their number; none: rule 'unmatched'. Insurance records carry only a citizen ID: they are linked in core.insurance_coverage (person_id, link_rule), not here.
 -- personal: record_key (identifier), person_id (identifier)
 -- unique_key: feed, record_key
 -- indexes: person_id; rule
 -- materialized: incremental
--- incremental_keys: SELECT 'insurance', insurance_code || '|' || period::text FROM {{ changes('core.clean_insurance') }}
--- incremental_keys: UNION SELECT 'labour', claim_id FROM {{ changes('core.clean_labour') }}
+-- incremental_keys: SELECT 'labour', claim_id FROM {{ changes('core.clean_labour') }}
 -- incremental_keys: UNION SELECT 'health_encounters', claim_id FROM {{ changes('core.clean_health_encounters') }}
 -- incremental_keys: UNION SELECT 'business', coalesce(tax_code_norm, tax_code) FROM {{ changes('core.clean_business') }}
 -- incremental_keys: UNION SELECT l.feed, l.record_key FROM core.person_link AS l JOIN {{ changes('core.person') }} AS d ON d.person_id = l.person_id
--- incremental_keys: UNION SELECT 'insurance', i.insurance_code || '|' || i.period::text FROM core.clean_insurance AS i
--- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.person_id = i.citizen_id
 -- incremental_keys: UNION SELECT 'labour', c.claim_id FROM core.clean_labour AS c JOIN {{ changes('core.person') }} AS d ON d.person_id = c.citizen_id
 -- incremental_keys: UNION SELECT 'health_encounters', h.claim_id FROM core.clean_health_encounters AS h
 -- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.person_id = h.citizen_id
@@ -17,15 +14,12 @@
 -- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.name_key = h.full_name_key AND d.birth_date = h.birth_date
 -- incremental_keys: UNION SELECT 'business', coalesce(b.tax_code_norm, b.tax_code) FROM core.clean_business AS b
 -- incremental_keys:     JOIN {{ changes('core.person') }} AS d ON d.person_id = b.legal_rep_citizen_id
--- source_indexes: core.clean_insurance (citizen_id); core.clean_insurance (_normalized_at); core.clean_labour (citizen_id);
+-- source_indexes: core.clean_labour (citizen_id);
 -- source_indexes: core.clean_health_encounters (citizen_id); core.clean_health_encounters (full_name_key, birth_date);
 -- source_indexes: core.clean_health_encounters (_normalized_at)
 WITH records AS (
-    SELECT 'insurance'::text AS feed, i.insurance_code || '|' || i.period::text AS record_key,
-           i.citizen_id AS id_number, NULL::text AS name_key, NULL::date AS birth_date, NULL::text AS ward_code
-    FROM core.clean_insurance AS i WHERE i._deleted_at IS NULL AND {{ affected('''insurance''', 'i.insurance_code || ''|'' || i.period::text') }}
-    UNION ALL
-    SELECT 'labour', l.claim_id, l.citizen_id, l.full_name_key, NULL::date, l._ward
+    SELECT 'labour'::text AS feed, l.claim_id AS record_key, l.citizen_id AS id_number, l.full_name_key AS name_key,
+           NULL::date AS birth_date, l._ward AS ward_code
     FROM core.clean_labour AS l WHERE l._deleted_at IS NULL AND {{ affected('''labour''', 'l.claim_id') }}
     UNION ALL
     SELECT 'health_encounters', h.claim_id, h.citizen_id, h.full_name_key, h.birth_date, h._ward

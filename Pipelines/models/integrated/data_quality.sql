@@ -29,7 +29,10 @@ rejects AS (
     GROUP BY 1, 2, 3
 ),
 links AS (
-    SELECT feed, rule, count(*) AS n, sum(count(*)) OVER (PARTITION BY feed) AS total FROM {{ ref('core.person_link') }} GROUP BY feed, rule
+    SELECT feed, rule, count(*) AS n, sum(count(*)) OVER (PARTITION BY feed) AS total
+    FROM (SELECT feed, rule FROM {{ ref('core.person_link') }}
+          UNION ALL SELECT 'insurance', link_rule FROM {{ ref('core.insurance_coverage') }}) AS l
+    GROUP BY feed, rule
 ),
 wards AS (
     SELECT 'population' AS feed, count(ward_code)::numeric / nullif(count(*), 0) AS share FROM {{ ref('core.person') }}
