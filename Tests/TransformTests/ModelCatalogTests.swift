@@ -91,6 +91,9 @@ final class ModelCatalogTests: XCTestCase {
              "Pipelines/models/core/a.sql:4: affected(): one expression per unique_key column"),
             ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ changes('core.clean_x') }}\n-- source_indexes: ref.x (id)\nSELECT 1 AS id\n",
              "Pipelines/models/core/a.sql:4: source_indexes: 'ref.x (id)'"),
+            ("core/a.sql", "-- full_build_when: true\nSELECT 1 AS id\n", "Pipelines/models/core/a.sql:1: full_build_when is for incremental models"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ changes('core.clean_x') }}\n-- full_build_when: EXISTS (SELECT 1 FROM {{ changes('core.clean_x') }})\nSELECT 1 AS id\n",
+             "Pipelines/models/core/a.sql:4: full_build_when: {{ }} holds ref(), not changes()"),
         ]
         for (index, item) in cases.enumerated() {
             try? FileManager.default.removeItem(at: folder)

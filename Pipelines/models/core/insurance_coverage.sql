@@ -1,12 +1,14 @@
 -- description: Social and health insurance participation, one row per insurance number and month: the person it links to by its citizen ID (link_rule: cccd for a 12-digit CCCD, cmnd for a legacy CMND, unmatched when no person of core.person has it; insurance exports carry no name to match on), the employer's tax code and enterprise, the scheme.
 -- personal: insurance_code (identifier), person_id (identifier)
--- unique_key: insurance_code, period
--- indexes: person_id, period; employer_tax_code, period; period
+-- unique_key: period, insurance_code
+-- indexes: period, person_id; period, employer_tax_code
+-- (Every index leads with the period: its readers all take the latest period, and a new month's rows go to the
+-- right edge of each index instead of a page of their own among four million.)
 -- materialized: incremental
--- incremental_keys: SELECT insurance_code, period FROM {{ changes('core.clean_insurance') }}
--- incremental_keys: UNION SELECT i.insurance_code, i.period FROM core.clean_insurance AS i JOIN {{ changes('core.person') }} AS d ON d.person_id = i.citizen_id
--- incremental_keys: UNION SELECT i.insurance_code, i.period FROM core.clean_insurance AS i JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code
--- incremental_keys: UNION SELECT i.insurance_code, i.period FROM core.clean_insurance AS i JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code_parent
+-- incremental_keys: SELECT period, insurance_code FROM {{ changes('core.clean_insurance') }}
+-- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ changes('core.person') }} AS d ON d.person_id = i.citizen_id
+-- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code
+-- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code_parent
 -- source_indexes: core.clean_insurance (employer_tax_code); core.clean_insurance (employer_tax_code_parent); core.clean_insurance (_normalized_at);
 -- source_indexes: core.clean_insurance (citizen_id)
 SELECT
@@ -21,4 +23,4 @@ FROM core.clean_insurance AS i
 LEFT JOIN {{ ref('core.person') }} AS p ON p.person_id = i.citizen_id
 LEFT JOIN {{ ref('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code
 LEFT JOIN {{ ref('core.enterprise') }} AS parent ON e.tax_code IS NULL AND parent.tax_code = i.employer_tax_code_parent
-WHERE i._deleted_at IS NULL AND {{ affected('i.insurance_code', 'i.period') }}
+WHERE i._deleted_at IS NULL AND {{ affected('i.period', 'i.insurance_code') }}

@@ -8,8 +8,7 @@
 -- incremental_keys: UNION SELECT person_id FROM {{ changes('core.health_encounter') }} WHERE person_id IS NOT NULL
 -- incremental_keys: UNION SELECT person_id FROM {{ changes('core.labour_claim') }} WHERE person_id IS NOT NULL
 -- incremental_keys: UNION SELECT c.person_id FROM integrated.citizen_360 AS c JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = c.employer_tax_code
--- incremental_keys: UNION SELECT p.person_id FROM {{ ref('core.person') }} AS p
--- incremental_keys:     WHERE (SELECT max(period) FROM {{ ref('core.insurance_coverage') }}) IS DISTINCT FROM (SELECT max(insurance_period) FROM integrated.citizen_360)
+-- full_build_when: (SELECT max(period) FROM {{ ref('core.insurance_coverage') }}) IS DISTINCT FROM (SELECT max(insurance_period) FROM integrated.citizen_360)
 WITH period AS (SELECT max(period) AS period FROM {{ ref('core.insurance_coverage') }}),
 coverage AS (
     SELECT DISTINCT ON (c.person_id) c.person_id, c.scheme, c.enterprise_tax_code

@@ -11,7 +11,8 @@ import Postgres
 /// 3. full: the query into a new table swapped in, as a table model (`ModelBuilder`), and the delta table made
 ///    anew (empty: the models that read it rebuild in full too).
 ///
-/// When the keys to recompute are more than a quarter of the table, a full build is cheaper and is done instead.
+/// When the keys to recompute are more than a quarter of the table, a full build is cheaper and is done instead; a
+/// model's `full_build_when` condition, when true, makes the build full before the keys are listed.
 struct IncrementalBuilder {
     let model: SQLModel
     /// The incremental models that read this one's changes.
@@ -92,6 +93,10 @@ struct IncrementalBuilder {
     private func buildIncremental(_ c: PostgresConnection, time: String, since: String) throws -> Result {
         guard let keysSQL = model.incrementalKeys, let sql = model.incrementalSQL else {
             return try buildFull(c, time: time, reason: "the model has no incremental query")
+        }
+        if let condition = model.fullBuildWhen,
+           try c.query("SELECT coalesce((\(condition)), false) AS full", name: "full_build_when of \(model.name)").first?.decode(Bool.self, "full") == true {
+            return try buildFull(c, time: time, reason: "full_build_when holds")
         }
         for source in model.changeSources {
             let (table, marker) =

@@ -10,7 +10,7 @@ public struct ModelCatalog: Sendable {
     public static let schemas: Set<String> = ["core", "integrated"]
     static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress", "collection", "collection_time",
                               "collection_min_zoom", "materialized", "incremental_keys",
-                              "source_indexes"]
+                              "source_indexes", "full_build_when"]
 
     /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
     public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
@@ -224,6 +224,20 @@ public struct ModelCatalog: Sendable {
                 sourceIndexes.append(SQLModel.SourceIndex(table: String(item[table]), columns: String(item[columns])))
             }
         }
+        var fullBuildWhen: String? = nil
+        if let given = header["full_build_when"] {
+            guard materialized == .incremental else {
+                throw .invalid(file: file, line: given.line, message: "full_build_when is for incremental models (-- materialized: incremental)")
+            }
+            let whenMacros = try ModelMacro.scan(given.value, file: file, firstLine: given.line)
+            for macro in whenMacros {
+                guard macro.name == "ref" else {
+                    throw .invalid(file: file, line: macro.line, message: "full_build_when: {{ }} holds ref(), not \(macro.name)()")
+                }
+                refs.append(try modelName(macro, file: file))
+            }
+            fullBuildWhen = ModelMacro.expand(given.value, whenMacros) { $0.arguments.first ?? "" }
+        }
         let extra = header["depends_on"].map { list($0.value, separator: ",") } ?? []
         for dependency in extra where dependency.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) == nil {
             throw .invalid(file: file, line: header["depends_on"]?.line ?? 0, message: "depends_on: '\(dependency)' is not a schema.name")
@@ -282,7 +296,7 @@ public struct ModelCatalog: Sendable {
             indexes: header["indexes"].map { list($0.value, separator: ";") } ?? [], timeoutSeconds: timeout,
             personal: personal, suppress: suppress, collection: collection,
             materialized: materialized, incrementalKeys: incrementalKeys, incrementalSQL: incrementalSQL, changeSources: changeSources,
-            sourceIndexes: sourceIndexes)
+            sourceIndexes: sourceIndexes, fullBuildWhen: fullBuildWhen)
     }
 
     /// `90s`, `20m`, `2h` → seconds; nil for anything else (or zero).

@@ -20,6 +20,7 @@ import Foundation
 /// -- materialized: incremental           (table, the default, or incremental: see below)
 /// -- incremental_keys: SELECT person_id FROM {{ changes('core.clean_population') }}
 /// -- source_indexes: core.clean_population (citizen_id)   (indexes its key list needs on clean tables)
+/// -- full_build_when: (SELECT max(period) FROM …) > (SELECT max(period) FROM …)   (a full build without listing keys)
 /// SELECT … FROM {{ ref('core.person') }} AS p JOIN ref.admin_unit_2025 AS u USING (ward_code)
 /// ```
 ///
@@ -92,6 +93,10 @@ public struct SQLModel: Sendable, Hashable {
     /// Incremental models: the query listing the unique keys to recompute, refs resolved, each `changes()`
     /// replaced by `ModelChanges.viewName(of:)` (a temporary view the build creates).
     public let incrementalKeys: String?
+    /// Incremental models: a boolean SQL expression (`-- full_build_when:`, refs resolved) that, when true before a
+    /// build, makes it a full one without listing the keys first: for a change known to touch most rows (a new
+    /// latest period that every row shows), where listing them would cost as much as the build.
+    public let fullBuildWhen: String?
     /// Incremental models: the query of an incremental build, `affected()` restricted to the keys to recompute
     /// (`sql` has it `true`).
     public let incrementalSQL: String?
@@ -131,7 +136,9 @@ public struct SQLModel: Sendable, Hashable {
     public var table: String { String(name.drop { $0 != "." }.dropFirst()) }
 
     /// What a build's result depends on besides its inputs: the queries; another one means a full build.
-    public var definition: String { [sql, incrementalSQL ?? "", incrementalKeys ?? ""].joined(separator: "\n--\n") }
+    public var definition: String {
+        [sql, incrementalSQL ?? "", incrementalKeys ?? ""].joined(separator: "\n--\n") + (fullBuildWhen.map { "\n--\n" + $0 } ?? "")
+    }
 
     /// Creates a model (the catalog parses files into these).
     public init(
@@ -139,9 +146,10 @@ public struct SQLModel: Sendable, Hashable {
         uniqueKey: [String] = [], indexes: [String] = [], timeoutSeconds: Int = SQLModel.defaultTimeoutSeconds,
         personal: [PersonalColumn] = [], suppress: [String] = [], collection: Collection? = nil,
         materialized: Materialization = .table, incrementalKeys: String? = nil, incrementalSQL: String? = nil, changeSources: [String] = [],
-        sources: [String]? = nil, volatility: String? = nil, sourceIndexes: [SourceIndex] = []
+        sources: [String]? = nil, volatility: String? = nil, sourceIndexes: [SourceIndex] = [], fullBuildWhen: String? = nil
     ) {
         self.sourceIndexes = sourceIndexes
+        self.fullBuildWhen = fullBuildWhen
         let found = SQLModel.sources(of: sql)
         self.sources = sources ?? found.sources
         self.volatility = sources == nil ? found.volatility : volatility
