@@ -42,6 +42,18 @@ struct NormalizeLane {
         // last build (see `ModelChanges`).
         let mark = try ModelChanges.writerMark(c)
         if fresh { return try runFresh(c, runID: runID, mark: mark) }
+        // A staged partition whose clean partition is still empty (a new month) is written straight into it, as a
+        // first build is: none of its keys can be there. The lanes share that partition but not its rows.
+        let partitions = try cleanPartitions(c)
+        var straight: [String: Bool] = [:]
+        func isStraight(_ target: String) throws -> Bool {
+            guard target != plan.table else { return false }
+            if let known = straight[target] { return known }
+            let empty = try c.query("SELECT NOT EXISTS (SELECT 1 FROM ONLY \(target)) AS empty", name: "is \(target) empty")
+                .first?.decode(Bool.self, "empty") ?? false
+            straight[target] = empty
+            return empty
+        }
         try c.simpleExecute(
             """
             CREATE TEMP TABLE cp_clean (\((plan.columns.map { "\($0.name) \($0.sqlType)" } + ["_quality text[]", "_hash text", "_deleted_at timestamptz"]).joined(separator: ", "))) ON COMMIT DROP;
@@ -49,14 +61,20 @@ struct NormalizeLane {
             CREATE TEMP TABLE cp_clean_seen (key_hash text) ON COMMIT DROP;
             """, name: "create transform tables")
         var result = Result()
-        try forEachBatch(c) { batch, _ in
+        try forEachBatch(c) { batch, relation in
             result.read += batch.count
-            let mark = Date()
+            let started = Date()
             let outputs = normalize(batch)
-            result.cpu += Date().timeIntervalSince(mark)
-            result.rejects += try write(batch, outputs, c)
+            result.cpu += Date().timeIntervalSince(started)
+            let target = cleanTarget(of: relation, among: partitions)
+            if try isStraight(target) {
+                result.rejects += try copyStraight(batch, outputs, into: target, c, runID: runID, mark: mark)
+                result.written += batch.count
+            } else {
+                result.rejects += try write(batch, outputs, c)
+            }
         }
-        result.written = try merge(c, runID: runID, mark: mark)
+        result.written += try merge(c, runID: runID, mark: mark)
         return result
     }
 
@@ -128,9 +146,6 @@ struct NormalizeLane {
     /// The lane of a first build: each batch COPYed into `core.clean_FEED` and its rejects into
     /// `citypipe.rejects` as it is normalised.
     private func runFresh(_ c: PostgresConnection, runID: Int64, mark stamp: String) throws -> Result {
-        let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at", "_normalized_by", "_run_id", "_normalized_at"]
-        let keyWidth = plan.primaryKey.count
-        let fieldCount = plan.fields.count
         var result = Result()
         let partitions = try cleanPartitions(c)
         try forEachBatch(c) { batch, relation in
@@ -138,41 +153,54 @@ struct NormalizeLane {
             let mark = Date()
             let outputs = normalize(batch)
             result.cpu += Date().timeIntervalSince(mark)
-            let target = cleanTarget(of: relation, among: partitions)
-            _ = try c.copyIn("COPY \(target) (\(columns.joined(separator: ", "))) FROM STDIN", name: "copy \(plan.table)") { writer in
-                for (row, output) in zip(batch, outputs) {
-                    for value in output.values { try writer.append(value) }
-                    try writer.append(Self.flags(output.quality))
-                    try writer.append(row[keyWidth + fieldCount + 1])
-                    try writer.append(row[keyWidth + fieldCount + 2])
-                    try writer.append(FeedNormalization.version)
-                    try writer.append(String(runID))
-                    try writer.append(stamp)
-                    try writer.endRow()
-                }
-            }
-            if outputs.contains(where: { !$0.failures.isEmpty }) {
-                _ = try c.copyIn(
-                    "COPY citypipe.rejects (run_id, feed, stage, record_key_hash, field, reason) FROM STDIN", name: "copy transform rejects"
-                ) { writer in
-                    for (row, output) in zip(batch, outputs) where !output.failures.isEmpty {
-                        let keyHash = RecordKeyHash.of(Array(row.prefix(keyWidth)))
-                        for failure in output.failures {
-                            try writer.append(String(runID))
-                            try writer.append(plan.feed)
-                            try writer.append("transform")
-                            try writer.append(keyHash)
-                            try writer.append(failure.field)
-                            try writer.append("\(failure.code): \(failure.reason)")
-                            try writer.endRow()
-                            result.rejects += 1
-                        }
-                    }
-                }
-            }
+            result.rejects += try copyStraight(batch, outputs, into: cleanTarget(of: relation, among: partitions), c, runID: runID, mark: stamp)
             result.written += batch.count
         }
         return result
+    }
+
+    /// A normalised batch COPYed straight into `target` (the clean table or one of its partitions, which holds
+    /// none of the batch's keys) and its rejects into `citypipe.rejects`; returns the number of rejects.
+    private func copyStraight(
+        _ batch: [[String?]], _ outputs: [RecordNormalizer.Output], into target: String, _ c: PostgresConnection, runID: Int64,
+        mark stamp: String
+    ) throws -> Int {
+        let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at", "_normalized_by", "_run_id", "_normalized_at"]
+        let keyWidth = plan.primaryKey.count
+        let fieldCount = plan.fields.count
+        var rejects = 0
+        _ = try c.copyIn("COPY \(target) (\(columns.joined(separator: ", "))) FROM STDIN", name: "copy \(plan.table)") { writer in
+            for (row, output) in zip(batch, outputs) {
+                for value in output.values { try writer.append(value) }
+                try writer.append(Self.flags(output.quality))
+                try writer.append(row[keyWidth + fieldCount + 1])
+                try writer.append(row[keyWidth + fieldCount + 2])
+                try writer.append(FeedNormalization.version)
+                try writer.append(String(runID))
+                try writer.append(stamp)
+                try writer.endRow()
+            }
+        }
+        if outputs.contains(where: { !$0.failures.isEmpty }) {
+            _ = try c.copyIn(
+                "COPY citypipe.rejects (run_id, feed, stage, record_key_hash, field, reason) FROM STDIN", name: "copy transform rejects"
+            ) { writer in
+                for (row, output) in zip(batch, outputs) where !output.failures.isEmpty {
+                    let keyHash = RecordKeyHash.of(Array(row.prefix(keyWidth)))
+                    for failure in output.failures {
+                        try writer.append(String(runID))
+                        try writer.append(plan.feed)
+                        try writer.append("transform")
+                        try writer.append(keyHash)
+                        try writer.append(failure.field)
+                        try writer.append("\(failure.code): \(failure.reason)")
+                        try writer.endRow()
+                        rejects += 1
+                    }
+                }
+            }
+        }
+        return rejects
     }
 
     /// `_quality` as a text[] literal, nil when there is no flag.
