@@ -101,6 +101,28 @@ final class HealthEncounterFeedTests: XCTestCase {
         XCTAssertGreaterThan(februaryNow.hoSo.count, marchClaims.hoSo.count / 2)
     }
 
+    /// An insurance export carries a strong ETag; asked again with it in `If-None-Match`, the simulator answers 304
+    /// with no body, as a web server serving the month's file does; another tag gets the file.
+    func testAnInsuranceExportAnswersNotModifiedToItsOwnETag() async throws {
+        let sim = try await RunningSimulator.start(.init(seed: 43, scale: 0.01))
+        defer { Task { await sim.stop() } }
+        let auth = ("Authorization", FeedClient.basic(sim.client.credentials.insuranceUser, sim.client.credentials.insurancePassword))
+        let path = "/exports/participants.csv.gz?period=2025-12"
+        let first = try await sim.client.send("GET", path, headers: [auth])
+        XCTAssertEqual(first.status, 200)
+        let tag = try XCTUnwrap(first.headers["etag"])
+        XCTAssertTrue(tag.hasPrefix("\"") && tag.hasSuffix("\""), tag)
+        let again = try await sim.client.send("GET", path, headers: [auth, ("If-None-Match", tag)])
+        XCTAssertEqual(again.status, 304)
+        XCTAssertEqual(again.body.count, 0)
+        XCTAssertEqual(again.headers["etag"], tag)
+        let other = try await sim.client.send("GET", path, headers: [auth, ("If-None-Match", "\"0-0\"")])
+        XCTAssertEqual(other.status, 200)
+        XCTAssertEqual(other.body, first.body)
+        let november = try await sim.client.send("GET", "/exports/participants.csv.gz?period=2025-11", headers: [auth, ("If-None-Match", tag)])
+        XCTAssertEqual(november.status, 200, "another month's file has another tag")
+    }
+
     func testAMonthIsOneEnvelopeOfBase64XML1SummariesOfPeopleOfThePopulation() async throws {
         let sim = try await RunningSimulator.start(.init(seed: 41, scale: 0.01))
         defer { Task { await sim.stop() } }

@@ -99,6 +99,48 @@ final class ConnectorRunnerTests: DatabaseTestCase {
             try rows("SELECT cursor_value FROM citypipe.feed_state WHERE feed = 'insurance'")[0][0], "2025-06",
             "the cursor is the latest month with data; later months were asked for and were empty")
     }
+
+    /// A nightly load sends back the ETag of each month it staged; an unchanged month answers 304 and is not read
+    /// again, an amended one is; a backfill window asks unconditionally.
+    func testAnUnchangedMonthIsNotReadAgainWhenTheSourceAnswersNotModified() async throws {
+        let source = try InsuranceSource()
+        let server = try await LoopbackServer.start(source.router())
+        defer { server.stop() }
+        var insurance = try manifest(
+            "insurance",
+            ["CITYPIPE_INSURANCE_URL": server.base, "CITYPIPE_INSURANCE_USER": "bhxh", "CITYPIPE_INSURANCE_PASSWORD": "pw"])
+        insurance.incremental?.startDatetime = "2025-05"
+        let first = try await ingest(insurance)
+        XCTAssertEqual(first.rowsIn, 6)
+        XCTAssertEqual(
+            try rows("SELECT right(url, 14), etag FROM citypipe.http_validators WHERE feed = 'insurance' ORDER BY url"),
+            [["period=2025-05", "\"v1-2025-05\""], ["period=2025-06", "\"v1-2025-06\""]],
+            "the months with a file; their URLs without the credentials")
+
+        // The next night reads June again (the cursor's month, for late corrections): unchanged, 304.
+        let second = try await ingest(insurance)
+        XCTAssertEqual(second.rowsIn, 0)
+        let notModified = await source.notModified
+        XCTAssertEqual(notModified, 1)
+        XCTAssertEqual(try rows("SELECT count(*) FROM staging.insurance WHERE _deleted_at IS NULL")[0][0], "6")
+
+        // June amended: its new version is read and staged, and its new tag kept.
+        try await source.amend("2025-06", rows: 4)
+        let third = try await ingest(insurance)
+        XCTAssertEqual(third.rowsIn, 4)
+        XCTAssertEqual(third.rowsStaged, 1, "the fourth participant; the three others are unchanged")
+        XCTAssertEqual(try rows("SELECT etag FROM citypipe.http_validators WHERE url LIKE '%period=2025-06'")[0][0], "\"v2-2025-06\"")
+
+        // A backfill window of June reads it whatever its tag.
+        let asked = await source.conditions.count
+        let runID = try RunLedger.start(connection, pipeline: "test", kind: .ingest)
+        let window = try XCTUnwrap(try BackfillPlan(manifest: insurance, from: "2025-06", to: "2025-06", step: .month).windows.first)
+        let backfill = try await ConnectorRunner(manifest: ConnectorManifestTweaks.fastRetries(insurance))
+            .run(connection: connection, runID: runID, window: window)
+        XCTAssertEqual(backfill.rowsIn, 4)
+        let askedAfter = await source.conditions.count
+        XCTAssertEqual(askedAfter, asked, "no If-None-Match in a backfill")
+    }
 }
 
 /// Speeds up retries for tests.

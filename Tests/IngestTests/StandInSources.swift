@@ -104,7 +104,12 @@ actor PopulationSource {
 /// first download is cut off half-way.
 actor InsuranceSource {
     private(set) var truncatedOnce = false
-    private let files: [String: [UInt8]]
+    private var files: [String: [UInt8]]
+    /// The month's file version, in its ETag (`"v1-2025-06"`).
+    private var versions: [String: Int] = [:]
+    /// Requests answered 304, and the `If-None-Match` values received, in order.
+    private(set) var notModified = 0
+    private(set) var conditions: [String] = []
 
     init() throws {
         var files: [String: [UInt8]] = [:]
@@ -131,6 +136,27 @@ actor InsuranceSource {
         return Array(data)
     }
 
+    /// Makes a new version of `month` with `rows` participants.
+    func amend(_ month: String, rows: Int) throws {
+        let csv = "\u{FEFF}so_dinh_danh;ma_so_bhxh;ma_so_thue_don_vi;loai_hinh;ky\r\n"
+            + (1...rows).map { "02709000000\($0);270100000\($0);2300325764;BB;\(month)" }.joined(separator: "\r\n") + "\r\n"
+        files[month] = try InsuranceSource.gzip(Array(csv.utf8))
+        versions[month, default: 1] += 1
+    }
+
+    /// The ETag of `month`'s file, nil for a month without one.
+    func tag(_ month: String) -> String? {
+        files[month] == nil ? nil : "\"v\(versions[month, default: 1])-\(month)\""
+    }
+
+    /// Whether `condition` names `month`'s current file (then it answers 304).
+    func unchanged(_ month: String, condition: String?) -> Bool {
+        if let condition { conditions.append(condition) }
+        guard let condition, let tag = tag(month), condition == tag else { return false }
+        notModified += 1
+        return true
+    }
+
     func body(for month: String) -> (bytes: [UInt8], cut: Bool) {
         let bytes = files[month] ?? []
         if month == "2025-06" && !truncatedOnce {
@@ -147,10 +173,15 @@ actor InsuranceSource {
                 return Response(status: .unauthorized)
             }
             let month = request.uri.queryParameters.get("period").map { String($0) } ?? ""
+            if await self.unchanged(month, condition: request.headers[.ifNoneMatch]) {
+                return Response(status: .notModified, headers: [.eTag: await self.tag(month) ?? ""])
+            }
             let (bytes, cut) = await self.body(for: month)
             struct Cut: Error {}
+            var headers: HTTPFields = [.contentType: "application/gzip"]
+            if let tag = await self.tag(month) { headers[.eTag] = tag }
             return Response(
-                status: .ok, headers: [.contentType: "application/gzip"],
+                status: .ok, headers: headers,
                 body: ResponseBody { writer in
                     if cut {
                         try await writer.write(ByteBuffer(bytes: bytes.prefix(bytes.count / 2)))

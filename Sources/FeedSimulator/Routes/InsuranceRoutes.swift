@@ -1,7 +1,10 @@
+import CZlib
 import Foundation
 import Hummingbird
 
-/// `GET /exports/participants.csv.gz?period=YYYY-MM` (insurance manifest): HTTP Basic, one gzip CSV per month.
+/// `GET /exports/participants.csv.gz?period=YYYY-MM` (insurance manifest): HTTP Basic, one gzip CSV per month,
+/// with a strong `ETag` (CRC-32 and length of the file), and `304 Not Modified` for `If-None-Match` naming it, as a
+/// web server serving the month's file would.
 struct InsuranceRoutes {
     let simulator: FeedSimulator
 
@@ -31,14 +34,25 @@ struct InsuranceRoutes {
         guard var bytes = simulator.insuranceFile(period) else {
             return Responses.error(.internalServerError, "internal", "compression failed")
         }
+        let tag = Self.entityTag(bytes)
+        if let asked = request.headers[.ifNoneMatch], asked.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == tag }) {
+            return Response(status: .notModified, headers: [.eTag: tag])
+        }
         if fault == .badGzip, bytes.count > 20 {
             let position = 10 + (bytes.count - 18) / 2
             bytes[position] ^= 0x5A
         }
         var headers: HTTPFields = [:]
         headers[.contentDisposition] = "attachment; filename=\"participants_\(period.text).csv.gz\""
+        headers[.eTag] = tag
         return try await Responses.body(
             ByteBuffer(bytes: bytes), contentType: "application/gzip", fault: fault, headers: headers)
+    }
+
+    /// A strong entity tag of a file: its CRC-32 and length, quoted.
+    static func entityTag(_ bytes: [UInt8]) -> String {
+        let crc = bytes.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }
+        return "\"" + String(crc, radix: 16) + "-" + String(bytes.count, radix: 16) + "\""
     }
 
     /// This month in Asia/Ho_Chi_Minh: later months have no export yet (404).

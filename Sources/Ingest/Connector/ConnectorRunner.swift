@@ -65,6 +65,11 @@ public final class ConnectorRunner: Sendable {
         }
         let ratio = manifest.maxRejectRatio
         let bounds = (from: window?.from, to: window?.to)
+        // Documents (not pages) of a nightly incremental load are asked for conditionally (see ConditionalRequests).
+        let manifest = self.manifest
+        let conditional = try await db.run { [mode] c in
+            try ConditionalRequests.load(c, manifest: manifest, enabled: mode == .incremental && !manifest.kind.isJSON)
+        }
         let load = try await db.run { [mode] c in
             WorkerOwned(try StagingLoad(
                 connection: c, schema: schema, runID: runID, mode: mode, maxRejectRatio: ratio,
@@ -79,11 +84,11 @@ public final class ConnectorRunner: Sendable {
             timeout: .milliseconds(Int64(manifest.request.timeout.seconds * 1000)))
         let auth = Authenticator(feed: feed, spec: manifest.auth, client: client, retry: retry)
         let session = Session(
-            runner: self, db: db, load: load, schema: schema, typer: typer, fetcher: fetcher, auth: auth, progress: progress)
+            runner: self, db: db, load: load, schema: schema, typer: typer, fetcher: fetcher, auth: auth, progress: progress,
+            conditional: conditional)
         do {
             let windows: [[(String, String)]]
             if let source = manifest.request.partitionsFrom {
-                let manifest = self.manifest
                 let parts = try await db.run { c in try StagedPartitions.read(c, manifest: manifest, source: source) }
                 windows = window.map { parts.requests(window: $0.pairs) } ?? parts.requests(manifest: manifest, storedCursor: stored)
             } else {
@@ -113,7 +118,10 @@ public final class ConnectorRunner: Sendable {
                 try load.value.commit(
                     cursorField: cursorField, cursor: isBackfill ? nil : cursor, bytesIn: statistics.bytes,
                     requests: statistics.requests, retries: statistics.retries, updateFeedState: !isBackfill,
-                    alongside: alongside)
+                    alongside: { c, report in
+                        try conditional.save(c)
+                        try alongside?(c, report)
+                    })
             }
         } catch {
             let reason = String(describing: error)
@@ -140,11 +148,14 @@ public final class ConnectorRunner: Sendable {
         /// The CRS of geometries whose response does not name one: the geometry field's `srid` (GeoJSON axis
         /// order, x first), else CRS84.
         let defaultFrame: GeometryFrame
+        /// The ETags of the documents staged before, and those read now.
+        let conditional: ConditionalRequests
 
         init(
             runner: ConnectorRunner, db: DatabaseWorker, load: WorkerOwned<StagingLoad>, schema: StagingSchema,
-            typer: RecordTyper, fetcher: HTTPFetcher, auth: Authenticator, progress: Progress?
+            typer: RecordTyper, fetcher: HTTPFetcher, auth: Authenticator, progress: Progress?, conditional: ConditionalRequests
         ) {
+            self.conditional = conditional
             self.runner = runner
             self.db = db
             self.load = load
@@ -159,7 +170,7 @@ public final class ConnectorRunner: Sendable {
             self.defaultFrame = runner.manifest.fields.first { $0.type == .geometry }?.srid.map { GeometryFrame(srid: $0) } ?? .crs84
         }
 
-        func request(_ url: String) -> @Sendable () async throws -> HTTPClientRequest {
+        func request(_ url: String, ifNoneMatch: String? = nil) -> @Sendable () async throws -> HTTPClientRequest {
             let headers = runner.manifest.request.headers
             let method = runner.manifest.request.method.rawValue
             let auth = self.auth
@@ -167,6 +178,7 @@ public final class ConnectorRunner: Sendable {
                 var request = HTTPClientRequest(url: url)
                 request.method = .init(rawValue: method)
                 for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request.headers.add(name: name, value: value) }
+                if let ifNoneMatch { request.headers.replaceOrAdd(name: "If-None-Match", value: ifNoneMatch) }
                 try await auth.authorize(&request)
                 return request
             }
@@ -312,12 +324,22 @@ public final class ConnectorRunner: Sendable {
             let startPosition = position
             let startCursor = cursor.value
             let options = try runner.streamDecoderFactory()
-            try await fetcher.fetch(request(url), onUnauthorized: onUnauthorized) { head, body in
+            let validator = conditional.validator(for: url)
+            try await fetcher.fetch(request(url, ifNoneMatch: validator), onUnauthorized: onUnauthorized) { head, body in
                 if head.attempt > 1 || self.position != startPosition {
                     try await self.db.run { [load = self.load] _ in try load.value.rewindDocument() }
                     self.position = startPosition
                     self.cursor.value = startCursor
                 }
+                if head.status == 304 {
+                    // Not modified since the version staged: nothing to read. Unasked, a 304 is the source's error.
+                    guard validator != nil else {
+                        throw FetchError(feed: self.runner.manifest.name, endpoint: FetchError.endpoint(of: url), kind: .status(304), attempts: head.attempt)
+                    }
+                    self.conditional.notModified(url)
+                    return
+                }
+                self.conditional.received(url, etag: head.headers.first(name: "ETag"))
                 let stream = RecordStream(decoder: try options(), maxInflateRatio: self.runner.manifest.records.maxInflateRatio)
                 var pending: [DecodeEvent] = []
                 do {

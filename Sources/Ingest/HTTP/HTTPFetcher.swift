@@ -43,8 +43,8 @@ public final class HTTPFetcher: Sendable {
         public let attempt: Int
     }
 
-    /// Makes the request built by `request` until it succeeds or the policy gives up, streaming a 2xx body to
-    /// `consume`. Non-2xx statuses that are not retryable fail at once; `authorize` is called with 401 before
+    /// Makes the request built by `request` until it succeeds or the policy gives up, streaming a 2xx body (or a
+    /// 304's empty one) to `consume`. Non-2xx statuses that are not retryable fail at once; `authorize` is called with 401 before
     /// one more attempt (an expired token), when given.
     public func fetch<T: Sendable>(
         _ request: @escaping @Sendable () async throws -> HTTPClientRequest,
@@ -123,7 +123,10 @@ public final class HTTPFetcher: Sendable {
         }
         let status = Int(response.status.code)
         let retryAfter = RetryPolicy.retryAfterSeconds(response.headers.first(name: "Retry-After"))
-        guard (200..<300).contains(status) else {
+        // 304 answers a conditional request (`If-None-Match`): its consumer knows it asked and what it means. Unasked,
+        // it is an error like any other status.
+        let notModified = status == 304 && request.headers.contains(name: "If-None-Match")
+        guard (200..<300).contains(status) || notModified else {
             // Read (and drop) a bounded error body so that the connection can be reused.
             _ = try? await response.body.collect(upTo: 64 * 1024)
             if status == 401 { return .unauthorized }
