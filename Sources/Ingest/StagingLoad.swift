@@ -55,6 +55,8 @@ public final class StagingLoad {
         /// Staged records marked deleted (snapshot loads).
         public var rowsDeleted: Int
         public var rowsRejected: Int
+        /// Documents the source answered `304 Not Modified` for (conditional requests): their staged rows stand.
+        public var documentsNotModified = 0
     }
 
     public let schema: StagingSchema

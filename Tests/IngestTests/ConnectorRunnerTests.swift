@@ -122,6 +122,7 @@ final class ConnectorRunnerTests: DatabaseTestCase {
         XCTAssertEqual(second.rowsIn, 0)
         let notModified = await source.notModified
         XCTAssertEqual(notModified, 1)
+        XCTAssertEqual(second.documentsNotModified, 1)
         XCTAssertEqual(try rows("SELECT count(*) FROM staging.insurance WHERE _deleted_at IS NULL")[0][0], "6")
 
         // June amended: its new version is read and staged, and its new tag kept.

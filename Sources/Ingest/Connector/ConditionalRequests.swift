@@ -74,8 +74,8 @@ final class ConditionalRequests: @unchecked Sendable {
         lock.withLock { received[url] = .some(etag) }
     }
 
-    /// `url` answered 304: the staged version stands.
-    func notModified(_ url: String) {
+    /// A document answered 304: its staged version stands.
+    func markNotModified() {
         lock.withLock { unmodified += 1 }
     }
 

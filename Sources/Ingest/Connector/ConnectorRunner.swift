@@ -114,7 +114,7 @@ public final class ConnectorRunner: Sendable {
             let cursor = session.cursor.value.map { IncrementalPlan.format($0, manifest.incremental?.format) }
             let statistics = fetcher.statistics
             let isBackfill = window != nil
-            return try await db.run { _ in
+            var report = try await db.run { _ in
                 try load.value.commit(
                     cursorField: cursorField, cursor: isBackfill ? nil : cursor, bytesIn: statistics.bytes,
                     requests: statistics.requests, retries: statistics.retries, updateFeedState: !isBackfill,
@@ -123,6 +123,8 @@ public final class ConnectorRunner: Sendable {
                         try alongside?(c, report)
                     })
             }
+            report.documentsNotModified = conditional.notModifiedCount
+            return report
         } catch {
             let reason = String(describing: error)
             _ = try? await db.run { _ in load.value.abort(reason: reason) }
@@ -336,7 +338,7 @@ public final class ConnectorRunner: Sendable {
                     guard validator != nil else {
                         throw FetchError(feed: self.runner.manifest.name, endpoint: FetchError.endpoint(of: url), kind: .status(304), attempts: head.attempt)
                     }
-                    self.conditional.notModified(url)
+                    self.conditional.markNotModified()
                     return
                 }
                 self.conditional.received(url, etag: head.headers.first(name: "ETag"))
