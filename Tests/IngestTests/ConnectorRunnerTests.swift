@@ -78,14 +78,20 @@ final class ConnectorRunnerTests: DatabaseTestCase {
 
     // MARK: - insurance: monthly gzip CSV windows
 
-    func testInsuranceMonthlyGzipExportsSurviveATruncatedBody() async throws {
-        let source = try InsuranceSource()
-        let server = try await LoopbackServer.start(source.router())
-        defer { server.stop() }
+    /// The shipped insurance manifest against the stand-in `InsuranceSource` served by `server`, from May 2025.
+    func insuranceManifest(_ server: LoopbackServer) throws -> ConnectorManifest {
         var insurance = try manifest(
             "insurance",
             ["CITYPIPE_INSURANCE_URL": server.base, "CITYPIPE_INSURANCE_USER": "bhxh", "CITYPIPE_INSURANCE_PASSWORD": "pw"])
         insurance.incremental?.startDatetime = "2025-05"
+        return insurance
+    }
+
+    func testInsuranceMonthlyGzipExportsSurviveATruncatedBody() async throws {
+        let source = try InsuranceSource()
+        let server = try await LoopbackServer.start(source.router())
+        defer { server.stop() }
+        let insurance = try insuranceManifest(server)
         let report = try await ingest(insurance)
         let months = try rows("SELECT to_char(period, 'YYYY-MM'), count(*) FROM staging.insurance GROUP BY 1 ORDER BY 1")
         XCTAssertEqual(months.first, ["2025-05", "3"])
@@ -106,10 +112,7 @@ final class ConnectorRunnerTests: DatabaseTestCase {
         let source = try InsuranceSource()
         let server = try await LoopbackServer.start(source.router())
         defer { server.stop() }
-        var insurance = try manifest(
-            "insurance",
-            ["CITYPIPE_INSURANCE_URL": server.base, "CITYPIPE_INSURANCE_USER": "bhxh", "CITYPIPE_INSURANCE_PASSWORD": "pw"])
-        insurance.incremental?.startDatetime = "2025-05"
+        let insurance = try insuranceManifest(server)
         let first = try await ingest(insurance)
         XCTAssertEqual(first.rowsIn, 6)
         XCTAssertEqual(

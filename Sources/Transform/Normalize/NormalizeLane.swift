@@ -185,22 +185,32 @@ struct NormalizeLane {
             _ = try c.copyIn(
                 "COPY citypipe.rejects (run_id, feed, stage, record_key_hash, field, reason) FROM STDIN", name: "copy transform rejects"
             ) { writer in
-                for (row, output) in zip(batch, outputs) where !output.failures.isEmpty {
-                    let keyHash = RecordKeyHash.of(Array(row.prefix(keyWidth)))
-                    for failure in output.failures {
-                        try writer.append(String(runID))
-                        try writer.append(plan.feed)
-                        try writer.append("transform")
-                        try writer.append(keyHash)
-                        try writer.append(failure.field)
-                        try writer.append("\(failure.code): \(failure.reason)")
-                        try writer.endRow()
-                        rejects += 1
-                    }
-                }
+                rejects = try Self.writeRejects(
+                    outputs, keyHash: { RecordKeyHash.of(Array(batch[$0].prefix(keyWidth))) }, leading: [String(runID), plan.feed, "transform"],
+                    to: writer)
             }
         }
         return rejects
+    }
+
+    /// One COPY row per failure of `outputs`: the `leading` columns, the record's key hash (`keyHash` of its index),
+    /// the field, the reason. Returns the rows written.
+    static func writeRejects(
+        _ outputs: [RecordNormalizer.Output], keyHash: (Int) -> String, leading: [String], to writer: CopyInWriter
+    ) throws -> Int {
+        var count = 0
+        for (index, output) in outputs.enumerated() where !output.failures.isEmpty {
+            let hash = keyHash(index)
+            for failure in output.failures {
+                for value in leading { try writer.append(value) }
+                try writer.append(hash)
+                try writer.append(failure.field)
+                try writer.append("\(failure.code): \(failure.reason)")
+                try writer.endRow()
+                count += 1
+            }
+        }
+        return count
     }
 
     /// `_quality` as a text[] literal, nil when there is no flag.
@@ -250,15 +260,7 @@ struct NormalizeLane {
             }
         }
         _ = try c.copyIn("COPY cp_clean_rejects FROM STDIN", name: "copy transform rejects") { writer in
-            for (keyHash, output) in zip(hashes, outputs) where !output.failures.isEmpty {
-                for failure in output.failures {
-                    try writer.append(keyHash)
-                    try writer.append(failure.field)
-                    try writer.append("\(failure.code): \(failure.reason)")
-                    try writer.endRow()
-                    rejects += 1
-                }
-            }
+            rejects = try Self.writeRejects(outputs, keyHash: { hashes[$0] }, leading: [], to: writer)
         }
         return rejects
     }
