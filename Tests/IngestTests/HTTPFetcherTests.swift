@@ -94,6 +94,28 @@ final class HTTPFetcherTests: XCTestCase {
         XCTAssertEqual(hits, 1)
     }
 
+    /// 304 reaches the consumer only when the request asked conditionally (`If-None-Match`); unasked, it fails.
+    func testNotModifiedReachesTheConsumerOnlyWhenAsked() async throws {
+        let router = Router()
+        router.get("/export") { _, _ -> Response in Response(status: .notModified, headers: [.eTag: "\"v1\""]) }
+        let server = try await LoopbackServer.start(router)
+        defer { server.stop() }
+        let fetcher = HTTPFetcher(feed: "insurance", client: .shared, retry: fast)
+        let url = "\(server.base)/export"
+        let status = try await fetcher.fetch({
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "If-None-Match", value: "\"v1\"")
+            return request
+        }) { head, _ in head.status }
+        XCTAssertEqual(status, 304)
+        do {
+            _ = try await HTTPFetcherTests.fetchText(fetcher, url)
+            XCTFail("no error")
+        } catch let error as FetchError {
+            XCTAssertEqual(error.kind, .status(304))
+        }
+    }
+
     /// A URL the client cannot send fails at the first attempt, naming the scheme: no retry can fix it.
     func testAnUnsupportedSchemeIsNotRetried() async throws {
         let fetcher = HTTPFetcher(feed: "labour", client: .shared, retry: fast)

@@ -17,8 +17,8 @@ final class ConditionalRequests: @unchecked Sendable {
     let enabled: Bool
     /// md5 input of what the manifest takes from a document.
     let manifestText: String
+    private let stored: [String: String]
     private let lock = NSLock()
-    private var stored: [String: String]
     /// URL → the ETag of the version read in this load (nil: it came without one).
     private var received: [String: String?] = [:]
     private var unmodified = 0
@@ -64,8 +64,7 @@ final class ConditionalRequests: @unchecked Sendable {
 
     /// The `If-None-Match` value for `url`, if this load asks conditionally and a version of it was staged.
     func validator(for url: String) -> String? {
-        guard enabled else { return nil }
-        return lock.withLock { stored[url] }
+        enabled ? stored[url] : nil
     }
 
     /// `url` answered 200 with `etag` (or without one).

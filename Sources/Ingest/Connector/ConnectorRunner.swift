@@ -334,10 +334,7 @@ public final class ConnectorRunner: Sendable {
                     self.cursor.value = startCursor
                 }
                 if head.status == 304 {
-                    // Not modified since the version staged: nothing to read. Unasked, a 304 is the source's error.
-                    guard validator != nil else {
-                        throw FetchError(feed: self.runner.manifest.name, endpoint: FetchError.endpoint(of: url), kind: .status(304), attempts: head.attempt)
-                    }
+                    // Not modified since the version staged: nothing to read (the fetcher fails a 304 it did not ask for).
                     self.conditional.markNotModified()
                     return
                 }
