@@ -43,6 +43,8 @@
 #   and no first night; the simulator replays the advances that home has seen (recorded in its .bench-nightly
 #   file) on the port it had (when free), so that it serves what the database last loaded, then the change and the
 #   incremental night;
+#   FIRST_ONLY=1 stops each scale after its first night: a copy of the home made then (`db down`, `cp -a`) can be put
+#   back before each of several SKIP_FIRST=1 runs, so that they all measure the same incremental night;
 #   EVENTS_DIR=dir keeps each night's event log there (events-SCALE-NIGHT.jsonl);
 #   CHANGED_PCT=0.4 ADDED_PCT=0.05 REMOVED_PCT=1 MONTHS=1 ADVANCE_EXTRA='' (see 3.); SETTLE=1; SIM_ARGS=''.
 # Exit status: 0; 1 on a setup failure; 2 when a night had failed feeds (its rows are printed and marked).
@@ -276,6 +278,11 @@ for scale in "${scales[@]}"; do
     done < <(sed -n 's/^advance //p' "$marker")
   else
     night "$scale" first
+  fi
+  if [[ ${FIRST_ONLY:-0} == 1 ]]; then
+    stop_sim
+    if [[ ${KEEP:-0} != 1 ]]; then "$bin" db down >/dev/null; up_home=''; fi
+    continue
   fi
   read -r generation people enterprises < <(sim_state)
   changed=$(pct "$people" "${CHANGED_PCT:-0.4}"); added=$(pct "$people" "${ADDED_PCT:-0.05}")

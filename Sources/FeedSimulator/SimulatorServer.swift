@@ -118,10 +118,16 @@ public final class FeedSimulator: Sendable {
         return faults.draw(for: target)
     }
 
-    /// The gzip file of one month as the current generation serves it (cached).
-    func insuranceFile(_ period: Period) -> [UInt8]? {
+    /// The gzip file of one month as the current generation serves it (cached), with its entity tag.
+    func insuranceFile(_ period: Period) -> InsuranceFileCache.File? {
         let last = simulation.state.lastInsurancePeriod
         return insuranceFiles.file(period, last: last) { Gzip.compress(simulation.insurance.csv(of: period, through: last)) }
+    }
+
+    /// The entity tag of a month's file as the current generation serves it, when that file was made before
+    /// (nil otherwise): a conditional request is answered without making the file again.
+    func insuranceTag(_ period: Period) -> String? {
+        insuranceFiles.tag(period, last: simulation.state.lastInsurancePeriod)
     }
 
     /// Serves until cancelled (or SIGINT/SIGTERM); `onReady` gets the bound port before the first request.
@@ -149,27 +155,6 @@ public final class FeedSimulator: Sendable {
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger)
         try await app.runService()
-    }
-}
-
-/// The last few gzip files, so that a retried download costs nothing.
-final class InsuranceFileCache: @unchecked Sendable {
-    private let capacity: Int
-    private let lock = NSLock()
-    /// Each file with the month it is of and the last month with data when it was made.
-    private var files: [(Period, Period, [UInt8])] = []
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    func file(_ period: Period, last: Period, make: () -> [UInt8]?) -> [UInt8]? {
-        if let hit = lock.withLock({ files.first { $0.0 == period && $0.1 == last }?.2 }) { return hit }
-        guard let made = make() else { return nil }
-        lock.withLock {
-            files.removeAll { $0.0 == period }
-            files.append((period, last, made))
-            if files.count > capacity { files.removeFirst() }
-        }
-        return made
     }
 }
 

@@ -93,6 +93,10 @@ final class IncrementalModelTests: DatabaseTestCase {
             XCTAssertEqual(try latestBuilds()[model.name]?.mode, "full", "\(model.name): a first build is full")
         }
         XCTAssertGreaterThan(try count("SELECT count(*) FROM core.land_parcel"), 0)
+        let partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'core.insurance_coverage'::regclass"
+        let months = try count("SELECT count(DISTINCT period) FROM core.insurance_coverage")
+        XCTAssertGreaterThan(months, 1)
+        XCTAssertEqual(try count(partitions), months, "partition_by: period: one partition of insurance_coverage per month")
         let declared = Set(models.flatMap(\.sourceIndexes))
         XCTAssertGreaterThanOrEqual(declared.count, 10)
         XCTAssertEqual(
@@ -163,6 +167,14 @@ final class IncrementalModelTests: DatabaseTestCase {
         XCTAssertEqual(transform.status, 0, transform.output)
         let month = try latestBuilds()
         XCTAssertEqual(month["core.insurance_coverage"]?.mode, "incremental")
+        XCTAssertEqual(try count(partitions), months + 1, "the new month is a partition of its own, attached")
+        let newMonth = try count(
+            """
+            SELECT count(*) FROM core.insurance_coverage WHERE period = (SELECT max(period) FROM core.insurance_coverage)
+            AND tableoid = to_regclass('core.insurance_coverage_' || to_char((SELECT max(period) FROM core.insurance_coverage), 'YYYY_MM_DD'))
+            """)
+        XCTAssertGreaterThan(newMonth, 0)
+        XCTAssertGreaterThanOrEqual(month["core.insurance_coverage"]?.rows ?? 0, newMonth, "the new month's rows are counted as built")
         XCTAssertEqual(month["integrated.citizen_360"]?.mode, "full", "every person's latest period moved: a full build is cheaper")
         try assertIncrementalEqualsFull(models, "after a new month")
         XCTAssertEqual(try count("SELECT count(*) FROM citypipe.model_runs WHERE status <> 'succeeded'"), 0)

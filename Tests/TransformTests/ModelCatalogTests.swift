@@ -92,6 +92,16 @@ final class ModelCatalogTests: XCTestCase {
             ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ changes('core.clean_x') }}\n-- source_indexes: ref.x (id)\nSELECT 1 AS id\n",
              "Pipelines/models/core/a.sql:4: source_indexes: 'ref.x (id)'"),
             ("core/a.sql", "-- full_build_when: true\nSELECT 1 AS id\n", "Pipelines/models/core/a.sql:1: full_build_when is for incremental models"),
+            ("core/a.sql", "-- unique_key: period, id\n-- partition_by: period\nSELECT 1 AS id, 2 AS period\n",
+             "Pipelines/models/core/a.sql:2: partition_by is for incremental models"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- partition_by: period\n-- incremental_keys: SELECT id FROM {{ changes('core.clean_x') }}\nSELECT 1 AS id\n",
+             "Pipelines/models/core/a.sql:3: partition_by: 'period' must be one of the unique_key's columns"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ added_or_removed('core.clean_x', 'id') }}\nSELECT 1 AS id\n",
+             "Pipelines/models/core/a.sql:3: added_or_removed('core.clean_x', …) reads an incremental model's recorded changes"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ added_or_removed('core.b') }}\nSELECT 1 AS id\n",
+             "Pipelines/models/core/a.sql:3: added_or_removed('core.b'): write the model and its unique key's columns"),
+            ("core/a.sql", "SELECT * FROM {{ added_or_removed('core.b', 'id') }}\n",
+             "Pipelines/models/core/a.sql:1: added_or_removed() is read in the incremental_keys header, not in the query"),
             ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ changes('core.clean_x') }}\n-- full_build_when: EXISTS (SELECT 1 FROM {{ changes('core.clean_x') }})\nSELECT 1 AS id\n",
              "Pipelines/models/core/a.sql:4: full_build_when: {{ }} holds ref(), not changes()"),
         ]
@@ -101,6 +111,37 @@ final class ModelCatalogTests: XCTestCase {
             XCTAssertThrowsError(try ModelCatalog(directory: folder), "case \(index)") {
                 XCTAssertTrue(String(describing: $0).hasPrefix(item.expected), "case \(index): \($0)")
             }
+        }
+    }
+
+    func testAddedOrRemovedAndPartitionBy() throws {
+        try write("core/p.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ changes('core.clean_x') }}\nSELECT id FROM core.clean_x WHERE {{ affected('id') }}\n")
+        try write(
+            "core/q.sql",
+            """
+            -- unique_key: period, id
+            -- materialized: incremental
+            -- partition_by: period
+            -- incremental_keys: SELECT period, id FROM {{ changes('core.clean_y') }}
+            -- incremental_keys: UNION SELECT y.period, y.id FROM core.clean_y AS y JOIN {{ added_or_removed('core.p', 'id') }} AS p ON p.id = y.person
+            SELECT y.period, y.id, p.id IS NOT NULL AS linked FROM core.clean_y AS y LEFT JOIN {{ ref('core.p') }} AS p ON p.id = y.person
+            WHERE {{ affected('y.period', 'y.id') }}
+
+            """)
+        let catalog = try ModelCatalog(directory: folder)
+        let q = try XCTUnwrap(catalog.models["core.q"])
+        XCTAssertEqual(q.partitionBy, "period")
+        XCTAssertEqual(q.addedOrRemoved, [SQLModel.KeyedSource(model: "core.p", key: ["id"])])
+        XCTAssertEqual(q.changeSources, ["core.clean_y", "core.p"], "added_or_removed reads the model's changes")
+        XCTAssertEqual(q.dependencies, ["core.p"])
+        XCTAssertEqual(catalog.changeReaders(of: "core.p"), ["core.q"], "core.p records its changes for core.q")
+        let keys = try XCTUnwrap(q.incrementalKeys)
+        XCTAssertTrue(keys.contains("(SELECT id FROM pg_temp.cp_changes__core__p GROUP BY id HAVING"), keys)
+        XCTAssertTrue(q.definition.hasSuffix("-- partition_by: period"), "another partitioning means another table: a full build")
+
+        try write("core/q.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ added_or_removed('core.p', 'key') }}\nSELECT 1 AS id\n")
+        XCTAssertThrowsError(try ModelCatalog(directory: folder)) {
+            XCTAssertTrue(String(describing: $0).contains("added_or_removed('core.p', …) names the unique key of core.p: 'id', not 'key'"), "\($0)")
         }
     }
 

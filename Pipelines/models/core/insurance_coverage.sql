@@ -5,10 +5,13 @@
 -- (Every index leads with the period: its readers all take the latest period, and a new month's rows go to the
 -- right edge of each index instead of a page of their own among four million.)
 -- materialized: incremental
+-- partition_by: period
+-- (One partition per month: a new month is built apart and attached, its indexes made once over its rows.)
 -- incremental_keys: SELECT period, insurance_code FROM {{ changes('core.clean_insurance') }}
--- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ changes('core.person') }} AS d ON d.person_id = i.citizen_id
--- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code
--- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code_parent
+-- (A row reads only whether its person and enterprise exist: a person or enterprise only updated changes none.)
+-- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ added_or_removed('core.person', 'person_id') }} AS d ON d.person_id = i.citizen_id
+-- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ added_or_removed('core.enterprise', 'tax_code') }} AS e ON e.tax_code = i.employer_tax_code
+-- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ added_or_removed('core.enterprise', 'tax_code') }} AS e ON e.tax_code = i.employer_tax_code_parent
 -- source_indexes: core.clean_insurance (employer_tax_code); core.clean_insurance (employer_tax_code_parent); core.clean_insurance (_normalized_at);
 -- source_indexes: core.clean_insurance (citizen_id)
 SELECT

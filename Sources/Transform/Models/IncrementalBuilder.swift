@@ -116,20 +116,34 @@ struct IncrementalBuilder {
         for source in model.changeSources {
             try c.simpleExecute("DROP VIEW \(ModelChanges.viewName(of: source))", name: "drop changes of \(source)")
         }
+        // A partitioned table's own estimate is not kept: its partitions' are added up.
         let estimate = try c.query(
-            "SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = $1::regclass", [target], name: "size of \(model.name)"
+            """
+            SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint AS n FROM pg_class AS c
+            WHERE c.oid = $1::regclass AND c.relkind <> 'p' OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = $1::regclass)
+            """, [target], name: "size of \(model.name)"
         ).first?.decode(Int.self, "n") ?? 0
-        if keys > Self.minimumKeysForFull, Double(keys) > Double(estimate) * Self.fullBuildShare {
+        // The keys of new partitions are built apart, whatever their number: the share counts the others.
+        let partitions = ModelPartitions(model)
+        let newPartitions = try partitions.map { try self.newPartitions(c, $0) } ?? []
+        let recomputed = keys - newPartitions.reduce(0) { $0 + $1.keys }
+        if recomputed > Self.minimumKeysForFull, Double(recomputed) > Double(estimate) * Self.fullBuildShare {
             try c.simpleExecute("DROP TABLE cp_affected", name: "drop keys of \(model.name)")
-            return try buildFull(c, time: time, reason: "\(keys) keys to recompute of about \(estimate) rows: a full build is cheaper")
+            return try buildFull(c, time: time, reason: "\(recomputed) keys to recompute of about \(estimate) rows: a full build is cheaper")
         }
         try c.simpleExecute("ANALYZE cp_affected", name: "analyze keys of \(model.name)")
+        var mark: String? = nil
+        var appended = 0
+        if let partitions, !newPartitions.isEmpty {
+            appended = try appendPartitions(c, partitions, newPartitions, sql: sql, time: time, mark: &mark)
+        }
         try c.simpleExecute(
             """
             CREATE TEMP TABLE cp_new ON COMMIT DROP AS
             SELECT m.* FROM (\(sql)) AS m WHERE (\(model.uniqueKey.map { "m.\($0)" }.joined(separator: ", "))) IN (SELECT \(keyList) FROM cp_affected)
             """, name: "recompute \(model.name)")
-        // The table's rows for those keys, read once (with where they are: the delete goes straight to them).
+        // The table's rows for those keys, read once (with where they are: the delete of an unpartitioned table goes
+        // straight to them).
         try c.simpleExecute(
             """
             CREATE TEMP TABLE cp_old ON COMMIT DROP AS
@@ -146,20 +160,13 @@ struct IncrementalBuilder {
             FULL JOIN (SELECT \(model.uniqueKey.map { "n.\($0)" }.joined(separator: ", ")), n::text AS r FROM cp_new AS n) AS n USING (\(keyList))
             WHERE o.r IS DISTINCT FROM n.r
             """, name: "compare \(model.name)").affectedRows
-        var mark: String? = nil
         if changed > 0 {
             try c.simpleExecute("ANALYZE cp_changed", name: "analyze changed keys of \(model.name)")
             let oldChanged = "cp_old AS o JOIN cp_changed AS k ON \(model.uniqueKey.map { "(o.cp_row).\($0) = k.\($0)" }.joined(separator: " AND "))"
-            let marked = try ModelChanges.writerMark(c)
+            let marked = try mark ?? ModelChanges.writerMark(c)
             mark = marked
             if !readers.isEmpty {
-                let delta = ModelChanges.deltaTable(of: model.name)
-                let exists = try c.query("SELECT to_regclass($1) IS NOT NULL AS present", [delta]).first?.decode(Bool.self, "present") ?? false
-                if !exists {
-                    // Read by a model added since the last full build: its changes are recorded from now on.
-                    try resetDelta(c)
-                    try ModelState.restartChanges(model, time: time, c)
-                }
+                let delta = try ensureDelta(c, time: time)
                 try c.query(
                     "INSERT INTO \(delta) SELECT (o.cp_row).*, '-', $1::timestamptz FROM \(oldChanged)", [marked],
                     name: "record old rows of \(model.name)")
@@ -168,14 +175,86 @@ struct IncrementalBuilder {
                     INSERT INTO \(delta) SELECT n.*, '+', $1::timestamptz FROM cp_new AS n JOIN cp_changed AS k ON \(joinOn("n", "k"))
                     """, [marked], name: "record new rows of \(model.name)")
             }
-            try c.simpleExecute(
-                "DELETE FROM \(target) WHERE ctid = ANY (ARRAY(SELECT o.cp_ctid FROM \(oldChanged)))", name: "delete changed rows of \(model.name)")
+            if partitions == nil {
+                try c.simpleExecute(
+                    "DELETE FROM \(target) WHERE ctid = ANY (ARRAY(SELECT o.cp_ctid FROM \(oldChanged)))", name: "delete changed rows of \(model.name)")
+            } else {
+                // A row's ctid is its place within its partition, and the same in another: the key says which.
+                try c.simpleExecute(
+                    "DELETE FROM \(target) AS t USING cp_changed AS k WHERE \(joinOn("t", "k"))", name: "delete changed rows of \(model.name)")
+            }
             try c.simpleExecute(
                 "INSERT INTO \(target) SELECT n.* FROM cp_new AS n JOIN cp_changed AS k ON \(joinOn("n", "k"))", name: "insert changed rows of \(model.name)")
         }
         try pruneDelta(c)
         try ModelState.record(model, mode: .incremental, time: time, modified: mark, c)
-        return Result(mode: .incremental, rows: changed, keys: keys, reason: nil)
+        return Result(mode: .incremental, rows: appended + changed, keys: keys, reason: nil)
+    }
+
+    /// The delta table, made anew (and the readers' changes restarted from `time`) when missing: read by a model
+    /// added since the last full build, whose changes are recorded from now on.
+    private func ensureDelta(_ c: PostgresConnection, time: String) throws -> String {
+        let delta = ModelChanges.deltaTable(of: model.name)
+        let exists = try c.query("SELECT to_regclass($1) IS NOT NULL AS present", [delta]).first?.decode(Bool.self, "present") ?? false
+        if !exists {
+            try resetDelta(c)
+            try ModelState.restartChanges(model, time: time, c)
+        }
+        return delta
+    }
+
+    /// A partition value of the keys to recompute that has no partition yet (a new month), with its partition's
+    /// name and its keys' number.
+    private struct NewPartition {
+        let value: String
+        let name: String
+        let keys: Int
+    }
+
+    /// The partition values of `cp_affected` whose partition does not exist yet.
+    private func newPartitions(_ c: PostgresConnection, _ partitions: ModelPartitions) throws -> [NewPartition] {
+        var result: [NewPartition] = []
+        let values = try c.query(
+            "SELECT \(partitions.column)::text AS value, count(*) AS keys FROM cp_affected GROUP BY 1 ORDER BY 1",
+            name: "partitions to recompute in \(model.name)")
+        for row in values {
+            let value = try row.decode(String.self, "value")
+            let name = try partitions.name(of: value, under: model.table)
+            guard try c.query(
+                "SELECT to_regclass($1) IS NULL AS missing", ["\(model.schema).\(name)"], name: "partition of \(model.name)"
+            ).first?.decode(Bool.self, "missing") == true else { continue }
+            result.append(NewPartition(value: value, name: name, keys: try row.decode(Int.self, "keys")))
+        }
+        return result
+    }
+
+    /// A partitioned model: the keys to recompute of each new partition value are built into a partition of their
+    /// own, apart, which is then attached (its indexes built once over its rows, where inserting them into the table
+    /// would update every index row by row). Their rows are all new: they go to the delta table as such, and their
+    /// keys leave `cp_affected` for the rest of the build. Returns the rows.
+    private func appendPartitions(
+        _ c: PostgresConnection, _ partitions: ModelPartitions, _ new: [NewPartition], sql: String, time: String, mark: inout String?
+    ) throws -> Int {
+        var rows = 0
+        for partition in new {
+            let literal = "'" + partition.value.replacingOccurrences(of: "'", with: "''") + "'"
+            let made = try partitions.attachNew(
+                c, partition: partition.name, of: model.table, value: partition.value,
+                fill: "SELECT m.* FROM (\(sql)) AS m WHERE m.\(partitions.column) = \(literal)")
+            if made > 0 {
+                let marked = try mark ?? ModelChanges.writerMark(c)
+                mark = marked
+                if !readers.isEmpty {
+                    let delta = try ensureDelta(c, time: time)
+                    try c.query(
+                        "INSERT INTO \(delta) SELECT p.*, '+', $1::timestamptz FROM \(model.schema).\(partition.name) AS p", [marked],
+                        name: "record new partition of \(model.name)")
+                }
+            }
+            try c.query("DELETE FROM cp_affected WHERE \(partitions.column) = \(literal)", name: "keys of the new partition of \(model.name)")
+            rows += made
+        }
+        return rows
     }
 
     /// Rows of the delta table every reader has read (its last build came after them) go.

@@ -2,7 +2,8 @@ import Foundation
 import Postgres
 
 /// Builds one model: the query into a new table, its key and indexes, then the swap, all in one transaction,
-/// so readers see the previous table until the new one is complete (and keep it if the build fails).
+/// so readers see the previous table until the new one is complete (and keep it if the build fails). A model
+/// with `partition_by` is built into a table partitioned by that column, one partition per value of the query.
 struct ModelBuilder {
     let model: SQLModel
 
@@ -14,8 +15,16 @@ struct ModelBuilder {
             // A build that runs away is stopped (the previous table stays); `-- timeout:` raises the limit.
             try c.simpleExecute("SET LOCAL statement_timeout = '\(model.timeoutSeconds)s'", name: "timeout of \(model.name)")
             try c.simpleExecute("DROP TABLE IF EXISTS \(model.schema).\(staging)", name: "drop leftover of \(model.name)")
-            let rows = try c.query(
-                "CREATE TABLE \(model.schema).\(staging) AS\n\(model.sql)", name: "build \(model.name)").affectedRows
+            let partitions = ModelPartitions(model)
+            let rows: Int
+            if let partitions {
+                _ = try partitions.create(c, table: staging, sql: model.sql)
+                rows = try c.query(
+                    "INSERT INTO \(model.schema).\(staging) SELECT * FROM (\(model.sql)) AS m", name: "build \(model.name)").affectedRows
+            } else {
+                rows = try c.query(
+                    "CREATE TABLE \(model.schema).\(staging) AS\n\(model.sql)", name: "build \(model.name)").affectedRows
+            }
             if !model.uniqueKey.isEmpty {
                 try c.simpleExecute(
                     "ALTER TABLE \(model.schema).\(staging) ADD CONSTRAINT \(staging)_pkey PRIMARY KEY (\(model.uniqueKey.joined(separator: ", ")))",
@@ -28,6 +37,13 @@ struct ModelBuilder {
             }
             try c.simpleExecute("DROP TABLE IF EXISTS \(model.schema).\(model.table)", name: "drop old \(model.name)")
             try c.simpleExecute("ALTER TABLE \(model.schema).\(staging) RENAME TO \(model.table)", name: "swap in \(model.name)")
+            if let partitions {
+                for name in try partitions.partitions(c, of: model.table) where name.hasPrefix(staging) {
+                    try c.simpleExecute(
+                        "ALTER TABLE \(model.schema).\(name) RENAME TO \(model.table)\(name.dropFirst(staging.count))",
+                        name: "swap in a partition of \(model.name)")
+                }
+            }
             if !model.uniqueKey.isEmpty {
                 try c.simpleExecute(
                     "ALTER INDEX \(model.schema).\(staging)_pkey RENAME TO \(model.table)_pkey", name: "rename key of \(model.name)")

@@ -10,7 +10,7 @@ public struct ModelCatalog: Sendable {
     public static let schemas: Set<String> = ["core", "integrated"]
     static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress", "collection", "collection_time",
                               "collection_min_zoom", "materialized", "incremental_keys",
-                              "source_indexes", "full_build_when"]
+                              "source_indexes", "full_build_when", "partition_by"]
 
     /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
     public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
@@ -47,6 +47,11 @@ public struct ModelCatalog: Sendable {
             }
         }
         for model in models.values.sorted(by: { $0.name < $1.name }) {
+            for keyed in model.addedOrRemoved where models[keyed.model]?.materialized == .incremental && models[keyed.model]?.uniqueKey != keyed.key {
+                throw .invalid(
+                    file: model.file, line: 0,
+                    message: "added_or_removed('\(keyed.model)', …) names the unique key of \(keyed.model): \((models[keyed.model]?.uniqueKey ?? []).map { "'\($0)'" }.joined(separator: ", ")), not \(keyed.key.map { "'\($0)'" }.joined(separator: ", "))")
+            }
             for source in model.changeSources where !ModelChanges.isCleanTable(source) {
                 guard models[source]?.materialized == .incremental else {
                     throw .invalid(
@@ -158,10 +163,10 @@ public struct ModelCatalog: Sendable {
                         file: file, line: macro.line,
                         message: "affected(): one expression per unique_key column (\(uniqueKey.joined(separator: ", "))), each quoted")
                 }
-            case "changes":
-                throw .invalid(file: file, line: macro.line, message: "changes() is read in the incremental_keys header, not in the query")
+            case "changes", "added_or_removed":
+                throw .invalid(file: file, line: macro.line, message: "\(macro.name)() is read in the incremental_keys header, not in the query")
             default:
-                throw .invalid(file: file, line: macro.line, message: "unknown macro '\(macro.name)': {{ }} holds ref(), changes() or affected()")
+                throw .invalid(file: file, line: macro.line, message: "unknown macro '\(macro.name)': {{ }} holds ref() or affected() (changes() and added_or_removed() are for incremental_keys)")
             }
         }
         let sql = ModelMacro.expand(body, macros) { macro in
@@ -173,6 +178,7 @@ public struct ModelCatalog: Sendable {
         var incrementalSQL: String? = nil
         var incrementalKeys: String? = nil
         var changeSources: [String] = []
+        var addedOrRemoved: [SQLModel.KeyedSource] = []
         switch (materialized, header["incremental_keys"]) {
         case (.table, let keys?):
             throw .invalid(file: file, line: keys.line, message: "incremental_keys is for incremental models (-- materialized: incremental)")
@@ -189,15 +195,24 @@ public struct ModelCatalog: Sendable {
                 switch macro.name {
                 case "ref": refs.append(try modelName(macro, file: file))
                 case "changes": changeSources.append(try modelName(macro, file: file))
+                case "added_or_removed":
+                    let keyed = try keyedSource(macro, file: file)
+                    changeSources.append(keyed.model)
+                    addedOrRemoved.append(keyed)
                 default:
-                    throw .invalid(file: file, line: macro.line, message: "incremental_keys: {{ }} holds ref() or changes(), not \(macro.name)()")
+                    throw .invalid(
+                        file: file, line: macro.line, message: "incremental_keys: {{ }} holds ref(), changes() or added_or_removed(), not \(macro.name)()")
                 }
             }
             guard !changeSources.isEmpty else {
                 throw .invalid(file: file, line: keys.line, message: "incremental_keys reads at least one {{ changes('…') }}")
             }
             incrementalKeys = ModelMacro.expand(keys.value, keyMacros) { macro in
-                macro.name == "ref" ? (macro.arguments.first ?? "") : ModelChanges.viewName(of: macro.arguments.first ?? "")
+                switch macro.name {
+                case "ref": return macro.arguments.first ?? ""
+                case "added_or_removed": return SQLModel.KeyedSource(model: macro.arguments[0], key: Array(macro.arguments.dropFirst())).addedOrRemovedQuery
+                default: return ModelChanges.viewName(of: macro.arguments.first ?? "")
+                }
             }
             let keyList = uniqueKey.joined(separator: ", ")
             incrementalSQL = ModelMacro.expand(body, macros) { macro in
@@ -237,6 +252,18 @@ public struct ModelCatalog: Sendable {
                 refs.append(try modelName(macro, file: file))
             }
             fullBuildWhen = ModelMacro.expand(given.value, whenMacros) { $0.arguments.first ?? "" }
+        }
+        var partitionBy: String? = nil
+        if let given = header["partition_by"] {
+            guard materialized == .incremental else {
+                throw .invalid(file: file, line: given.line, message: "partition_by is for incremental models (-- materialized: incremental)")
+            }
+            guard uniqueKey.count > 1, uniqueKey.contains(given.value) else {
+                throw .invalid(
+                    file: file, line: given.line,
+                    message: "partition_by: '\(given.value)' must be one of the unique_key's columns, and the key needs another (\(uniqueKey.joined(separator: ", ")))")
+            }
+            partitionBy = given.value
         }
         let extra = header["depends_on"].map { list($0.value, separator: ",") } ?? []
         for dependency in extra where dependency.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) == nil {
@@ -296,7 +323,8 @@ public struct ModelCatalog: Sendable {
             indexes: header["indexes"].map { list($0.value, separator: ";") } ?? [], timeoutSeconds: timeout,
             personal: personal, suppress: suppress, collection: collection,
             materialized: materialized, incrementalKeys: incrementalKeys, incrementalSQL: incrementalSQL, changeSources: changeSources,
-            sourceIndexes: sourceIndexes, fullBuildWhen: fullBuildWhen)
+            sourceIndexes: sourceIndexes, fullBuildWhen: fullBuildWhen, addedOrRemoved: addedOrRemoved,
+            partitionBy: partitionBy)
     }
 
     /// `90s`, `20m`, `2h` → seconds; nil for anything else (or zero).
@@ -318,6 +346,25 @@ public struct ModelCatalog: Sendable {
             throw .invalid(file: file, line: macro.line, message: "\(macro.name)('\(macro.arguments.joined(separator: "', '"))'): write schema.name, e.g. \(macro.name)('core.person')")
         }
         return name
+    }
+
+    /// `added_or_removed('schema.model', 'key column', …)`, checked: an incremental model (not a clean table, whose
+    /// deletions are rows marked `_deleted_at`) and its unique key (checked against the model by the catalog).
+    static func keyedSource(_ macro: ModelMacro, file: String) throws(ModelError) -> SQLModel.KeyedSource {
+        guard macro.arguments.count >= 2,
+              macro.arguments[0].range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) != nil,
+              macro.arguments.dropFirst().allSatisfy({ $0.range(of: #"^[a-z_][a-z0-9_]*$"#, options: .regularExpression) != nil })
+        else {
+            throw .invalid(
+                file: file, line: macro.line,
+                message: "added_or_removed('\(macro.arguments.joined(separator: "', '"))'): write the model and its unique key's columns, e.g. added_or_removed('core.person', 'person_id')")
+        }
+        guard !ModelChanges.isCleanTable(macro.arguments[0]) else {
+            throw .invalid(
+                file: file, line: macro.line,
+                message: "added_or_removed('\(macro.arguments[0])', …) reads an incremental model's recorded changes; a clean table's removed rows are those of changes() with _deleted_at set")
+        }
+        return SQLModel.KeyedSource(model: macro.arguments[0], key: Array(macro.arguments.dropFirst()))
     }
 
     static func list(_ text: String, separator: Character) -> [String] {

@@ -21,6 +21,7 @@ import Foundation
 /// -- incremental_keys: SELECT person_id FROM {{ changes('core.clean_population') }}
 /// -- source_indexes: core.clean_population (citizen_id)   (indexes its key list needs on clean tables)
 /// -- full_build_when: (SELECT max(period) FROM …) > (SELECT max(period) FROM …)   (a full build without listing keys)
+/// -- partition_by: period                (an incremental model's table, one partition per value of this key column)
 /// SELECT … FROM {{ ref('core.person') }} AS p JOIN ref.admin_unit_2025 AS u USING (ward_code)
 /// ```
 ///
@@ -30,7 +31,9 @@ import Foundation
 /// An incremental model also says which of its unique keys an input's changes touch (`incremental_keys`, a
 /// query; repeated lines join): there, `{{ changes('core.clean_FEED') }}` is the clean rows written since the
 /// model's last build (deletions included: they carry `_deleted_at`), and `{{ changes('schema.model') }}` the rows
-/// an incremental model upstream changed since then, each in its old (`_change = '-'`) and new (`'+'`) version.
+/// an incremental model upstream changed since then, each in its old (`_change = '-'`) and new (`'+'`) version;
+/// `{{ added_or_removed('schema.model', 'key', …) }}` is the keys of such a model whose row appeared or went (not
+/// those only updated), for a model that reads only whether the row exists.
 /// In the query, `{{ affected('expression', …) }}` (one expression per unique-key column) is `true` in a full
 /// build and, in an incremental one, true only for the keys to recompute: it lets the query skip the rest early.
 public struct SQLModel: Sendable, Hashable {
@@ -100,8 +103,42 @@ public struct SQLModel: Sendable, Hashable {
     /// Incremental models: the query of an incremental build, `affected()` restricted to the keys to recompute
     /// (`sql` has it `true`).
     public let incrementalSQL: String?
-    /// Incremental models: the inputs read with `changes()`, sorted (clean tables and incremental models).
+    /// Incremental models: the inputs read with `changes()` or `added_or_removed()`, sorted (clean tables and
+    /// incremental models).
     public let changeSources: [String]
+    /// Incremental models: the unique-key column its table is partitioned by (`-- partition_by: period`), one
+    /// partition per value (`PARTITION BY LIST`). An incremental build makes a value's partition whole and attaches
+    /// it when the value is new (a new month), instead of inserting its rows into the indexes of every other month.
+    public let partitionBy: String?
+    /// Incremental models: the `added_or_removed()` of its key list.
+    public let addedOrRemoved: [KeyedSource]
+
+    /// `{{ added_or_removed('schema.model', 'key', …) }}` in a key list: the unique keys of an incremental model
+    /// upstream whose row appeared or went since the reader's last build, leaving out those only updated. For a
+    /// model that reads only whether a row of the other exists (a link by ID), an update there changes nothing.
+    public struct KeyedSource: Sendable, Hashable {
+        /// The incremental model.
+        public let model: String
+        /// Its unique key's columns.
+        public let key: [String]
+
+        public init(model: String, key: [String]) {
+            self.model = model
+            self.key = key
+        }
+
+        /// The keys as a subquery over the model's changes view. A key existed before the changes when its first
+        /// recorded row is an old one (`-`), and exists after them when its last is a new one (`+`); an update
+        /// records both at one time, the old first.
+        var addedOrRemovedQuery: String {
+            let columns = key.joined(separator: ", ")
+            return """
+                (SELECT \(columns) FROM \(ModelChanges.viewName(of: model)) GROUP BY \(columns) \
+                HAVING ((array_agg(_change ORDER BY _changed_at, _change = '+'))[1] = '-') \
+                <> ((array_agg(_change ORDER BY _changed_at DESC, _change = '+' DESC))[1] = '+'))
+                """
+        }
+    }
     /// The tables and views its query names (`schema.name`, refs included), sorted: what a table model's rebuild
     /// waits on (it is skipped when none of them changed since its last build).
     public let sources: [String]
@@ -138,6 +175,7 @@ public struct SQLModel: Sendable, Hashable {
     /// What a build's result depends on besides its inputs: the queries; another one means a full build.
     public var definition: String {
         [sql, incrementalSQL ?? "", incrementalKeys ?? ""].joined(separator: "\n--\n") + (fullBuildWhen.map { "\n--\n" + $0 } ?? "")
+            + (partitionBy.map { "\n-- partition_by: " + $0 } ?? "")
     }
 
     /// Creates a model (the catalog parses files into these).
@@ -146,8 +184,11 @@ public struct SQLModel: Sendable, Hashable {
         uniqueKey: [String] = [], indexes: [String] = [], timeoutSeconds: Int = SQLModel.defaultTimeoutSeconds,
         personal: [PersonalColumn] = [], suppress: [String] = [], collection: Collection? = nil,
         materialized: Materialization = .table, incrementalKeys: String? = nil, incrementalSQL: String? = nil, changeSources: [String] = [],
-        sources: [String]? = nil, volatility: String? = nil, sourceIndexes: [SourceIndex] = [], fullBuildWhen: String? = nil
+        sources: [String]? = nil, volatility: String? = nil, sourceIndexes: [SourceIndex] = [], fullBuildWhen: String? = nil,
+        addedOrRemoved: [KeyedSource] = [], partitionBy: String? = nil
     ) {
+        self.addedOrRemoved = addedOrRemoved
+        self.partitionBy = partitionBy
         self.sourceIndexes = sourceIndexes
         self.fullBuildWhen = fullBuildWhen
         let found = SQLModel.sources(of: sql)
