@@ -102,7 +102,8 @@ final class HealthEncounterFeedTests: XCTestCase {
     }
 
     /// An insurance export carries a strong ETag; asked again with it in `If-None-Match`, the simulator answers 304
-    /// with no body, as a web server serving the month's file does; another tag gets the file.
+    /// with no body, as a web server serving the month's file does; another tag gets the file. A new month changes
+    /// the tag of that month's file only.
     func testAnInsuranceExportAnswersNotModifiedToItsOwnETag() async throws {
         let sim = try await RunningSimulator.start(.init(seed: 43, scale: 0.01))
         defer { Task { await sim.stop() } }
@@ -121,6 +122,20 @@ final class HealthEncounterFeedTests: XCTestCase {
         XCTAssertEqual(other.body, first.body)
         let november = try await sim.client.send("GET", "/exports/participants.csv.gz?period=2025-11", headers: [auth, ("If-None-Match", tag)])
         XCTAssertEqual(november.status, 200, "another month's file has another tag")
+
+        // A new month of data: December's file is the same and still answered 304 (from the tag the simulator kept,
+        // with no file made again); January's, header-only before, now holds the month and has another tag.
+        let januaryPath = "/exports/participants.csv.gz?period=2026-01"
+        let emptyJanuary = try await sim.client.send("GET", januaryPath, headers: [auth])
+        let emptyTag = try XCTUnwrap(emptyJanuary.headers["etag"])
+        let advanced = try await sim.client.send("POST", "/_sim/advance?months=1")
+        XCTAssertEqual(advanced.status, 200)
+        let december = try await sim.client.send("GET", path, headers: [auth, ("If-None-Match", tag)])
+        XCTAssertEqual(december.status, 304, "December's file did not change with the new month")
+        let january = try await sim.client.send("GET", januaryPath, headers: [auth, ("If-None-Match", emptyTag)])
+        XCTAssertEqual(january.status, 200, "January's file is no longer header-only")
+        XCTAssertNotEqual(january.headers["etag"], emptyTag)
+        XCTAssertGreaterThan(january.body.count, emptyJanuary.body.count)
     }
 
     func testAMonthIsOneEnvelopeOfBase64XML1SummariesOfPeopleOfThePopulation() async throws {
