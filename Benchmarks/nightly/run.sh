@@ -41,7 +41,8 @@
 #   KEEP=1 leaves each scale's database up at the end (else `db down`; the homes stay until the next run);
 #   SKIP_FIRST=1 reuses the loaded home of each scale (left by an earlier run of this script): no fresh database
 #   and no first night; the simulator replays the advances that home has seen (recorded in its .bench-nightly
-#   file) on the port it had (when free), so that it serves what the database last loaded, then the change and the
+#   file) on the port it had (when free), so that it serves what the database last loaded, and is asked once for
+#   each insurance month staged (so that it knows their tags, as after a first night), then the change and the
 #   incremental night;
 #   FIRST_ONLY=1 stops each scale after its first night: a copy of the home made then (`db down`, `cp -a`) can be put
 #   back before each of several SKIP_FIRST=1 runs, so that they all measure the same incremental night;
@@ -276,6 +277,12 @@ for scale in "${scales[@]}"; do
     while read -r query; do
       note "scale $scale: replaying advance $query → generation $(advance "$query")"
     done < <(sed -n 's/^advance //p' "$marker")
+    # The simulator answers If-None-Match from the tags of the files it made: a new one has made none, where the
+    # one of the earlier nights had made every month's. Each month staged is fetched once, outside the night.
+    for period in $(sql "SELECT DISTINCT to_char(period, 'YYYY-MM') FROM staging.insurance ORDER BY 1"); do
+      curl -fsS -o /dev/null -u "$CITYPIPE_INSURANCE_USER:$CITYPIPE_INSURANCE_PASSWORD" \
+        "$CITYPIPE_INSURANCE_URL/exports/participants.csv.gz?period=$period" || die "could not fetch the insurance export of $period"
+    done
   else
     night "$scale" first
   fi
