@@ -42,8 +42,8 @@
 #   SKIP_FIRST=1 reuses the loaded home of each scale (left by an earlier run of this script): no fresh database
 #   and no first night; the simulator replays the advances that home has seen (recorded in its .bench-nightly
 #   file) on the port it had (when free), so that it serves what the database last loaded, and is asked once for
-#   each insurance month staged (so that it knows their tags, as after a first night), then the change and the
-#   incremental night;
+#   the ward layer and each insurance month staged (so that it has made its geographic feeds and knows the files'
+#   tags, as after a first night), then the change and the incremental night;
 #   FIRST_ONLY=1 stops each scale after its first night: a copy of the home made then (`db down`, `cp -a`) can be put
 #   back before each of several SKIP_FIRST=1 runs, so that they all measure the same incremental night;
 #   EVENTS_DIR=dir keeps each night's event log there (events-SCALE-NIGHT.jsonl);
@@ -277,8 +277,10 @@ for scale in "${scales[@]}"; do
     while read -r query; do
       note "scale $scale: replaying advance $query → generation $(advance "$query")"
     done < <(sed -n 's/^advance //p' "$marker")
-    # The simulator answers If-None-Match from the tags of the files it made: a new one has made none, where the
-    # one of the earlier nights had made every month's. Each month staged is fetched once, outside the night.
+    # What a first night had made in the simulator, made before this night: its geographic feeds (ward shapes,
+    # land parcels; made on first use) and its insurance files (it answers If-None-Match from the tags of the files
+    # it made; each month staged is fetched once).
+    curl -fsS -o /dev/null "$CITYPIPE_ADMIN_BOUNDARIES_URL/ogc/collections/ranh-gioi-xa/items?limit=1" || die "could not read the ward layer"
     for period in $(sql "SELECT DISTINCT to_char(period, 'YYYY-MM') FROM staging.insurance ORDER BY 1"); do
       curl -fsS -o /dev/null -u "$CITYPIPE_INSURANCE_USER:$CITYPIPE_INSURANCE_PASSWORD" \
         "$CITYPIPE_INSURANCE_URL/exports/participants.csv.gz?period=$period" || die "could not fetch the insurance export of $period"

@@ -153,8 +153,9 @@ final class IncrementalModelTests: DatabaseTestCase {
         XCTAssertLessThan(builds["core.person"]?.keys ?? .max, people / 10, "only the people changed are recomputed")
         try assertIncrementalEqualsFull(models, "after the changes")
 
-        // A new month of insurance: the latest period moves, and citizen_360 (whose insurance status is the latest
-        // period's) recomputes everyone, as a full build.
+        // A new month of insurance: the latest period moves. insurance_coverage attaches the month as a partition of
+        // its own; citizen_360, a view of citizen_profile and the latest month, is not made again, and
+        // citizen_profile (no insurance in it) changes no row.
         try connection.simpleExecute(
             """
             INSERT INTO core.clean_insurance (citizen_id, insurance_code, employer_tax_code, employer_tax_code_parent, scheme, period,
@@ -175,7 +176,17 @@ final class IncrementalModelTests: DatabaseTestCase {
             """)
         XCTAssertGreaterThan(newMonth, 0)
         XCTAssertGreaterThanOrEqual(month["core.insurance_coverage"]?.rows ?? 0, newMonth, "the new month's rows are counted as built")
-        XCTAssertEqual(month["integrated.citizen_360"]?.mode, "full", "every person's latest period moved: a full build is cheaper")
+        XCTAssertEqual(month["integrated.citizen_360"]?.mode, "unchanged", "a view: its SQL did not change")
+        XCTAssertEqual(month["integrated.citizen_profile"]?.mode, "incremental")
+        XCTAssertEqual(month["integrated.citizen_profile"]?.rows, 0, "a new month changes no person's profile")
+        let latest = try count(
+            """
+            SELECT count(*) FROM integrated.citizen_360 WHERE insured
+            AND insurance_period = (SELECT max(period) FROM core.clean_insurance WHERE _deleted_at IS NULL)
+            """)
+        XCTAssertEqual(
+            latest, try count("SELECT count(DISTINCT person_id) FROM core.insurance_coverage WHERE period = (SELECT max(period) FROM core.insurance_coverage)"),
+            "citizen_360 shows the new month's status")
         try assertIncrementalEqualsFull(models, "after a new month")
         XCTAssertEqual(try count("SELECT count(*) FROM citypipe.model_runs WHERE status <> 'succeeded'"), 0)
     }

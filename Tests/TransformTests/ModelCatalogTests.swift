@@ -145,6 +145,20 @@ final class ModelCatalogTests: XCTestCase {
         }
     }
 
+    func testAViewModelHasNoIndexesAndNoModelReadsIt() throws {
+        try write("core/v.sql", "-- unique_key: id\n-- materialized: view\nSELECT 1 AS id\n")
+        XCTAssertEqual(try ModelCatalog(directory: folder).models["core.v"]?.materialized, .view)
+        try write("core/w.sql", "SELECT id FROM {{ ref('core.v') }}\n")
+        XCTAssertThrowsError(try ModelCatalog(directory: folder)) {
+            XCTAssertTrue(String(describing: $0).contains("ref('core.v'): core.v is a view model"), "\($0)")
+        }
+        try FileManager.default.removeItem(at: folder)
+        try write("core/v.sql", "-- unique_key: id\n-- indexes: id\n-- materialized: view\nSELECT 1 AS id\n")
+        XCTAssertThrowsError(try ModelCatalog(directory: folder)) {
+            XCTAssertTrue(String(describing: $0).hasPrefix("Pipelines/models/core/v.sql:2: a view model has no indexes"), "\($0)")
+        }
+    }
+
     func testACycleIsNamed() throws {
         try write("core/a.sql", "SELECT * FROM {{ ref('core.b') }}\n")
         try write("core/b.sql", "SELECT * FROM {{ ref('core.c') }}\n")

@@ -51,6 +51,40 @@ final class ModelRunnerTests: DatabaseTestCase {
         XCTAssertEqual(try connection.query("SELECT md5(string_agg(n || ':' || r, ',' ORDER BY n)) AS h FROM core.numbers")[0].decode(String.self, "h"), before)
     }
 
+    /// A view model is made once, and again only when its SQL changes; the full builds of the table it reads (and
+    /// of one an analyst's own view reads) keep both views, made again in the build's transaction.
+    func testAViewModelIsMadeOnceAndOutlivesTheFullBuildsOfWhatItReads() throws {
+        // random() makes the table model rebuild on every run.
+        let numbers = model("core.numbers", "SELECT g AS n, g % 3 AS r FROM generate_series(1, 100) AS g WHERE random() >= 0", key: ["n"])
+        func view(_ sql: String) -> SQLModel {
+            SQLModel(name: "integrated.by_rest", file: "models/integrated.by_rest.sql", sql: sql, dependencies: ["core.numbers"],
+                     description: "Counts by rest.", uniqueKey: ["r"], materialized: .view)
+        }
+        let (original, models) = try runner([numbers, view("SELECT r, count(*) AS n FROM core.numbers GROUP BY r")])
+        let first = try original.run(models, runID: runID)
+        XCTAssertEqual(first.map(\.status), [.succeeded, .succeeded])
+        XCTAssertEqual(first.map(\.mode), ["full", "full"])
+        XCTAssertEqual(try connection.query("SELECT relkind::text AS k FROM pg_class WHERE oid = 'integrated.by_rest'::regclass")[0].decode(String.self, "k"), "v")
+        XCTAssertEqual(
+            try connection.query("SELECT obj_description('integrated.by_rest'::regclass) AS c")[0].decode(String.self, "c"),
+            "Counts by rest. (model models/integrated.by_rest.sql)")
+        try connection.simpleExecute(
+            "CREATE VIEW integrated.analyst_top AS SELECT n FROM core.numbers WHERE n > 90; COMMENT ON VIEW integrated.analyst_top IS 'an analyst''s'")
+
+        let second = try original.run(models, runID: runID)
+        XCTAssertEqual(second.map(\.mode), ["full", "unchanged"], "the table is rebuilt; the view stands")
+        XCTAssertEqual(try connection.query("SELECT sum(n)::int AS s FROM integrated.by_rest")[0].decode(Int.self, "s"), 100)
+        XCTAssertEqual(try connection.query("SELECT count(*)::int AS c FROM integrated.analyst_top")[0].decode(Int.self, "c"), 10)
+        XCTAssertEqual(
+            try connection.query("SELECT obj_description('integrated.analyst_top'::regclass) AS c")[0].decode(String.self, "c"), "an analyst's",
+            "a view made again keeps its comment")
+
+        let (changed, changedModels) = try runner([numbers, view("SELECT r, count(*) AS n, max(n) AS top FROM core.numbers GROUP BY r")])
+        let third = try changed.run(changedModels, runID: runID)
+        XCTAssertEqual(third.map(\.mode), ["full", "full"], "its SQL changed: the view is made again")
+        XCTAssertEqual(try connection.query("SELECT max(top)::int AS t FROM integrated.by_rest")[0].decode(Int.self, "t"), 100)
+    }
+
     func testIndependentModelsBuildAtTheSameTime() throws {
         let (runner, models) = try runner([
             model("core.slow_a", "SELECT 1 AS x FROM pg_sleep(0.6)"),

@@ -1,31 +1,10 @@
--- description: PERSONAL DATA (Decree 13/2023/NĐ-CP; grant to officers only). One row per person: identity, ward, insurance status in the latest period of the insurance data (insurance_period; scheme, employer), last health encounter, labour claims.
+-- description: PERSONAL DATA (Decree 13/2023/NĐ-CP; grant to officers only). One row per person: identity, ward, insurance status in the latest period of the insurance data (insurance_period; scheme, employer), last health encounter, labour claims. A view: integrated.citizen_profile joined with the latest month of core.insurance_coverage, so that a new month rewrites no row of the profile.
 -- personal: person_id (identifier), cccd (identifier), cmnd (identifier), full_name (name), birth_date (birth_date), phone (contact)
 -- unique_key: person_id
--- indexes: ward_code; employer_tax_code
--- materialized: incremental
--- incremental_keys: SELECT person_id FROM {{ changes('core.person') }}
--- incremental_keys: UNION SELECT person_id FROM {{ changes('core.insurance_coverage') }} WHERE person_id IS NOT NULL
--- incremental_keys: UNION SELECT person_id FROM {{ changes('core.health_encounter') }} WHERE person_id IS NOT NULL
--- incremental_keys: UNION SELECT person_id FROM {{ changes('core.labour_claim') }} WHERE person_id IS NOT NULL
--- incremental_keys: UNION SELECT c.person_id FROM integrated.citizen_360 AS c JOIN {{ changes('core.enterprise') }} AS e ON e.tax_code = c.employer_tax_code
--- full_build_when: (SELECT max(period) FROM {{ ref('core.insurance_coverage') }}) IS DISTINCT FROM (SELECT max(insurance_period) FROM integrated.citizen_360)
-WITH period AS (SELECT max(period) AS period FROM {{ ref('core.insurance_coverage') }}),
-coverage AS (
-    SELECT DISTINCT ON (c.person_id) c.person_id, c.scheme, c.enterprise_tax_code
-    FROM {{ ref('core.insurance_coverage') }} AS c JOIN period AS p ON c.period = p.period
-    WHERE c.person_id IS NOT NULL AND {{ affected('c.person_id') }}
-    ORDER BY c.person_id, (c.scheme = 'BB') DESC, c.enterprise_tax_code NULLS LAST
-),
-last_visit AS (
-    SELECT DISTINCT ON (person_id) person_id, discharged_at, diagnosis_icd10, facility_code
-    FROM {{ ref('core.health_encounter') }} WHERE person_id IS NOT NULL AND {{ affected('person_id') }}
-    ORDER BY person_id, discharged_at DESC, claim_id
-),
-claims AS (
-    SELECT person_id, count(*) AS labour_claims, max(claim_date) AS last_claim_date,
-           (array_agg(status ORDER BY claim_date DESC, claim_id))[1] AS last_claim_status
-    FROM {{ ref('core.labour_claim') }} WHERE person_id IS NOT NULL AND {{ affected('person_id') }} GROUP BY person_id
-)
+-- materialized: view
+-- (A person's filter reaches the coverage by its (period, person_id) index: the person_id of the DISTINCT ON below
+-- is pushed into it; a whole read joins the latest month's partition alone.)
+WITH period AS (SELECT max(period) AS period FROM {{ ref('core.insurance_coverage') }})
 SELECT
     p.person_id,
     p.cccd,
@@ -40,15 +19,17 @@ SELECT
     c.scheme AS insurance_scheme,
     c.enterprise_tax_code AS employer_tax_code,
     e.name AS employer_name,
-    v.discharged_at AS last_encounter_at,
-    v.diagnosis_icd10 AS last_encounter_diagnosis,
-    v.facility_code AS last_encounter_facility,
-    coalesce(l.labour_claims, 0) AS labour_claims,
-    l.last_claim_date,
-    l.last_claim_status
-FROM {{ ref('core.person') }} AS p
-LEFT JOIN coverage AS c USING (person_id)
+    p.last_encounter_at,
+    p.last_encounter_diagnosis,
+    p.last_encounter_facility,
+    p.labour_claims,
+    p.last_claim_date,
+    p.last_claim_status
+FROM {{ ref('integrated.citizen_profile') }} AS p
+LEFT JOIN (
+    SELECT DISTINCT ON (c.person_id) c.person_id, c.scheme, c.enterprise_tax_code
+    FROM {{ ref('core.insurance_coverage') }} AS c
+    WHERE c.period = (SELECT period FROM period) AND c.person_id IS NOT NULL
+    ORDER BY c.person_id, (c.scheme = 'BB') DESC, c.enterprise_tax_code NULLS LAST
+) AS c USING (person_id)
 LEFT JOIN {{ ref('core.enterprise') }} AS e ON e.tax_code = c.enterprise_tax_code
-LEFT JOIN last_visit AS v USING (person_id)
-LEFT JOIN claims AS l USING (person_id)
-WHERE {{ affected('p.person_id') }}

@@ -35,7 +35,9 @@ struct ModelBuilder {
                 try c.simpleExecute(
                     "CREATE INDEX \(staging)_\(index + 1) ON \(model.schema).\(staging) \(definition)", name: "index of \(model.name)")
             }
-            try c.simpleExecute("DROP TABLE IF EXISTS \(model.schema).\(model.table)", name: "drop old \(model.name)")
+            let readers = try DependentViews(of: "\(model.schema).\(model.table)", c)
+            try c.simpleExecute(
+                "DROP TABLE IF EXISTS \(model.schema).\(model.table)\(readers.views.isEmpty ? "" : " CASCADE")", name: "drop old \(model.name)")
             try c.simpleExecute("ALTER TABLE \(model.schema).\(staging) RENAME TO \(model.table)", name: "swap in \(model.name)")
             if let partitions {
                 for name in try partitions.partitions(c, of: model.table) where name.hasPrefix(staging) {
@@ -52,14 +54,36 @@ struct ModelBuilder {
                 try c.simpleExecute(
                     "ALTER INDEX \(model.schema).\(staging)_\(index + 1) RENAME TO \(model.table)_\(index + 1)", name: "rename index of \(model.name)")
             }
-            let comment = (model.description ?? "") + " (model \(model.file))"
-            try c.query(
-                "SELECT set_config('citypipe.comment', $1, true)", [comment], name: "comment text")
-            try c.simpleExecute(
-                "DO $$ BEGIN EXECUTE format('COMMENT ON TABLE \(model.schema).\(model.table) IS %L', current_setting('citypipe.comment')); END $$",
-                name: "comment on \(model.name)")
+            try readers.recreate(c)
+            try comment(c, kind: "TABLE")
             try c.simpleExecute("ANALYZE \(model.schema).\(model.table)", name: "analyze \(model.name)")
             return rows
         }
+    }
+
+    /// Makes a view model (`-- materialized: view`) anew, in `c`'s transaction, in place of the view or table of
+    /// that name.
+    func buildView(_ c: PostgresConnection) throws {
+        try c.simpleExecute("SET LOCAL statement_timeout = '\(model.timeoutSeconds)s'", name: "timeout of \(model.name)")
+        let kind = try c.query(
+            "SELECT relkind::text AS kind FROM pg_class WHERE oid = to_regclass($1)", ["\(model.schema).\(model.table)"], name: "kind of \(model.name)"
+        ).first?.decode(String.self, "kind")
+        switch kind {
+        case nil: break
+        case "v": try c.simpleExecute("DROP VIEW \(model.schema).\(model.table)", name: "drop old \(model.name)")
+        case "m": try c.simpleExecute("DROP MATERIALIZED VIEW \(model.schema).\(model.table)", name: "drop old \(model.name)")
+        default: try c.simpleExecute("DROP TABLE \(model.schema).\(model.table)", name: "drop old \(model.name)")
+        }
+        try c.simpleExecute("CREATE VIEW \(model.schema).\(model.table) AS\n\(model.sql)", name: "build \(model.name)")
+        try comment(c, kind: "VIEW")
+    }
+
+    /// The model's description (and file) as the comment on its table or view.
+    private func comment(_ c: PostgresConnection, kind: String) throws {
+        let comment = (model.description ?? "") + " (model \(model.file))"
+        try c.query("SELECT set_config('citypipe.comment', $1, true)", [comment], name: "comment text")
+        try c.simpleExecute(
+            "DO $$ BEGIN EXECUTE format('COMMENT ON \(kind) \(model.schema).\(model.table) IS %L', current_setting('citypipe.comment')); END $$",
+            name: "comment on \(model.name)")
     }
 }

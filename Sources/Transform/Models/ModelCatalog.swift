@@ -45,6 +45,11 @@ public struct ModelCatalog: Sendable {
             for dependency in model.dependencies where models[dependency] == nil {
                 throw .invalid(file: model.file, line: 0, message: "ref('\(dependency)') is not a model (models: \(models.keys.sorted().joined(separator: ", ")))")
             }
+            for dependency in model.dependencies where models[dependency]?.materialized == .view {
+                throw .invalid(
+                    file: model.file, line: 0,
+                    message: "ref('\(dependency)'): \(dependency) is a view model, read by the API and analysts; a model reads the models it is made of")
+            }
         }
         for model in models.values.sorted(by: { $0.name < $1.name }) {
             for keyed in model.addedOrRemoved where models[keyed.model]?.materialized == .incremental && models[keyed.model]?.uniqueKey != keyed.key {
@@ -142,9 +147,14 @@ public struct ModelCatalog: Sendable {
         let materialized: SQLModel.Materialization
         if let given = header["materialized"] {
             guard let value = SQLModel.Materialization(rawValue: given.value) else {
-                throw .invalid(file: file, line: given.line, message: "materialized: '\(given.value)' is table or incremental")
+                throw .invalid(file: file, line: given.line, message: "materialized: '\(given.value)' is table, incremental or view")
             }
             materialized = value
+            if value == .view, let indexes = header["indexes"] {
+                throw .invalid(
+                    file: file, line: indexes.line,
+                    message: "a view model has no indexes of its own: index the models it reads (or make it a table)")
+            }
         } else {
             materialized = .table
         }
@@ -180,7 +190,7 @@ public struct ModelCatalog: Sendable {
         var changeSources: [String] = []
         var addedOrRemoved: [SQLModel.KeyedSource] = []
         switch (materialized, header["incremental_keys"]) {
-        case (.table, let keys?):
+        case (.table, let keys?), (.view, let keys?):
             throw .invalid(file: file, line: keys.line, message: "incremental_keys is for incremental models (-- materialized: incremental)")
         case (.incremental, nil):
             throw .invalid(
@@ -219,7 +229,7 @@ public struct ModelCatalog: Sendable {
                 guard macro.name == "affected" else { return macro.arguments.first ?? "" }
                 return "((\(macro.arguments.joined(separator: ", "))) IN (SELECT \(keyList) FROM \(ModelChanges.affectedTable)))"
             }
-        case (.table, nil):
+        case (.table, nil), (.view, nil):
             break
         }
         changeSources = Array(Set(changeSources)).sorted()

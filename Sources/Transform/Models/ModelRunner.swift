@@ -157,6 +157,14 @@ public final class ModelRunner: Sendable {
                 return rows
             }
             return (rows, "full", nil, reason)
+        case .view:
+            let reason = full ? "--full" : try ModelState.viewRebuildReason(model, connection)
+            guard let reason else { return (nil, "unchanged", nil, nil) }
+            try connection.transaction { c in
+                try ModelBuilder(model: model).buildView(c)
+                try ModelState.recordView(model, c)
+            }
+            return (nil, "full", nil, reason)
         }
     }
 

@@ -127,6 +127,32 @@ enum ModelState {
         return nil
     }
 
+    /// Why view `model` must be made again, or nil when the view there is its SQL's.
+    static func viewRebuildReason(_ model: SQLModel, _ c: PostgresConnection) throws -> String? {
+        guard let row = try c.query(
+            """
+            SELECT s.sql_hash = md5($2) AS same_sql,
+                   coalesce((SELECT relkind = 'v' FROM pg_class WHERE oid = to_regclass($3)), false) AS present
+            FROM citypipe.model_state AS s WHERE s.model = $1 AND s.materialized = 'view'
+            """, [model.name, model.definition, "\(model.schema).\(model.table)"], name: "state of \(model.name)").first
+        else { return "no build on record" }
+        guard try row.decode(Bool.self, "same_sql") else { return "its SQL changed" }
+        guard try row.decode(Bool.self, "present") else { return "its view is missing" }
+        return nil
+    }
+
+    /// Records that view `model` was made from its SQL.
+    static func recordView(_ model: SQLModel, _ c: PostgresConnection) throws {
+        try c.query(
+            """
+            INSERT INTO citypipe.model_state (model, materialized, sql_hash, built_at, changed_at, modified_at, content_hash, last_mode, last_full_at)
+            VALUES ($1, 'view', md5($2), now(), now(), now(), NULL, 'full', now())
+            ON CONFLICT (model) DO UPDATE SET
+                materialized = EXCLUDED.materialized, sql_hash = EXCLUDED.sql_hash, built_at = EXCLUDED.built_at, changed_at = EXCLUDED.changed_at,
+                modified_at = EXCLUDED.modified_at, content_hash = NULL, last_mode = 'full', last_full_at = EXCLUDED.last_full_at
+            """, [model.name, model.definition], name: "record state of \(model.name)")
+    }
+
     /// The feeds of the clean tables (`core.clean_FEED`) among `sources`.
     private static func feeds(_ sources: [String]) -> [String] {
         sources.filter(ModelChanges.isCleanTable).map { String($0.dropFirst("core.clean_".count)) }

@@ -17,7 +17,7 @@ import Foundation
 /// -- collection: wards (geom)            (an OGC API – Features collection, and its geometry column)
 /// -- collection_min_zoom: 14             (its vector tiles are empty below this zoom)
 /// -- collection_time: valid_from, valid_to   (its time: an instant, or the start and end of validity)
-/// -- materialized: incremental           (table, the default, or incremental: see below)
+/// -- materialized: incremental           (table, the default, incremental or view: see `Materialization`)
 /// -- incremental_keys: SELECT person_id FROM {{ changes('core.clean_population') }}
 /// -- source_indexes: core.clean_population (citizen_id)   (indexes its key list needs on clean tables)
 /// -- full_build_when: (SELECT max(period) FROM …) > (SELECT max(period) FROM …)   (a full build without listing keys)
@@ -89,6 +89,11 @@ public struct SQLModel: Sendable, Hashable {
         /// otherwise only the unique keys listed by `incrementalKeys` are recomputed and merged in, in one
         /// transaction, and the rows that changed are recorded for the incremental models that read it.
         case incremental
+        /// A view over other models, made again only when its SQL changed or it is missing: for a join whose
+        /// parts change at different paces (a person's record and the latest month's insurance), where a table would
+        /// be rewritten whole each time the faster part moves. A full build of a model it reads keeps it (it is made
+        /// again in that build's transaction). No model reads a view model: they read its inputs.
+        case view
     }
 
     /// `-- materialized:`.
