@@ -4,8 +4,11 @@ import Postgres
 /// A batch of typed records and rejects in COPY text form, ready for `StagingLoad.append(_:)`: encoding is client
 /// work, done by `StagingBatchEncoder` on any thread while the connection's thread sends the previous batch.
 public struct EncodedBatch: Sendable {
-    /// Rows for the staging table itself (a first load's certainly-new keys).
+    /// Rows for the staging table itself (a first load's certainly-new keys, or those of a month whose partition
+    /// was empty).
     var direct: [UInt8] = []
+    /// How many rows `direct` holds.
+    var directRows = 0
     /// Rows for the load's temporary table (MERGEd at commit).
     var merged: [UInt8] = []
     /// Rows for the load's rejects table.
@@ -18,21 +21,65 @@ public struct EncodedBatch: Sendable {
 
 /// Encodes batches for one `StagingLoad` (`StagingLoad.takeEncoder()`): checks each record's shape, computes its
 /// `_hash`, routes it (a first load sends the records whose key is certainly new straight to staging, the others
-/// to the MERGE, with `KeyFilter`), and writes the COPY text. Batches must be encoded in feed order.
+/// to the MERGE, with `KeyFilter`; so does an incremental load for the months whose partition was empty), and
+/// writes the COPY text. Batches must be encoded in feed order.
 public struct StagingBatchEncoder: Sendable {
     let schema: StagingSchema
     let runID: Int64
     /// True when records with certainly-new keys may go straight to staging.
     let firstLoad: Bool
+    /// The months (`year * 12 + month - 1`) whose partition was empty when the load began (an incremental load of
+    /// a table partitioned by month on a date column): their records with certainly-new keys go straight in too.
+    let emptyMonths: Set<Int>
     private var keyFilter: KeyFilter
     private let keyColumns: [Int]
+    /// The partition column's place, when `emptyMonths` has any.
+    private let periodColumn: Int?
 
-    init(schema: StagingSchema, runID: Int64, firstLoad: Bool) {
+    init(schema: StagingSchema, runID: Int64, firstLoad: Bool, emptyMonths: Set<Int> = []) {
         self.schema = schema
         self.runID = runID
         self.firstLoad = firstLoad
-        self.keyFilter = KeyFilter(log2Bits: firstLoad ? 26 : 9)
+        self.emptyMonths = firstLoad ? [] : emptyMonths
+        self.keyFilter = KeyFilter(log2Bits: firstLoad || !emptyMonths.isEmpty ? 26 : 9)
         self.keyColumns = schema.recordKey.compactMap { key in schema.columns.firstIndex { $0.name == key } }
+        self.periodColumn = emptyMonths.isEmpty ? nil : schema.partitioning.flatMap { p in schema.columns.firstIndex { $0.name == p.column } }
+    }
+
+    /// `yyyy-MM…` → `year * 12 + month - 1`; nil for anything else.
+    static func month<C: Collection<UInt8>>(_ text: C) -> Int? {
+        var digits: [Int] = []
+        for (index, byte) in text.prefix(7).enumerated() {
+            if index == 4 {
+                guard byte == 0x2D else { return nil }
+                continue
+            }
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            digits.append(Int(byte - 0x30))
+        }
+        guard digits.count == 6 else { return nil }
+        let month = digits[4] * 10 + digits[5]
+        guard (1...12).contains(month) else { return nil }
+        return (digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]) * 12 + month - 1
+    }
+
+    /// Whether a record of this period value may go straight to staging (its key still to be checked).
+    private func mayGoDirect<C: Collection<UInt8>>(period: C?) -> Bool {
+        if firstLoad { return true }
+        guard periodColumn != nil, let period, let month = Self.month(period) else { return false }
+        return emptyMonths.contains(month)
+    }
+
+    /// The bytes of field `column` of a COPY text row (fields separated by tabs).
+    private static func field(_ row: UnsafeBufferPointer<UInt8>, _ column: Int) -> UnsafeBufferPointer<UInt8>? {
+        var start = 0
+        var current = 0
+        for index in 0..<row.count where row[index] == 9 {
+            if current == column { return UnsafeBufferPointer(rebasing: row[start..<index]) }
+            current += 1
+            start = index + 1
+        }
+        return current == column ? UnsafeBufferPointer(rebasing: row[start..<row.count]) : nil
     }
 
     /// Encodes typed records and rejects.
@@ -49,7 +96,9 @@ public struct StagingBatchEncoder: Sendable {
         do {
             for record in records {
                 let hash = RowHash.of(record.values, extra: record.extra)
-                if firstLoad && !keyFilter.insert(RowHash.key(keyColumns.map { record.values[$0] })) {
+                let period = periodColumn.flatMap { record.values[$0] }.map { Array($0.utf8) }
+                if mayGoDirect(period: period) && !keyFilter.insert(RowHash.key(keyColumns.map { record.values[$0] })) {
+                    batch.directRows += 1
                     for value in record.values { try direct.append(value) }
                     try direct.append(record.extra)
                     try direct.append(hash)
@@ -86,7 +135,9 @@ public struct StagingBatchEncoder: Sendable {
             for row in 0..<rows.count {
                 let end = rows.ends[row]
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                if firstLoad && !keyFilter.insert(rows.keys[row]) {
+                let period = periodColumn.flatMap { Self.field(slice, $0) }
+                if mayGoDirect(period: period) && !keyFilter.insert(rows.keys[row]) {
+                    batch.directRows += 1
                     batch.direct.append(contentsOf: slice)
                     batch.direct.append(9)
                     CopyText.appendInteger(runID, to: &batch.direct)

@@ -78,8 +78,12 @@ public final class StagingLoad {
     private var encoder: StagingBatchEncoder
     private var received = 0
     private var rejected = 0
+    /// Rows COPYed straight into staging (a first load's, or an incremental load's of empty months).
+    private var direct = 0
+    /// An incremental load: the months (first days, `yyyy-MM-dd`) whose partition was empty when it began.
+    private var directMonths: [String] = []
     private var open = true
-    private var documentMark: (Int, Int)? = nil
+    private var documentMark: (Int, Int, Int)? = nil
     /// The first load's COPY straight into staging, open across batches (`OpenCopyIn`); while it is open, the
     /// batches' other rows wait in `pendingMerged` and `pendingRejects` (sent when they grow, or before anything
     /// else uses the connection).
@@ -151,7 +155,10 @@ public final class StagingLoad {
             // Backfill windows of one feed may load side by side (shared lock): each takes the MERGE path, so that
             // two of them never insert the same key directly.
             firstLoad = empty && presentColumns.count == schema.columns.count && !mode.isWindow
-            encoder = StagingBatchEncoder(schema: schema, runID: runID, firstLoad: firstLoad)
+            let emptyMonths = firstLoad || mode != .incremental || presentColumns.count != schema.columns.count
+                ? [] : try StagingLoad.emptyMonths(schema, connection)
+            encoder = StagingBatchEncoder(schema: schema, runID: runID, firstLoad: firstLoad, emptyMonths: emptyMonths)
+            directMonths = emptyMonths.sorted().map { String(format: "%04d-%02d-01", $0 / 12, $0 % 12 + 1) }
             let keyColumns = schema.primaryKey.indices.map { "k\($0) text" }.joined(separator: ", ")
             try connection.simpleExecute(
                 """
@@ -173,6 +180,32 @@ public final class StagingLoad {
             StagingLoad.release(connection, schema.feed, shared: sharedLock)
             throw .database(feed: schema.feed, PostgresError(.server, message: String(describing: error)))
         }
+    }
+
+    /// The months whose partition of `schema.table` holds no row, for an incremental load of a table partitioned
+    /// by month on a date column whose records keep their period (`period_can_change` off): that load holds the
+    /// feed's lock alone, so they stay empty but for its rows, and its records of those months whose key is
+    /// certainly new in the load are COPYed straight in (a new month: no temporary table, index or MERGE).
+    static func emptyMonths(_ schema: StagingSchema, _ connection: PostgresConnection) throws -> Set<Int> {
+        guard let partitioning = schema.partitioning, partitioning.interval == "month", !partitioning.periodCanChange,
+              schema.columns.first(where: { $0.name == partitioning.column })?.sqlType == "date"
+        else { return [] }
+        var months: Set<Int> = []
+        let partitions = try connection.query(
+            """
+            SELECT c.oid::regclass::text AS partition,
+                   substring(pg_get_expr(c.relpartbound, c.oid) FROM 'FROM \\(''([0-9]{4}-[0-9]{2})-01''\\)') AS month
+            FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)
+            """, [schema.table], name: "partitions of \(schema.table)")
+        for row in partitions {
+            guard let text = try row.decode(String?.self, "month"), let month = StagingBatchEncoder.month(Array(text.utf8)) else { continue }
+            let partition = try row.decode(String.self, "partition")
+            if try connection.query("SELECT NOT EXISTS (SELECT 1 FROM \(partition)) AS empty", name: "is a partition empty")
+                .first?.decode(Bool.self, "empty") == true {
+                months.insert(month)
+            }
+        }
+        return months
     }
 
     /// Adds a batch of typed records and of rejected ones.
@@ -216,6 +249,7 @@ public final class StagingLoad {
         }
         received += batch.records
         rejected += batch.rejected
+        direct += batch.directRows
     }
 
     /// Ends the open direct COPY, if any, and sends the rows waiting beside it.
@@ -256,7 +290,7 @@ public final class StagingLoad {
             try finishDirectCopy()
             try connection.simpleExecute("SAVEPOINT cp_document", name: "mark document")
         }
-        documentMark = (received, rejected)
+        documentMark = (received, rejected, direct)
     }
 
     /// Drops what was appended since `markDocument` (its body was cut off and is fetched again).
@@ -270,7 +304,7 @@ public final class StagingLoad {
             try finishDirectCopy()
             try connection.simpleExecute("ROLLBACK TO SAVEPOINT cp_document", name: "rewind document")
         }
-        (received, rejected) = mark
+        (received, rejected, direct) = mark
     }
 
     /// Merges the load into staging and moves the cursor, in the load's transaction, and commits.
@@ -306,6 +340,9 @@ public final class StagingLoad {
                 if firstLoad {
                     // The rows sent straight to staging go: it had none before this load.
                     try connection.query("DELETE FROM \(schema.table)", name: "undo first load")
+                } else if direct > 0 {
+                    // Those of empty months: the only rows of this run there before the merge.
+                    try connection.query("DELETE FROM \(schema.table) WHERE _run_id = $1", [runID], name: "undo rows sent straight in")
                 }
                 if keyLater { try StagingTable.addPrimaryKey(schema, connection) }
                 try finishFeedRun(status: "failed", staged: 0, unchanged: 0, deleted: 0, cursor: nil, bytesIn: bytesIn,
@@ -436,12 +473,39 @@ public final class StagingLoad {
         // Rows staged before hashes were computed by the client carry md5(ROW(…)): still recognised.
         let legacyHash = "md5(ROW(\((all.map { "n.\($0)" } + ["n._extra"]).joined(separator: ", ")))::text)"
         let hash = "n._hash"
+        // An incremental load's rows of months whose partition was empty: those sent straight in are the first of
+        // their keys; a key sent again is replaced by its last record, below, and left out of the MERGE.
+        var emptyMonthKeys = 0
+        var inEmptyMonths = ""
+        if let column = schema.partitioning?.column, !directMonths.isEmpty {
+            inEmptyMonths = "date_trunc('month', n.\(column))::date = ANY('{\(directMonths.joined(separator: ","))}'::date[])"
+            emptyMonthKeys = try connection.query(
+                "SELECT count(*) AS n FROM (SELECT DISTINCT \(recordKey.joined(separator: ", ")) FROM \(loadTable) AS n WHERE \(inEmptyMonths)) AS d",
+                name: "count keys of empty months"
+            ).first?.decode(Int.self, "n") ?? 0
+            if emptyMonthKeys > 0 {
+                let replaced = try connection.query(
+                    """
+                    DELETE FROM \(schema.table) AS s USING \(loadTable) AS n
+                    WHERE \(inEmptyMonths) AND \(key.map { "s.\($0) = n.\($0)" }.joined(separator: " AND "))
+                    """, name: "replace rows of empty months sent again").affectedRows
+                let inserted = try connection.query(
+                    """
+                    INSERT INTO \(schema.table) (\((presentColumns + ["_extra", "_hash", "_run_id"]).joined(separator: ", ")))
+                    SELECT \((presentColumns.map { "n.\($0)" } + ["n._extra", "n._hash", "$1"]).joined(separator: ", "))
+                    FROM (SELECT DISTINCT ON (\(recordKey.joined(separator: ", "))) * FROM \(loadTable) AS n WHERE \(inEmptyMonths)
+                          ORDER BY \(recordKey.joined(separator: ", ")), _position DESC) AS n
+                    """, [runID], name: "stage rows of empty months sent again").affectedRows
+                direct += inserted - replaced
+            }
+        }
         let merged = try connection.query(
             """
             MERGE INTO \(schema.table) AS s
             USING (
                 SELECT DISTINCT ON (\(recordKey.joined(separator: ", "))) *
-                FROM \(loadTable) ORDER BY \(recordKey.joined(separator: ", ")), _position DESC
+                FROM \(loadTable) AS n \(inEmptyMonths.isEmpty ? "" : "WHERE NOT (\(inEmptyMonths))")
+                ORDER BY \(recordKey.joined(separator: ", ")), _position DESC
             ) AS n
             ON \(key.map { "s.\($0) = n.\($0)" }.joined(separator: " AND "))
             WHEN MATCHED AND (s._hash = n._hash OR s._hash = \(legacyHash)) AND s._deleted_at IS NULL THEN DO NOTHING
@@ -481,7 +545,8 @@ public final class StagingLoad {
                 name: "mark deleted in window \(schema.feed)"
             ).affectedRows
         }
-        return (merged, distinct - merged, deleted)
+        // An incremental load's rows of empty months are all staged (one per key), none of them unchanged.
+        return (merged + direct, distinct - emptyMonthKeys - merged, deleted)
     }
 
     /// `period_can_change`: a record this load sent with another period than the one staged moved; its staged row

@@ -141,6 +141,35 @@ final class PeriodPartitionTests: OrchestrationTestCase {
         XCTAssertEqual(try count("SELECT amount::int FROM core.clean_payments WHERE doc = 'D7' AND _deleted_at IS NULL"), 77)
     }
 
+    /// The night a new month arrives, its partition is empty: its records are COPYed straight in (no MERGE), a
+    /// key sent twice still ends as its last record, and the counts are the MERGE's.
+    func testAnIncrementalLoadStagesANewMonthIntoItsEmptyPartitionOncePerKey() async throws {
+        try paymentsFeed()
+        try payments(Array(1...30))  // January to March
+        try await load(transform: false)
+        XCTAssertTrue(try partitions("staging.payments").contains("payments_p2024_04 0"), "April's partition is there, empty")
+
+        // The next night: April's ten payments, D35 sent twice (the second with another amount), March's D25
+        // corrected, the rest sent again unchanged.
+        try payments(changed: [25: 250])
+        try (String(contentsOf: file, encoding: .utf8) + "D35,2024-04-08,3500\n").write(to: file, atomically: true, encoding: .utf8)
+        try await load()
+        let staged = try partitions("staging.payments")
+        XCTAssertTrue(staged.contains("payments_p2024_04 10"), "\(staged)")
+        XCTAssertEqual(try count("SELECT amount::int FROM staging.payments WHERE doc = 'D35'"), 3500, "the last record of a key wins")
+        XCTAssertEqual(try count("SELECT amount::int FROM staging.payments WHERE doc = 'D25'"), 250)
+        XCTAssertEqual(try count("SELECT count(*) FROM staging.payments WHERE _deleted_at IS NULL"), 40)
+        XCTAssertEqual(
+            try count("SELECT rows_staged FROM citypipe.feed_runs WHERE feed = 'payments' ORDER BY feed_run_id DESC LIMIT 1"), 11,
+            "April's ten and D25")
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_payments WHERE paid_on >= '2024-04-01' AND _deleted_at IS NULL"), 10)
+        XCTAssertEqual(try count("SELECT amount::int FROM core.clean_payments WHERE doc = 'D35'"), 3500)
+
+        // A night with nothing new stages nothing.
+        try await load()
+        XCTAssertEqual(try count("SELECT rows_staged FROM citypipe.feed_runs WHERE feed = 'payments' ORDER BY feed_run_id DESC LIMIT 1"), 0)
+    }
+
     func testABackfillOfAMonthTouchesThatMonthsPartitionOnly() async throws {
         try paymentsFeed()
         try payments()

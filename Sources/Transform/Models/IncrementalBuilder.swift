@@ -136,6 +136,9 @@ struct IncrementalBuilder {
         var appended = 0
         if let partitions, !newPartitions.isEmpty {
             appended = try appendPartitions(c, partitions, newPartitions, sql: sql, time: time, mark: &mark)
+            // What is left (late corrections of earlier months) is often a few hundred keys: planned as such, they
+            // are found by index instead of by reading every partition.
+            try c.simpleExecute("ANALYZE cp_affected", name: "analyze the other keys of \(model.name)")
         }
         try c.simpleExecute(
             """
