@@ -133,9 +133,9 @@ struct IncrementalBuilder {
         }
         try c.simpleExecute("ANALYZE cp_affected", name: "analyze keys of \(model.name)")
         var mark: String? = nil
-        var appended = 0
+        var appended: [(name: String, rows: Int)] = []
         if let partitions, !newPartitions.isEmpty {
-            appended = try appendPartitions(c, partitions, newPartitions, sql: sql, time: time, mark: &mark)
+            appended = try appendPartitions(c, partitions, newPartitions, sql: sql)
             // What is left (late corrections of earlier months) is often a few hundred keys: planned as such, they
             // are found by index instead of by reading every partition.
             try c.simpleExecute("ANALYZE cp_affected", name: "analyze the other keys of \(model.name)")
@@ -189,9 +189,24 @@ struct IncrementalBuilder {
             try c.simpleExecute(
                 "INSERT INTO \(target) SELECT n.* FROM cp_new AS n JOIN cp_changed AS k ON \(joinOn("n", "k"))", name: "insert changed rows of \(model.name)")
         }
+        // The new partitions' rows are recorded last: the mark (and the lock it takes, which holds back the start of
+        // every other build until this one commits) is taken as late as it can be.
+        let appendedRows = appended.reduce(0) { $0 + $1.rows }
+        if appendedRows > 0 {
+            let marked = try mark ?? ModelChanges.writerMark(c)
+            mark = marked
+            if !readers.isEmpty {
+                let delta = try ensureDelta(c, time: time)
+                for partition in appended where partition.rows > 0 {
+                    try c.query(
+                        "INSERT INTO \(delta) SELECT p.*, '+', $1::timestamptz FROM \(model.schema).\(partition.name) AS p", [marked],
+                        name: "record new partition of \(model.name)")
+                }
+            }
+        }
         try pruneDelta(c)
         try ModelState.record(model, mode: .incremental, time: time, modified: mark, c)
-        return Result(mode: .incremental, rows: appended + changed, keys: keys, reason: nil)
+        return Result(mode: .incremental, rows: appendedRows + changed, keys: keys, reason: nil)
     }
 
     /// The delta table, made anew (and the readers' changes restarted from `time`) when missing: read by a model
@@ -233,31 +248,21 @@ struct IncrementalBuilder {
 
     /// A partitioned model: the keys to recompute of each new partition value are built into a partition of their
     /// own, apart, which is then attached (its indexes built once over its rows, where inserting them into the table
-    /// would update every index row by row). Their rows are all new: they go to the delta table as such, and their
-    /// keys leave `cp_affected` for the rest of the build. Returns the rows.
+    /// would update every index row by row). Their rows are all new (recorded as such for the readers at the end of
+    /// the build), and their keys leave `cp_affected` for the rest of the build. Returns each partition's rows.
     private func appendPartitions(
-        _ c: PostgresConnection, _ partitions: ModelPartitions, _ new: [NewPartition], sql: String, time: String, mark: inout String?
-    ) throws -> Int {
-        var rows = 0
+        _ c: PostgresConnection, _ partitions: ModelPartitions, _ new: [NewPartition], sql: String
+    ) throws -> [(name: String, rows: Int)] {
+        var made: [(name: String, rows: Int)] = []
         for partition in new {
             let literal = "'" + partition.value.replacingOccurrences(of: "'", with: "''") + "'"
-            let made = try partitions.attachNew(
+            let rows = try partitions.attachNew(
                 c, partition: partition.name, of: model.table, value: partition.value,
                 fill: "SELECT m.* FROM (\(sql)) AS m WHERE m.\(partitions.column) = \(literal)")
-            if made > 0 {
-                let marked = try mark ?? ModelChanges.writerMark(c)
-                mark = marked
-                if !readers.isEmpty {
-                    let delta = try ensureDelta(c, time: time)
-                    try c.query(
-                        "INSERT INTO \(delta) SELECT p.*, '+', $1::timestamptz FROM \(model.schema).\(partition.name) AS p", [marked],
-                        name: "record new partition of \(model.name)")
-                }
-            }
             try c.query("DELETE FROM cp_affected WHERE \(partitions.column) = \(literal)", name: "keys of the new partition of \(model.name)")
-            rows += made
+            made.append((partition.name, rows))
         }
-        return rows
+        return made
     }
 
     /// Rows of the delta table every reader has read (its last build came after them) go.
