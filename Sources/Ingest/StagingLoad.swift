@@ -24,6 +24,12 @@ import Postgres
 /// an index insertion per row). The MERGE of 1.4 M rows cost 8.5 s of server time against 2.9 s for `psql \copy`
 /// of the same rows; this way costs 3.3 s (BENCHMARKS.md).
 ///
+/// An incremental load of a table partitioned by month on a date column does the same for the months whose
+/// partition was empty when it began (`emptyMonths`: a new month of an export): their records with certainly-new
+/// keys are COPYed straight into the partition; a key sent again replaces its first row with its last record at
+/// commit, and those months are left out of the MERGE. At scale 1 the new insurance month's 300,000 rows took a
+/// temporary table, its index, a distinct count and a MERGE (3.3–7.4 s of server time) before.
+///
 /// A staging table partitioned by period (manifest `partition_by`) gets the partitions of the periods a load may
 /// bring before the load's transaction begins (`StagingTable.ensurePartitions`), and the rows that landed in its
 /// default partition (a period without a partition) get their own at commit (`StagingTable.splitDefault`).
