@@ -17,6 +17,8 @@ struct IncrementalBuilder {
     let model: SQLModel
     /// The incremental models that read this one's changes.
     let readers: [String]
+    /// The catalog's models by name (a view model that reads this one is made again from its SQL on a full build).
+    var models: [String: SQLModel] = [:]
 
     /// What a build did.
     struct Result {
@@ -71,7 +73,7 @@ struct IncrementalBuilder {
     }
 
     private func buildFull(_ c: PostgresConnection, time: String, reason: String) throws -> Result {
-        let rows = try ModelBuilder(model: model).build(c)
+        let rows = try ModelBuilder(model: model, models: models).build(c)
         try resetDelta(c)
         try ModelState.record(model, mode: .full, time: time, modified: try ModelChanges.writerMark(c), c)
         return Result(mode: .full, rows: rows, keys: nil, reason: reason)

@@ -6,6 +6,8 @@ import Postgres
 /// with `partition_by` is built into a table partitioned by that column, one partition per value of the query.
 struct ModelBuilder {
     let model: SQLModel
+    /// The catalog's models by name: a view model that reads this one is made again from its own SQL.
+    var models: [String: SQLModel] = [:]
 
     var staging: String { "\(model.table)__cp_new" }
 
@@ -35,7 +37,7 @@ struct ModelBuilder {
                 try c.simpleExecute(
                     "CREATE INDEX \(staging)_\(index + 1) ON \(model.schema).\(staging) \(definition)", name: "index of \(model.name)")
             }
-            let readers = try DependentViews(of: "\(model.schema).\(model.table)", c)
+            let readers = try DependentViews(of: "\(model.schema).\(model.table)", models: models, c)
             try c.simpleExecute(
                 "DROP TABLE IF EXISTS \(model.schema).\(model.table)\(readers.views.isEmpty ? "" : " CASCADE")", name: "drop old \(model.name)")
             try c.simpleExecute("ALTER TABLE \(model.schema).\(staging) RENAME TO \(model.table)", name: "swap in \(model.name)")

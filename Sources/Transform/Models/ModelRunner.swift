@@ -145,14 +145,14 @@ public final class ModelRunner: Sendable {
     private func materialize(_ model: SQLModel, _ connection: PostgresConnection) throws -> (rows: Int?, mode: String, keys: Int?, reason: String?) {
         switch model.materialized {
         case .incremental:
-            let result = try IncrementalBuilder(model: model, readers: catalog.changeReaders(of: model.name)).build(connection, full: full)
+            let result = try IncrementalBuilder(model: model, readers: catalog.changeReaders(of: model.name), models: catalog.models).build(connection, full: full)
             return (result.rows, result.mode.rawValue, result.keys, result.reason)
         case .table:
             let reason = full ? "--full" : try ModelState.tableRebuildReason(model, catalog: catalog, connection)
             guard let reason else { return (nil, "unchanged", nil, nil) }
             let hashContent = catalog.hasIncrementalReader(model.name)
             let rows = try ModelChanges.readerTransaction(connection) { c, time in
-                let rows = try ModelBuilder(model: model).build(c)
+                let rows = try ModelBuilder(model: model, models: catalog.models).build(c)
                 try ModelState.recordTable(model, time: time, mark: try ModelChanges.writerMark(c), hashContent: hashContent, c)
                 return rows
             }
