@@ -170,6 +170,47 @@ final class PeriodPartitionTests: OrchestrationTestCase {
         XCTAssertEqual(try count("SELECT rows_staged FROM citypipe.feed_runs WHERE feed = 'payments' ORDER BY feed_run_id DESC LIMIT 1"), 0)
     }
 
+    func testANewMonthIsNormalisedApartAndAttachedWithEveryIndexOfTheCleanTable() async throws {
+        try paymentsFeed()
+        try payments(Array(1...30))  // January to March, normalised
+        try await load()
+        XCTAssertTrue(try partitions("core.clean_payments").contains("clean_payments_p2024_04 0"), "April's clean partition is there, empty")
+        try connection.simpleExecute("CREATE INDEX clean_payments_amount ON core.clean_payments (amount)")
+        let before = try connection.query("SELECT max(_normalized_at)::text AS t FROM core.clean_payments")[0].decode(String.self, "t")
+        let emptyApril = try count("SELECT 'core.clean_payments_p2024_04'::regclass::oid::int")
+
+        // April's ten payments (D35 twice, the last wins) and March's D25 corrected.
+        try payments(changed: [25: 250])
+        try (String(contentsOf: file, encoding: .utf8) + "D35,2024-04-08,3500\n").write(to: file, atomically: true, encoding: .utf8)
+        try await load()
+        let clean = try partitions("core.clean_payments")
+        XCTAssertTrue(clean.contains("clean_payments_p2024_04 10"), clean.joined(separator: ", "))
+        func indexes(_ table: String) throws -> [String] {
+            try connection.query(
+                "SELECT regexp_replace(pg_get_indexdef(indexrelid), '_p2024_0[0-9]', '_P', 'g') AS d FROM pg_index WHERE indrelid = $1::regclass ORDER BY 1",
+                [table]
+            ).map { try $0.decode(String.self, "d") }
+        }
+        XCTAssertEqual(try indexes("core.clean_payments_p2024_04").count, 2, "the key and the analyst's index")
+        XCTAssertEqual(try indexes("core.clean_payments_p2024_04"), try indexes("core.clean_payments_p2024_03"), "made by ATTACH as the other months have them")
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE oid = 'core.clean_payments_p2024_04'::regclass AND relispartition"), 1)
+        XCTAssertNotEqual(try count("SELECT 'core.clean_payments_p2024_04'::regclass::oid::int"), emptyApril, "built apart: a new table")
+        XCTAssertEqual(try count("SELECT amount::int FROM core.clean_payments WHERE doc = 'D35'"), 3500)
+        XCTAssertEqual(try count("SELECT amount::int FROM core.clean_payments WHERE doc = 'D25'"), 250, "the older month merged as before")
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_payments WHERE _deleted_at IS NULL"), 40)
+        XCTAssertEqual(
+            try connection.query("SELECT count(*)::int AS n FROM core.clean_payments WHERE _normalized_at > $1::timestamptz", [before])[0].decode(Int.self, "n"), 11,
+            "April's rows and D25 are marked for the incremental models, nothing else")
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_payments_default"), 0)
+
+        // The next night with nothing new writes nothing, and April is merged as any month now.
+        try payments(changed: [25: 250, 33: 330])
+        try (String(contentsOf: file, encoding: .utf8) + "D35,2024-04-08,3500\n").write(to: file, atomically: true, encoding: .utf8)
+        try await load()
+        XCTAssertEqual(try count("SELECT amount::int FROM core.clean_payments WHERE doc = 'D33'"), 330)
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_payments WHERE _deleted_at IS NULL"), 40)
+    }
+
     func testABackfillOfAMonthTouchesThatMonthsPartitionOnly() async throws {
         try paymentsFeed()
         try payments()

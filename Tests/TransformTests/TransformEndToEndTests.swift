@@ -124,6 +124,17 @@ final class TransformEndToEndTests: DatabaseTestCase {
             WHERE c.population <> coalesce(t.n, 0)
             """), 0)
         XCTAssertEqual(try count("SELECT sum(population)::int FROM integrated.commune_profile"), placed)
+        // Age bands by completed years (age()'s year field): a person a day short of 15 is 14. Comparing age() with
+        // an interval would not say so (14 years 11 months 30 days equals 15 years as an interval).
+        XCTAssertEqual(try count("""
+            SELECT count(*) FROM integrated.commune_profile AS c
+            LEFT JOIN (SELECT ward_code,
+                              count(*) FILTER (WHERE date_part('year', age(current_date, birth_date)) < 15) AS young,
+                              count(*) FILTER (WHERE date_part('year', age(current_date, birth_date)) >= 60) AS old
+                       FROM core.person WHERE ward_code IS NOT NULL GROUP BY 1) AS t USING (ward_code)
+            WHERE (c.age_0_14, c.age_60_plus) IS DISTINCT FROM (coalesce(t.young, 0), coalesce(t.old, 0))
+               OR c.age_0_14 + c.age_15_59 + c.age_60_plus <> c.population
+            """), 0)
 
         // Transform again over the same staged data: every table byte-identical.
         let before = try checksums()

@@ -6,36 +6,42 @@
 WITH wards AS (
     SELECT ward_code, ward_name, ward_type, geom, area_km2 FROM {{ ref('core.admin_unit') }} WHERE province_code = '24'
 ),
-residents AS (
-    SELECT ward_code,
-           count(*) AS population,
-           count(*) FILTER (WHERE sex = '1') AS male,
-           count(*) FILTER (WHERE sex = '2') AS female,
-           count(*) FILTER (WHERE age(current_date, birth_date) < interval '15 years') AS age_0_14,
-           count(*) FILTER (WHERE age(current_date, birth_date) >= interval '15 years' AND age(current_date, birth_date) < interval '60 years') AS age_15_59,
-           count(*) FILTER (WHERE age(current_date, birth_date) >= interval '60 years') AS age_60_plus
-    FROM {{ ref('core.person') }} GROUP BY ward_code
-),
 insurance_period AS (SELECT max(period) AS period FROM {{ ref('core.insurance_coverage') }}),
-covered AS (
-    SELECT DISTINCT c.person_id, c.enterprise_tax_code, c.scheme
-    FROM {{ ref('core.insurance_coverage') }} AS c, insurance_period AS p
-    WHERE c.period = p.period AND c.person_id IS NOT NULL
+-- The latest period's insured people, each once (a person may hold several numbers or employers in a month).
+insured_people AS (
+    SELECT DISTINCT c.person_id
+    FROM {{ ref('core.insurance_coverage') }} AS c
+    WHERE c.period = (SELECT period FROM insurance_period) AND c.person_id IS NOT NULL
+),
+-- Age bands compare the birth date with the day's date less 15 or 60 years (as age() would not: it compares
+-- intervals, where 14 years 11 months 30 days equals 15 years).
+residents AS (
+    SELECT p.ward_code,
+           count(*) AS population,
+           count(*) FILTER (WHERE p.sex = '1') AS male,
+           count(*) FILTER (WHERE p.sex = '2') AS female,
+           count(*) FILTER (WHERE p.birth_date > current_date - interval '15 years') AS age_0_14,
+           count(*) FILTER (WHERE p.birth_date <= current_date - interval '15 years' AND p.birth_date > current_date - interval '60 years') AS age_15_59,
+           count(*) FILTER (WHERE p.birth_date <= current_date - interval '60 years') AS age_60_plus
+    FROM {{ ref('core.person') }} AS p
+    GROUP BY p.ward_code
+),
+insured AS (
+    SELECT p.ward_code, count(*) AS insured_people
+    FROM {{ ref('core.person') }} AS p JOIN insured_people AS i USING (person_id)
+    GROUP BY p.ward_code
 ),
 enterprises AS (
     SELECT e.ward_code, count(*) FILTER (WHERE e.active) AS enterprises_active
     FROM {{ ref('core.enterprise') }} AS e GROUP BY e.ward_code
 ),
 employees AS (
-    -- People insured in the latest period by an active enterprise of the ward.
-    SELECT x.ward_code, count(DISTINCT c.person_id) AS insured_employees
-    FROM covered AS c JOIN {{ ref('core.enterprise') }} AS x ON x.tax_code = c.enterprise_tax_code
-    WHERE x.active
-    GROUP BY x.ward_code
-),
-insured AS (
-    SELECT p.ward_code, count(DISTINCT p.person_id) AS insured_people
-    FROM {{ ref('core.person') }} AS p JOIN covered AS c USING (person_id) GROUP BY p.ward_code
+    -- People insured in the latest period by an active enterprise of the ward, each once per ward.
+    SELECT ward_code, count(*) AS insured_employees
+    FROM (SELECT DISTINCT x.ward_code, c.person_id
+          FROM {{ ref('core.insurance_coverage') }} AS c JOIN {{ ref('core.enterprise') }} AS x ON x.tax_code = c.enterprise_tax_code
+          WHERE c.period = (SELECT period FROM insurance_period) AND c.person_id IS NOT NULL AND x.active) AS d
+    GROUP BY ward_code
 ),
 schools AS (
     SELECT ward_code, count(*) AS schools, sum(pupils) AS pupils, sum(teachers) AS teachers
@@ -61,8 +67,8 @@ health_month AS (
 health AS (
     SELECT h.ward_code, count(*) AS encounters
     FROM {{ ref('core.health_encounter') }} AS h, health_month AS m
-    WHERE (h.discharged_at AT TIME ZONE 'Asia/Ho_Chi_Minh') >= m.month
-      AND (h.discharged_at AT TIME ZONE 'Asia/Ho_Chi_Minh') < m.month + interval '1 month'
+    WHERE h.discharged_at >= m.month::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh'
+      AND h.discharged_at < (m.month + interval '1 month') AT TIME ZONE 'Asia/Ho_Chi_Minh'
     GROUP BY h.ward_code
 )
 SELECT

@@ -8,10 +8,11 @@ families AS (
     SELECT tax_code, coalesce(parent_tax_code, tax_code) AS family FROM {{ ref('core.enterprise') }}
 ),
 insured AS (
+    -- (The period as a value, not a join, lets PostgreSQL read the latest month's partition alone.)
     SELECT f.family, count(DISTINCT c.person_id) AS insured_employees
-    FROM {{ ref('core.insurance_coverage') }} AS c JOIN period AS p ON c.period = p.period
+    FROM {{ ref('core.insurance_coverage') }} AS c
     JOIN families AS f ON f.tax_code = c.enterprise_tax_code
-    WHERE c.person_id IS NOT NULL
+    WHERE c.period = (SELECT period FROM period) AND c.person_id IS NOT NULL
     GROUP BY f.family
 ),
 paid AS (

@@ -35,6 +35,11 @@ struct NormalizeLane {
     /// `core.clean_FEED` was empty when the pass began (a first build, a rebuild): rows and rejects are COPYed
     /// straight into it and `citypipe.rejects`, with nothing to merge.
     let fresh: Bool
+    /// The staged partitions this lane reads alone, each with the table it fills straight (`ApartPartition`); nil
+    /// reads them all but `skip`.
+    var targets: [String: String]? = nil
+    /// Staged partitions left to another lane (built apart).
+    var skip: Set<String> = []
 
     /// Runs the lane on `c`, which must be in a transaction (repeatable read, so that paging sees one snapshot).
     func run(_ c: PostgresConnection, runID: Int64) throws -> Result {
@@ -82,7 +87,7 @@ struct NormalizeLane {
     /// sees it (every row it can see lies below), and hands each non-empty batch to `body`. A partitioned staging
     /// table is read partition by partition (each has its own pages).
     private func forEachBatch(_ c: PostgresConnection, _ body: ([[String?]], _ relation: String) throws -> Void) throws {
-        for relation in try stagedRelations(c) {
+        for relation in try stagedRelations(c) where !skip.contains(relation) && targets.map({ $0[relation] != nil }) ?? true {
             let pages = try heapPages(c, of: relation)
             var page = 0
             while page < pages {
@@ -102,6 +107,7 @@ struct NormalizeLane {
     /// A staging partition made after the clean table was cut (a load beside the pass) has no match yet: its rows go
     /// through the table, which routes them to its default partition, split at the end of the pass.
     func cleanTarget(of relation: String, among partitions: Set<String>) -> String {
+        if let targets { return targets[relation] ?? plan.table }
         let staged = "staging.\(plan.feed)"
         guard plan.partitioning != nil, relation.hasPrefix(staged + "_") else { return plan.table }
         let partition = plan.table + relation.dropFirst(staged.count)

@@ -17,6 +17,10 @@ import Warehouse
 /// deleted staged row is marked deleted here too. A row is rewritten only when something in it changed (its
 /// staged hash, its deletion, or its normalised values, e.g. after a new normaliser version).
 ///
+/// A partition of a partitioned clean table that is empty while its staged partition holds rows (a new month of an
+/// export) is filled first, in a transaction of its own, as a table apart that is attached once full, so that its
+/// indexes are built once (`ApartPartition`); the lanes leave its staged partition alone.
+///
 /// The watermark is the start of the read, or earlier if a load of the feed was still running then (its rows
 /// will carry a later `_loaded_at` than its start): no committed row is ever skipped.
 public final class NormalizeStage: Sendable {
@@ -68,8 +72,11 @@ public final class NormalizeStage: Sendable {
                 guard try c.tryAdvisoryTransactionLock(named: lockName) else { throw TransformError.busy(feed: plan.feed) }
                 guard let pass = try begin(c, full: full) else { return Report.empty(plan.feed) }
                 let share = try LaneShare.shares(plan, lanes: 1, batchSize: batchSize, c)[0]
-                let lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, share: share, since: pass.since, fresh: pass.fresh)
-                let result = try lane.run(c, runID: runID)
+                var lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, share: share, since: pass.since, fresh: pass.fresh)
+                let aparts = pass.fresh ? [] : try ApartPartition.find(plan, lane: lane, c)
+                var result = try buildApart(aparts, c, runID: runID, normalizer: normalizer)
+                lane.skip = Set(aparts.map(\.staged))
+                result.add(try lane.run(c, runID: runID))
                 try splitDefault(c)
                 if pass.fresh { try finishFresh(c) }
                 try moveWatermark(c, to: pass.next, runID: runID, wrote: pass.fresh || result.written > 0)
@@ -80,14 +87,22 @@ public final class NormalizeStage: Sendable {
         }
         guard try connection.tryAdvisoryLock(named: lockName) else { throw TransformError.busy(feed: plan.feed) }
         defer { _ = try? connection.advisoryUnlock(named: lockName) }
-        let prepared = try connection.transaction { c -> (Pass, [LaneShare])? in
+        let prepared = try connection.transaction { c -> (Pass, [LaneShare], [ApartPartition])? in
             guard let pass = try begin(c, full: full) else { return nil }
-            return (pass, try LaneShare.shares(plan, lanes: workers, batchSize: batchSize, c))
+            let shares = try LaneShare.shares(plan, lanes: workers, batchSize: batchSize, c)
+            let probe = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: 1, share: shares[0], since: pass.since, fresh: pass.fresh)
+            return (pass, shares, pass.fresh ? [] : try ApartPartition.find(plan, lane: probe, c))
         }
-        guard let (pass, shares) = prepared else { return Report.empty(plan.feed) }
+        guard let (pass, shares, aparts) = prepared else { return Report.empty(plan.feed) }
+        // The new periods first, in a transaction of their own (the lanes below leave their staged partitions).
+        let apart = aparts.isEmpty ? NormalizeLane.Result() : try connection.transaction(isolation: .repeatableRead) { c in
+            try buildApart(aparts, c, runID: runID, normalizer: normalizer)
+        }
         let results = LaneResults(count: shares.count)
         let lanes = shares.map {
-            NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: 1, share: $0, since: pass.since, fresh: pass.fresh)
+            var lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: 1, share: $0, since: pass.since, fresh: pass.fresh)
+            lane.skip = Set(aparts.map(\.staged))
+            return lane
         }
         DispatchQueue.concurrentPerform(iterations: lanes.count) { k in
             let lane = lanes[k]
@@ -99,7 +114,7 @@ public final class NormalizeStage: Sendable {
                 results.set(k, .failure(error))
             }
         }
-        var total = NormalizeLane.Result()
+        var total = apart
         for (k, result) in results.all().enumerated() {
             switch result {
             case .success(let part): total.add(part)
@@ -115,6 +130,22 @@ public final class NormalizeStage: Sendable {
         return Report(
             feed: plan.feed, rowsRead: total.read, rowsWritten: total.written, rejects: total.rejects,
             seconds: Date().timeIntervalSince(started), normalizeSeconds: total.cpu)
+    }
+
+    /// Fills the new periods `aparts` (inside the caller's transaction): each empty partition made a table of its
+    /// own, every row of its staged partition normalised into it on `workers` Dispatch workers, and attached again
+    /// (`ApartPartition`).
+    private func buildApart(
+        _ aparts: [ApartPartition], _ c: PostgresConnection, runID: Int64, normalizer: RecordNormalizer
+    ) throws -> NormalizeLane.Result {
+        guard !aparts.isEmpty else { return NormalizeLane.Result() }
+        for part in aparts { try part.detach(plan, c) }
+        let share = try LaneShare.shares(plan, lanes: 1, batchSize: batchSize, c)[0]
+        var lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, share: share, since: nil, fresh: true)
+        lane.targets = Dictionary(aparts.map { ($0.staged, $0.partition) }, uniquingKeysWith: { first, _ in first })
+        let result = try lane.run(c, runID: runID)
+        for part in aparts { try part.attach(plan, c) }
+        return result
     }
 
     /// What a pass reads: the rows since (a condition on `_loaded_at`, nil for all) and the watermark it moves to.
