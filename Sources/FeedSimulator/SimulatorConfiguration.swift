@@ -17,7 +17,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Port to bind; 0 picks a free one.
     public var port: Int
     /// Render the initial records once at start-up and serve pages by copying them (≈ 265 bytes per person of
-    /// memory; for benchmarks, where the simulator must cost little CPU).
+    /// memory; for benchmarks, where the simulator must cost little CPU), and make the new months' insurance exports
+    /// when an advance adds them rather than on their first request.
     public var prerender: Bool
     /// Log only critical server events (tests stop servers by cancellation, which HummingbirdCore logs as errors).
     public var quiet: Bool

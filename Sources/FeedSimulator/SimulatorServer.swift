@@ -106,6 +106,11 @@ public final class FeedSimulator: Sendable {
             try truth?.write(simulation, state: state, includeStatic: false)
             try airFeed.advanced { try truth?.writeAir($0, generation: state.generation) }
             try facilityRegister.advanced { try truth?.writeFacilities($0, generation: state.generation) }
+            // With `--prerender`, the new months' insurance exports are made now, as a source publishes its export
+            // before the night that reads it (the night's figures then hold the pipeline's work, not the stand-in's).
+            if configuration.prerender {
+                for back in 0..<max(0, min(months, 3)) { _ = insuranceFile(state.lastInsurancePeriod.adding(months: -back)) }
+            }
             return state
         }
     }

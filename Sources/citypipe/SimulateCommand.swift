@@ -37,7 +37,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Air-monitoring stations (SensorThings Things): the 12 listed, then generated ones with six pollutants each, 1…200.")
     var airStations: Int = 12
 
-    @Flag(help: "Render the initial population once at start-up (≈ 265 bytes per person) so that serving costs little CPU (benchmarks).")
+    @Flag(help: "Render the initial population once at start-up (≈ 265 bytes per person) so that serving costs little CPU, and make the insurance exports of the months an advance adds at once (benchmarks).")
     var prerender = false
 
     func validate() throws {

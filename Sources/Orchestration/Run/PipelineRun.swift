@@ -97,6 +97,27 @@ public final class PipelineRun: @unchecked Sendable {
         return await task.value
     }
 
+    /// The transform step of `models`, with the normalisers of every manifest of the connectors folder.
+    private func transformStage(_ models: [String]) throws -> TransformStage {
+        try TransformStage(
+            directory: plan.models, select: models, concurrency: plan.definition.concurrency,
+            normalize: try TransformStage.manifests(connectors: plan.connectors),
+            workers: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Feeds normalised as their loads end (`EarlyNormalize`), for the first transform step: when there is one and
+    /// no step before it says `on_failure: stop`; nil otherwise (or when that step cannot be read: it fails then,
+    /// saying why).
+    private func earlyNormalize() -> (stage: TransformStage, normalizer: EarlyNormalize)? {
+        let steps = plan.definition.steps
+        guard let index = steps.firstIndex(where: { if case .transform = $0.action { true } else { false } }),
+              !steps[..<index].contains(where: { $0.onFailure == .stop }),
+              case .transform(let models) = steps[index].action,
+              let stage = try? transformStage(models)
+        else { return nil }
+        return (stage, EarlyNormalize(stage: stage, runID: runID, conninfo: conninfo, step: steps[index].name, log: log))
+    }
+
     private func perform() async -> PipelineRunResult {
         let definition = plan.definition
         let runID = runID
@@ -108,6 +129,8 @@ public final class PipelineRun: @unchecked Sendable {
         var results: [FeedLoadResult] = []
         var skipped: [String] = []
         var stopping = false
+        let early = earlyNormalize()
+        var reachedTransform = false
         for step in definition.steps {
             if stopping {
                 skipped.append(step.name)
@@ -119,16 +142,20 @@ public final class PipelineRun: @unchecked Sendable {
             switch step.action {
             case .ingest(let feeds):
                 let limit = min(step.concurrency ?? definition.concurrency, definition.concurrency)
+                let hand = reachedTransform ? nil : early?.normalizer
                 stepResults = await SideBySideIngest.load(
-                    feeds.compactMap { plan.manifests[$0] }, limit: limit, step: step.name, runID: runID, loader: loader)
+                    feeds.compactMap { plan.manifests[$0] }, limit: limit, step: step.name, runID: runID, loader: loader,
+                    loaded: { if $0.succeeded { hand?.loaded($0.feed) } })
             case .transform(let models):
+                let firstTransform = !reachedTransform
+                reachedTransform = true
                 do {
-                    let stage = try TransformStage(
-                        directory: plan.models, select: models, concurrency: definition.concurrency,
-                        normalize: try TransformStage.manifests(connectors: plan.connectors),
-                        workers: ProcessInfo.processInfo.activeProcessorCount)
+                    let stage = try firstTransform ? early?.stage ?? transformStage(models) : transformStage(models)
                     let name = step.name
-                    stepResults = await Blocking.run { stage.run(runID: runID, conninfo: conninfo, step: name, log: log) }
+                    let normalised = firstTransform ? await early?.normalizer.finish() ?? [:] : [:]
+                    stepResults = normalised.values.sorted { $0.feed < $1.feed } + (await Blocking.run {
+                        stage.run(runID: runID, conninfo: conninfo, step: name, log: log, skipping: Set(normalised.keys))
+                    })
                 } catch {
                     log.event("step.failed", level: "error", [("run_id", runID), ("step", step.name), ("error", String(describing: error))],
                               human: "\(step.name): FAILED: \(error)")

@@ -4,9 +4,10 @@ import Manifest
 /// The feeds of one ingest step loaded side by side.
 enum SideBySideIngest {
     /// Loads `manifests` side by side, at most `limit` at a time, in the order given; one result per feed, in
-    /// that order.
+    /// that order. `loaded` hears of each result as its load ends.
     static func load(
-        _ manifests: [ConnectorManifest], limit: Int, step: String, runID: Int64, loader: FeedLoader
+        _ manifests: [ConnectorManifest], limit: Int, step: String, runID: Int64, loader: FeedLoader,
+        loaded: (FeedLoadResult) -> Void = { _ in }
     ) async -> [FeedLoadResult] {
         await withTaskGroup(of: (Int, FeedLoadResult).self) { group in
             var next = 0
@@ -19,6 +20,7 @@ enum SideBySideIngest {
             while next < min(max(1, limit), manifests.count) { start() }
             var results: [(Int, FeedLoadResult)] = []
             for await result in group {
+                loaded(result.1)
                 results.append(result)
                 if next < manifests.count { start() }
             }

@@ -61,14 +61,28 @@ public struct TransformStage: Sendable {
 
     /// Normalises the staged rows of every feed, then builds the selected models; one result per
     /// normalised table and per model (succeeded, failed or skipped). Blocking (libpq, Dispatch workers).
-    public func run(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
-        var results = normalizeFeeds(runID: runID, conninfo: conninfo, step: step, log: log)
+    /// `skipping` names feeds already normalised in this run since their last load (`EarlyNormalize`).
+    public func run(runID: Int64, conninfo: String, step: String, log: EventLog, skipping: Set<String> = []) -> [FeedLoadResult] {
+        var results = normalizeFeeds(runID: runID, conninfo: conninfo, step: step, log: log, skipping: skipping)
         results += buildModels(runID: runID, conninfo: conninfo, step: step, log: log)
         return results
     }
 
+    /// Normalises one feed's staged rows (nil when no model input comes from `feed`), on a connection of its own.
+    func normalize(feed: String, runID: Int64, conninfo: String, step: String, log: EventLog) -> FeedLoadResult? {
+        guard let plan = plans.first(where: { $0.feed == feed }) else { return nil }
+        do {
+            let connection = try PostgresConnection.connect(conninfo)
+            defer { connection.close() }
+            return normalize(plan, connection, runID: runID, conninfo: conninfo, step: step, log: log)
+        } catch {
+            return FeedLoadResult(feed: plan.table, step: step, report: nil, error: String(describing: error), seconds: 0)
+        }
+    }
+
     /// Each feed, one after the other (each uses `workers` Dispatch workers).
-    private func normalizeFeeds(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
+    private func normalizeFeeds(runID: Int64, conninfo: String, step: String, log: EventLog, skipping: Set<String>) -> [FeedLoadResult] {
+        let plans = plans.filter { !skipping.contains($0.feed) }
         guard !plans.isEmpty else { return [] }
         let connection: PostgresConnection
         do {
@@ -77,23 +91,27 @@ public struct TransformStage: Sendable {
             return [FeedLoadResult(feed: "normalize", step: step, report: nil, error: String(describing: error), seconds: 0)]
         }
         defer { connection.close() }
-        return plans.map { plan in
-            let started = Date()
-            do {
-                let report = try NormalizeStage(plan: plan, workers: workers).run(
-                    connection, runID: runID, full: full, connect: { try PostgresConnection.connect(conninfo) })
-                log.event(
-                    "normalize.succeeded",
-                    [("run_id", runID), ("feed", plan.feed), ("rows_read", report.rowsRead), ("rows_written", report.rowsWritten),
-                     ("rejects", report.rejects), ("seconds", (report.seconds * 1000).rounded() / 1000),
-                     ("normalize_seconds", (report.normalizeSeconds * 1000).rounded() / 1000)],
-                    human: "\(plan.table): \(report.rowsRead) staged rows read, \(report.rowsWritten) written, \(report.rejects) values rejected in \(String(format: "%.1f", report.seconds)) s")
-                return FeedLoadResult(feed: plan.table, step: step, report: nil, error: nil, seconds: report.seconds)
-            } catch {
-                log.event("normalize.failed", level: "error", [("run_id", runID), ("feed", plan.feed), ("error", String(describing: error))],
-                          human: "\(plan.table): FAILED: \(error)")
-                return FeedLoadResult(feed: plan.table, step: step, report: nil, error: String(describing: error), seconds: Date().timeIntervalSince(started))
-            }
+        return plans.map { normalize($0, connection, runID: runID, conninfo: conninfo, step: step, log: log) }
+    }
+
+    private func normalize(
+        _ plan: FeedNormalization, _ connection: PostgresConnection, runID: Int64, conninfo: String, step: String, log: EventLog
+    ) -> FeedLoadResult {
+        let started = Date()
+        do {
+            let report = try NormalizeStage(plan: plan, workers: workers).run(
+                connection, runID: runID, full: full, connect: { try PostgresConnection.connect(conninfo) })
+            log.event(
+                "normalize.succeeded",
+                [("run_id", runID), ("feed", plan.feed), ("rows_read", report.rowsRead), ("rows_written", report.rowsWritten),
+                 ("rejects", report.rejects), ("seconds", (report.seconds * 1000).rounded() / 1000),
+                 ("normalize_seconds", (report.normalizeSeconds * 1000).rounded() / 1000)],
+                human: "\(plan.table): \(report.rowsRead) staged rows read, \(report.rowsWritten) written, \(report.rejects) values rejected in \(String(format: "%.1f", report.seconds)) s")
+            return FeedLoadResult(feed: plan.table, step: step, report: nil, error: nil, seconds: report.seconds)
+        } catch {
+            log.event("normalize.failed", level: "error", [("run_id", runID), ("feed", plan.feed), ("error", String(describing: error))],
+                      human: "\(plan.table): FAILED: \(error)")
+            return FeedLoadResult(feed: plan.table, step: step, report: nil, error: String(describing: error), seconds: Date().timeIntervalSince(started))
         }
     }
 

@@ -1,0 +1,53 @@
+import Dispatch
+import Foundation
+
+/// The normalisation of each feed of a pipeline's ingest steps as soon as its load succeeds, while the step's
+/// other feeds still load, for the transform step that follows (Dagster's assets materialise when their inputs
+/// are ready, not when a whole stage is).
+///
+/// Feeds are normalised one at a time, in the order their loads end, on a serial queue of their own (each pass
+/// already shares its rows between `workers` lanes). The transform step waits for them (`finish`) and normalises
+/// only the feeds that did not succeed here. In the nightly run at scale 1 the insurance month normalised while
+/// land and the claims still loaded: the transform step's normalise phase was 6.5 s of the night's critical path.
+///
+/// A pipeline uses it only when a transform step follows and no step before it stops the run on failure
+/// (`on_failure: stop` means the transform must not see what the failed step's neighbours staged).
+final class EarlyNormalize: @unchecked Sendable {
+    private let stage: TransformStage
+    private let runID: Int64
+    private let conninfo: String
+    private let step: String
+    private let log: EventLog
+    private let queue = DispatchQueue(label: "citypipe.early-normalize")
+    private let group = DispatchGroup()
+    private let lock = NSLock()
+    private var done: [String: FeedLoadResult] = [:]
+
+    /// Normalises with `stage`'s plans; results are recorded under the transform step `step`.
+    init(stage: TransformStage, runID: Int64, conninfo: String, step: String, log: EventLog) {
+        self.stage = stage
+        self.runID = runID
+        self.conninfo = conninfo
+        self.step = step
+        self.log = log
+    }
+
+    /// A feed's load succeeded: its normalisation is queued.
+    func loaded(_ feed: String) {
+        group.enter()
+        queue.async { [self] in
+            defer { group.leave() }
+            guard let result = stage.normalize(feed: feed, runID: runID, conninfo: conninfo, step: step, log: log) else { return }
+            lock.withLock { done[feed] = result }
+        }
+    }
+
+    /// Waits for the queued normalisations; returns those that succeeded, by feed (a failed one is left to the
+    /// transform step, which tries it again and reports it).
+    func finish() async -> [String: FeedLoadResult] {
+        await Blocking.run { [self] in
+            group.wait()
+            return lock.withLock { done.filter { $0.value.succeeded } }
+        }
+    }
+}
