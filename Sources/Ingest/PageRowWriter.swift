@@ -81,6 +81,7 @@ struct PageRowWriter: Sendable {
         rows.ends.reserveCapacity(page.records.count)
         rows.positions.reserveCapacity(page.records.count)
         rows.keys.reserveCapacity(page.records.count)
+        rows.hashes.reserveCapacity(page.records.count)
         var typed = [Typed](repeating: .null, count: width)
         var latest = Latest()
         for record in page.records {
@@ -239,7 +240,9 @@ struct PageRowWriter: Sendable {
                     statement: "(in memory)"))
         }
         rows.bytes.append(9)
-        RowHash.appendText(hasher.finish(), to: &rows.bytes)
+        let hash = hasher.finish()
+        RowHash.appendText(hash, to: &rows.bytes)
+        rows.hashes.append(hash)
         var keyHasher = RowHash.Hasher()
         for column in keyColumns {
             switch typed[column] {

@@ -10,6 +10,8 @@ public struct PreparedRows: Sendable {
     var positions: [Int] = []
     /// Each row's key hash (`RowHash.key` of its primary-key values), for the first load's key filter.
     var keys: [(UInt64, UInt64)] = []
+    /// Each row's `_hash` lanes (`RowHash.lanes`), for a snapshot load's known rows.
+    var hashes: [(UInt64, UInt64)] = []
     /// The page's rejected records.
     var rejects: [RejectedRecord] = []
     /// The latest cursor value among the staged rows.

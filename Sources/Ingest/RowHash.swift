@@ -67,11 +67,16 @@ enum RowHash {
 
     /// `v2:` + 32 hex digits over `values` and `extra`.
     static func of(_ values: [String?], extra: String?) -> String {
+        let (x, y) = lanes(values, extra: extra)
+        return "v2:" + hex(x) + hex(y)
+    }
+
+    /// The two lanes whose hex digits `of(_:extra:)` writes.
+    static func lanes(_ values: [String?], extra: String?) -> (UInt64, UInt64) {
         var hasher = Hasher()
         for value in values { hasher.combine(value) }
         hasher.combine(extra)
-        let (x, y) = hasher.finish()
-        return "v2:" + hex(x) + hex(y)
+        return hasher.finish()
     }
 
     /// Appends `v2:` and the 32 hex digits of a finished hash to `out` (the bytes of `of(_:extra:)`'s text).

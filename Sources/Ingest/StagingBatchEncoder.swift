@@ -13,6 +13,8 @@ public struct EncodedBatch: Sendable {
     var merged: [UInt8] = []
     /// Rows for the load's rejects table.
     var rejects: [UInt8] = []
+    /// Records not sent: unchanged since staged (`KnownRows`).
+    var skipped = 0
     /// Records in the batch, staged and rejected.
     public internal(set) var records = 0
     /// Rejected records in the batch.
@@ -35,9 +37,12 @@ public struct StagingBatchEncoder: Sendable {
     private let keyColumns: [Int]
     /// The partition column's place, when `emptyMonths` has any.
     private let periodColumn: Int?
+    /// A snapshot load's staged rows: an unchanged record is not sent.
+    let known: KnownRows?
 
-    init(schema: StagingSchema, runID: Int64, firstLoad: Bool, emptyMonths: Set<Int> = []) {
+    init(schema: StagingSchema, runID: Int64, firstLoad: Bool, emptyMonths: Set<Int> = [], known: KnownRows? = nil) {
         self.schema = schema
+        self.known = firstLoad ? nil : known
         self.runID = runID
         self.firstLoad = firstLoad
         self.emptyMonths = firstLoad ? [] : emptyMonths
@@ -95,7 +100,14 @@ public struct StagingBatchEncoder: Sendable {
         let merged = CopyInWriter.inMemory(columnNames: schema.columns.map(\.name), capacity: firstLoad ? 0 : records.count * 192)
         do {
             for record in records {
-                let hash = RowHash.of(record.values, extra: record.extra)
+                let lanes = RowHash.lanes(record.values, extra: record.extra)
+                if let known, known.skip(key: RowHash.key(keyColumns.map { record.values[$0] }), hash: lanes) {
+                    batch.skipped += 1
+                    continue
+                }
+                var text: [UInt8] = []
+                RowHash.appendText(lanes, to: &text)
+                let hash = String(decoding: text, as: UTF8.self)
                 let period = periodColumn.flatMap { record.values[$0] }.map { Array($0.utf8) }
                 if mayGoDirect(period: period) && !keyFilter.insert(RowHash.key(keyColumns.map { record.values[$0] })) {
                     batch.directRows += 1
@@ -135,6 +147,11 @@ public struct StagingBatchEncoder: Sendable {
             for row in 0..<rows.count {
                 let end = rows.ends[row]
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                if let known, known.skip(key: rows.keys[row], hash: rows.hashes[row]) {
+                    batch.skipped += 1
+                    start = end
+                    continue
+                }
                 let period = periodColumn.flatMap { Self.field(slice, $0) }
                 if mayGoDirect(period: period) && !keyFilter.insert(rows.keys[row]) {
                     batch.directRows += 1

@@ -63,6 +63,9 @@ public final class StagingLoad {
         public var rowsRejected: Int
         /// Documents the source answered `304 Not Modified` for (conditional requests): their staged rows stand.
         public var documentsNotModified = 0
+        /// Of `rowsUnchanged`, records the client knew unchanged and did not send to the server (a snapshot load's
+        /// `KnownRows`).
+        public var rowsNotSent = 0
     }
 
     public let schema: StagingSchema
@@ -82,6 +85,8 @@ public final class StagingLoad {
     private let keyLater: Bool
     /// Encodes appended batches (and holds the first load's key filter) until `takeEncoder()` hands it out.
     private var encoder: StagingBatchEncoder
+    /// A snapshot load's staged rows (`KnownRows`), nil when it sends every record to the MERGE.
+    private let known: KnownRows?
     private var received = 0
     private var rejected = 0
     /// Rows COPYed straight into staging (a first load's, or an incremental load's of empty months).
@@ -163,7 +168,11 @@ public final class StagingLoad {
             firstLoad = empty && presentColumns.count == schema.columns.count && !mode.isWindow
             let emptyMonths = firstLoad || mode != .incremental || presentColumns.count != schema.columns.count
                 ? [] : try StagingLoad.emptyMonths(schema, connection)
-            encoder = StagingBatchEncoder(schema: schema, runID: runID, firstLoad: firstLoad, emptyMonths: emptyMonths)
+            // A snapshot load of a table cut by nothing knows its staged rows: an unchanged record is not sent.
+            known = !firstLoad && mode == .snapshot && presentColumns.count == schema.columns.count && schema.partitioning == nil
+                && schema.recordKey == schema.primaryKey
+                ? try KnownRows.fetch(schema, keyColumns: schema.recordKey, connection) : nil
+            encoder = StagingBatchEncoder(schema: schema, runID: runID, firstLoad: firstLoad, emptyMonths: emptyMonths, known: known)
             directMonths = emptyMonths.sorted().map { String(format: "%04d-%02d-01", $0 / 12, $0 % 12 + 1) }
             let keyColumns = schema.primaryKey.indices.map { "k\($0) text" }.joined(separator: ", ")
             try connection.simpleExecute(
@@ -362,7 +371,7 @@ public final class StagingLoad {
             try StagingTable.splitDefault(schema, connection)
             let report = Report(
                 feedRunID: feedRunID, rowsIn: received, rowsStaged: staged, rowsUnchanged: unchanged,
-                rowsDeleted: deleted, rowsRejected: rejected)
+                rowsDeleted: deleted, rowsRejected: rejected, rowsNotSent: known?.skipped ?? 0)
             if !updateFeedState {
                 // A backfill: the nightly cursor and the last success stay the nightly run's.
             } else if let cursor {
@@ -541,7 +550,24 @@ public final class StagingLoad {
         case .incremental:
             break
         case .snapshot:
-            deleted += try connection.query(gone, [runID], name: "mark deleted \(schema.feed)").affectedRows
+            if let known {
+                // The staged rows no record named, by place (their keys are in neither temporary table either).
+                let places = known.unseenPlaces()
+                if !places.isEmpty {
+                    try connection.simpleExecute("CREATE TEMP TABLE cp_gone (place tid) ON COMMIT DROP", name: "rows no record named")
+                    try connection.copyIn("COPY cp_gone (place) FROM STDIN", name: "copy rows no record named") { writer in
+                        for place in places {
+                            try writer.append(place)
+                            try writer.endRow()
+                        }
+                    }
+                    deleted += try connection.query(
+                        gone + "\n  AND s.ctid = ANY (ARRAY(SELECT place FROM cp_gone))", [runID], name: "mark deleted \(schema.feed)"
+                    ).affectedRows
+                }
+            } else {
+                deleted += try connection.query(gone, [runID], name: "mark deleted \(schema.feed)").affectedRows
+            }
         case .window(let column, let from, let to):
             guard let spec = schema.columns.first(where: { $0.name == column }) else {
                 throw StagingError.invalidSchema(feed: schema.feed, reason: "the window column \(column) is not a staging column")
@@ -552,7 +578,7 @@ public final class StagingLoad {
             ).affectedRows
         }
         // An incremental load's rows of empty months are all staged (one per key), none of them unchanged.
-        return (merged + direct, distinct - emptyMonthKeys - merged, deleted)
+        return (merged + direct, distinct - emptyMonthKeys - merged + (known?.skipped ?? 0), deleted)
     }
 
     /// `period_can_change`: a record this load sent with another period than the one staged moved; its staged row

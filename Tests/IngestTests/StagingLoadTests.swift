@@ -117,6 +117,42 @@ final class StagingLoadTests: DatabaseTestCase {
         XCTAssertEqual(try staged().count, 3)
     }
 
+    /// A snapshot load knows the staged rows (`KnownRows`): an unchanged record is counted and not sent; a changed,
+    /// new or repeated key takes the MERGE (the last record of a key still wins); a row no record named is marked
+    /// deleted by its place.
+    func testASnapshotSendsOnlyWhatChangedAndTheLastRecordOfAKeyStillWins() throws {
+        _ = try load([person(1, "A", "a"), person(2, "B", "b"), person(3, "C", "c"), person(4, "D", "d")], mode: .snapshot)
+        let untouched = try connection.query("SELECT xmin::text AS x FROM staging.people WHERE citizen_id = 'A'")[0].decode(String.self, "x")
+        let report = try load(
+            [person(1, "A", "a"), person(2, "B", "b2"), person(3, "D", "d"), person(4, "E", "e"), person(5, "D", "d2")], mode: .snapshot)
+        XCTAssertEqual(report.rowsStaged, 3, "B changed, D's last record changed it, E is new")
+        XCTAssertEqual(report.rowsUnchanged, 1, "A; D's first record was unchanged but not its last")
+        XCTAssertEqual(report.rowsNotSent, 1, "A was known unchanged and not sent")
+        XCTAssertEqual(report.rowsDeleted, 1, "C")
+        XCTAssertEqual(try staged(), ["A": "a", "B": "b2", "D": "d2", "E": "e"])
+        XCTAssertEqual(
+            try connection.query("SELECT xmin::text AS x FROM staging.people WHERE citizen_id = 'A'")[0].decode(String.self, "x"), untouched,
+            "an unchanged row is not rewritten")
+
+        // A changed record followed by one equal to the staged row: the last wins, nothing changes.
+        let again = try load(
+            [person(1, "A", "a"), person(2, "B", "b2"), person(3, "D", "d3"), person(4, "D", "d2"), person(5, "E", "e")], mode: .snapshot)
+        XCTAssertEqual(again.rowsStaged, 0)
+        XCTAssertEqual(again.rowsUnchanged, 4)
+        XCTAssertEqual(again.rowsNotSent, 3, "A, B and E; D's two records went to the MERGE")
+        XCTAssertEqual(again.rowsDeleted, 0)
+        XCTAssertEqual(try staged(), ["A": "a", "B": "b2", "D": "d2", "E": "e"])
+
+        // Rows staged with an older hash (md5, before client hashes) are compared by the MERGE, never skipped.
+        try connection.simpleExecute("UPDATE staging.people SET _hash = md5(citizen_id) WHERE citizen_id = 'E'")
+        let legacy = try load(
+            [person(1, "A", "a"), person(2, "B", "b2"), person(3, "D", "d2"), person(4, "E", "e")], mode: .snapshot)
+        XCTAssertEqual(legacy.rowsUnchanged + legacy.rowsStaged, 4)
+        XCTAssertEqual(legacy.rowsNotSent, 3, "E's md5 hash never matches")
+        XCTAssertEqual(legacy.rowsDeleted, 0)
+        XCTAssertEqual(try staged(), ["A": "a", "B": "b2", "D": "d2", "E": "e"])
+    }
+
     func testOverTheRejectRatioNothingIsStagedAndTheRejectsStay() throws {
         _ = try load([person(1, "A", "a")], cursor: "c1")
         let rejects = (2...4).map {

@@ -30,7 +30,7 @@ struct FeedLoader: Sendable {
                 "feed.succeeded",
                 [("feed", feed), ("run_id", runID), ("step", step), ("rows_in", report.rowsIn), ("staged", report.rowsStaged),
                  ("unchanged", report.rowsUnchanged), ("deleted", report.rowsDeleted), ("rejected", report.rowsRejected),
-                 ("not_modified", report.documentsNotModified), ("seconds", (seconds * 1000).rounded() / 1000)],
+                 ("not_modified", report.documentsNotModified), ("not_sent", report.rowsNotSent), ("seconds", (seconds * 1000).rounded() / 1000)],
                 human: "\(feed): \(report.rowsIn) records in \(String(format: "%.1f", seconds)) s — \(report.rowsStaged) staged, \(report.rowsUnchanged) unchanged, \(report.rowsDeleted) deleted, \(report.rowsRejected) rejected"
                     + (report.documentsNotModified > 0 ? ", \(report.documentsNotModified) documents not modified" : ""))
             return FeedLoadResult(feed: feed, step: step, report: report, error: nil, seconds: seconds)
