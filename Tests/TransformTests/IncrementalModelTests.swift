@@ -111,7 +111,7 @@ final class IncrementalModelTests: DatabaseTestCase {
             XCTAssertEqual(quiet[model.name]?.mode, "incremental", model.name)
             XCTAssertEqual(quiet[model.name]?.rows, 0, "\(model.name): no change, no row written")
         }
-        for name in ["core.admin_unit", "core.admin_boundary", "core.school", "integrated.school_map", "integrated.land_use_by_ward"] {
+        for name in ["core.admin_unit", "core.admin_boundary", "core.school", "integrated.school_map", "integrated.ward_boundary"] {
             XCTAssertEqual(quiet[name]?.mode, "unchanged", "\(name): nothing it reads changed")
         }
         XCTAssertEqual(quiet["integrated.commune_profile"]?.mode, "full", "it reads current_date")

@@ -1,6 +1,10 @@
 -- description: Land use per post-2025 ward of Bắc Ninh (the ward holding each parcel's point on its surface) and land-use class: parcels, computed area in hectares and its share of the ward's parcel area, and how many of them carry a quality flag (declared ward elsewhere, area off by more than 5 %, outline repaired, class outside the classification).
 -- unique_key: ward_code, land_use
 -- indexes: ward_code
+-- materialized: incremental
+-- (A parcel changed, added or gone recomputes every row of its ward, old and new: the shares are of the ward's area.)
+-- incremental_keys: SELECT t.ward_code, t.land_use FROM integrated.land_use_by_ward AS t WHERE t.ward_code IN (SELECT ward_code FROM {{ changes('core.land_parcel') }})
+-- incremental_keys: UNION SELECT p.ward_code, coalesce(c.code, 'KHAC') FROM core.land_parcel AS p LEFT JOIN ref.land_use_class AS c ON c.code = upper(btrim(p.land_use)) WHERE p.ward_code IN (SELECT ward_code FROM {{ changes('core.land_parcel') }})
 SELECT
     p.ward_code,
     u.ward_name,
@@ -16,5 +20,5 @@ SELECT
 FROM {{ ref('core.land_parcel') }} AS p
 JOIN {{ ref('core.admin_unit') }} AS u ON u.ward_code = p.ward_code
 LEFT JOIN ref.land_use_class AS c ON c.code = upper(btrim(p.land_use))
-WHERE p.ward_code IS NOT NULL
+WHERE p.ward_code IS NOT NULL AND {{ affected('p.ward_code', "coalesce(c.code, 'KHAC')") }}
 GROUP BY p.ward_code, u.ward_name, c.code, c.name, c.land_group
