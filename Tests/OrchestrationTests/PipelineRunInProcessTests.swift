@@ -123,12 +123,8 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
     }
 
     func testAFeedIsNormalisedAsSoonAsItsLoadEndsWhileTheStepsOtherFeedsStillLoad() async throws {
-        // `villages` reads a named pipe: its load lasts until the test writes the pipe and closes it.
-        try fileFeed("villages", file: "villages.fifo")
-        let fifo = scratch.appendingPathComponent("files/villages.fifo").path
-        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
-        let writer = open(fifo, O_RDWR)  // Linux: opens at once, so the loader's open does not wait for a writer
-        XCTAssertGreaterThanOrEqual(writer, 0)
+        try fileFeed("villages", file: "villages.csv")
+        try csv("villages.csv", rows: 2)
         try """
             name: early
             concurrency: 2
@@ -138,27 +134,38 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
               - name: transform
                 transform: {}
             """.write(to: scratch.appendingPathComponent("Pipelines/early.yaml"), atomically: true, encoding: .utf8)
+        // The first night: every clean table is built by the transform step (a first build is never early).
+        let first = await (try PipelineRun.start(request("early"), log: .silent)).execute()
+        XCTAssertEqual(first.outcome, .succeeded, first.summary)
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_towns"), 5)
+
+        // The next night `villages` reads a named pipe: its load lasts until the test writes the pipe and closes it.
+        try csv("towns.csv", rows: 7)
+        let fifo = scratch.appendingPathComponent("files/villages.csv").path
+        try FileManager.default.removeItem(atPath: fifo)
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let writer = open(fifo, O_RDWR)  // Linux: opens at once, so the loader's open does not wait for a writer
+        XCTAssertGreaterThanOrEqual(writer, 0)
         let run = try PipelineRun.start(request("early"), log: .silent)
         let execution = Task.detached { await run.execute() }
 
-        // towns is normalised while villages still loads.
+        // towns' two new rows are normalised while villages still loads.
         nonisolated(unsafe) let test = self  // used by the waiting thread alone until it returns
         try await offPool {
             try test.waitUntil("towns normalised", changesOf: "citypipe.transform_state") {
-                try test.count("SELECT count(*) FROM citypipe.transform_state WHERE feed = 'towns'") == 1
+                try test.count("SELECT count(*) FROM core.clean_towns") == 7
             }
         }
-        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_towns"), 5)
         XCTAssertEqual(try count("SELECT count(*) FROM citypipe.feed_runs WHERE feed = 'villages' AND status = 'running'"), 1)
 
-        let text = "code,name,updated_at\nV1,Thôn 1,2025-09-01T08:00:00+07:00\nV2,Thôn 2,2025-09-02T08:00:00+07:00\n"
+        let text = "code,name,updated_at\nC1,Thôn 1,2025-09-01T08:00:00+07:00\nC3,Thôn 3,2025-09-02T08:00:00+07:00\n"
         XCTAssertEqual(text.utf8CString.withUnsafeBufferPointer { write(writer, $0.baseAddress, $0.count - 1) }, text.utf8.count)
         close(writer)
         let result = await execution.value
         XCTAssertEqual(result.outcome, .succeeded, result.summary)
         XCTAssertEqual(result.results.filter { $0.feed == "core.clean_towns" }.count, 1, "towns normalised once, early")
         XCTAssertEqual(result.results.filter { $0.feed == "core.clean_villages" }.count, 1)
-        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_villages"), 2)
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_villages"), 3)
     }
 
     /// Runs blocking work (a wait on the database) off Swift's cooperative pool, which the run's loads share.

@@ -68,12 +68,20 @@ public struct TransformStage: Sendable {
         return results
     }
 
-    /// Normalises one feed's staged rows (nil when no model input comes from `feed`), on a connection of its own.
-    func normalize(feed: String, runID: Int64, conninfo: String, step: String, log: EventLog) -> FeedLoadResult? {
+    /// Normalises one feed's staged rows, on a connection of its own; nil when no model input comes from `feed`, or,
+    /// with `unlessFirst`, when its clean table is missing or empty (a first build, left to the transform step).
+    func normalize(feed: String, runID: Int64, conninfo: String, step: String, log: EventLog, unlessFirst: Bool = false) -> FeedLoadResult? {
         guard let plan = plans.first(where: { $0.feed == feed }) else { return nil }
         do {
             let connection = try PostgresConnection.connect(conninfo)
             defer { connection.close() }
+            if unlessFirst {
+                let present = try connection.query("SELECT to_regclass($1) IS NOT NULL AS present", [plan.table], name: "is \(plan.table) there")
+                    .first?.decode(Bool.self, "present") ?? false
+                guard present, try connection.query("SELECT EXISTS (SELECT 1 FROM \(plan.table)) AS any", name: "is \(plan.table) empty")
+                    .first?.decode(Bool.self, "any") == true
+                else { return nil }
+            }
             return normalize(plan, connection, runID: runID, conninfo: conninfo, step: step, log: log)
         } catch {
             return FeedLoadResult(feed: plan.table, step: step, report: nil, error: String(describing: error), seconds: 0)
