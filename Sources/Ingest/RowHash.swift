@@ -67,8 +67,12 @@ enum RowHash {
 
     /// `v2:` + 32 hex digits over `values` and `extra`.
     static func of(_ values: [String?], extra: String?) -> String {
-        let (x, y) = lanes(values, extra: extra)
-        return "v2:" + hex(x) + hex(y)
+        text(lanes(values, extra: extra))
+    }
+
+    /// `v2:` + the 32 hex digits of a finished hash.
+    static func text(_ hash: (UInt64, UInt64)) -> String {
+        "v2:" + hex(hash.0) + hex(hash.1)
     }
 
     /// The two lanes whose hex digits `of(_:extra:)` writes.

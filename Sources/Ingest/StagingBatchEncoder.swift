@@ -101,15 +101,16 @@ public struct StagingBatchEncoder: Sendable {
         do {
             for record in records {
                 let lanes = RowHash.lanes(record.values, extra: record.extra)
-                if let known, known.skip(key: RowHash.key(keyColumns.map { record.values[$0] }), hash: lanes) {
+                let period = periodColumn.flatMap { record.values[$0] }.map { Array($0.utf8) }
+                let mayDirect = mayGoDirect(period: period)
+                // The key's hash, when the known rows or the key filter read it.
+                let key = known != nil || mayDirect ? RowHash.key(keyColumns.map { record.values[$0] }) : (0, 0)
+                if let known, known.skip(key: key, hash: lanes) {
                     batch.skipped += 1
                     continue
                 }
-                var text: [UInt8] = []
-                RowHash.appendText(lanes, to: &text)
-                let hash = String(decoding: text, as: UTF8.self)
-                let period = periodColumn.flatMap { record.values[$0] }.map { Array($0.utf8) }
-                if mayGoDirect(period: period) && !keyFilter.insert(RowHash.key(keyColumns.map { record.values[$0] })) {
+                let hash = RowHash.text(lanes)
+                if mayDirect && !keyFilter.insert(key) {
                     batch.directRows += 1
                     for value in record.values { try direct.append(value) }
                     try direct.append(record.extra)
