@@ -42,6 +42,18 @@ public final class FeedSimulator: Sendable {
         faults = FaultInjector(rate: configuration.faultRate, seed: configuration.seed)
         truth = try configuration.truthDirectory.map { try TruthWriter(path: $0) }
         try truth?.write(simulation, state: simulation.state, includeStatic: true)
+        if configuration.prerender { try prerenderLand() }
+    }
+
+    /// `--prerender`: every parcel's Feature in its collection's storage CRS (what the `land` connector asks for),
+    /// made before serving, as a server holds its layer ready; else the first night that reads the land pages pays
+    /// for it inside the run it measures.
+    private func prerenderLand() throws {
+        let land = try geo().land
+        for (id, srid) in [(LandFeed.bacNinh, 9209), (LandFeed.bacGiang, 9214)] {
+            guard let collection = land.collection(id) else { continue }
+            _ = renderedParcels.features(of: collection, crs: OutputCRS(srid: srid, latitudeFirst: false))
+        }
     }
 
     /// `export NAME=VALUE` lines for a simulator listening on `port`.

@@ -42,31 +42,39 @@ wards AS (
     UNION ALL SELECT 'schools', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.school') }}
     UNION ALL SELECT 'statistics', count(ward_code)::numeric / nullif(count(*), 0) FROM {{ ref('core.population_statistic') }}
 ),
-places AS (
-    -- One pass over each clean table: records by the rule that placed them, and by the flag of those not placed.
-    SELECT feed, rule, flag, count(*) AS n, grouping(rule) AS by_flag
+-- Records by the rule that placed them and the flag of those not placed: one pass over each clean table, grouped by
+-- its own columns (a few groups each, hashed), then summed by rule and by flag. Grouped by the derived texts under
+-- GROUPING SETS, the plan sorted the 2.3 million rows by their text twice (2.4 s at scale 1, against 1.0 s so).
+counts AS (
+    SELECT feed, coalesce(rule, '(none)') AS rule,
+           CASE WHEN '_ward:ambiguous' = ANY(quality) THEN 'ambiguous'
+                WHEN '_ward:unresolved' = ANY(quality) THEN 'unresolved'
+                WHEN '_ward:conflict' = ANY(quality) THEN 'conflict' END AS flag,
+           sum(n)::bigint AS n
     FROM (
-        SELECT feed, coalesce(rule, '(none)') AS rule,
-               CASE WHEN '_ward:ambiguous' = ANY(quality) THEN 'ambiguous'
-                    WHEN '_ward:unresolved' = ANY(quality) THEN 'unresolved'
-                    WHEN '_ward:conflict' = ANY(quality) THEN 'conflict' END AS flag
-        FROM (
-        SELECT 'population' AS feed, _ward_rule AS rule, _quality AS quality FROM core.clean_population WHERE _deleted_at IS NULL
-        UNION ALL SELECT 'business', _ward_rule, _quality FROM core.clean_business WHERE _deleted_at IS NULL
-        UNION ALL SELECT 'labour', _ward_rule, _quality FROM core.clean_labour WHERE _deleted_at IS NULL
-        UNION ALL SELECT 'health_encounters', _ward_rule, _quality FROM core.clean_health_encounters WHERE _deleted_at IS NULL
-        UNION ALL SELECT 'schools', _ward_rule, _quality FROM core.clean_schools WHERE _deleted_at IS NULL
-        UNION ALL SELECT 'statistics', _ward_rule, _quality FROM core.clean_statistics WHERE _deleted_at IS NULL
-        ) AS r
-    ) AS p
-    GROUP BY GROUPING SETS ((feed, rule), (feed, flag))
+        SELECT 'population' AS feed, _ward_rule AS rule, _quality AS quality, count(*) AS n
+        FROM core.clean_population WHERE _deleted_at IS NULL GROUP BY 2, 3
+        UNION ALL SELECT 'business', _ward_rule, _quality, count(*) FROM core.clean_business WHERE _deleted_at IS NULL GROUP BY 2, 3
+        UNION ALL SELECT 'labour', _ward_rule, _quality, count(*) FROM core.clean_labour WHERE _deleted_at IS NULL GROUP BY 2, 3
+        UNION ALL SELECT 'health_encounters', _ward_rule, _quality, count(*)
+        FROM core.clean_health_encounters WHERE _deleted_at IS NULL GROUP BY 2, 3
+        UNION ALL SELECT 'schools', _ward_rule, _quality, count(*) FROM core.clean_schools WHERE _deleted_at IS NULL GROUP BY 2, 3
+        UNION ALL SELECT 'statistics', _ward_rule, _quality, count(*) FROM core.clean_statistics WHERE _deleted_at IS NULL GROUP BY 2, 3
+    ) AS r
+    GROUP BY 1, 2, 3
+),
+places AS (
+    SELECT feed, rule, NULL::text AS flag, sum(n)::bigint AS n, 0 AS by_flag FROM counts GROUP BY feed, rule
+    UNION ALL
+    SELECT feed, NULL::text, flag, sum(n)::bigint, 1 FROM counts GROUP BY feed, flag
 ),
 staged AS (
-    -- The rows of the feeds with places are counted in that same pass; insurance and finance on their own.
+    -- The rows of the feeds with places are counted in that same pass; finance on its own.
     SELECT f.feed, coalesce(p.n, 0) AS n
     FROM (VALUES ('population'), ('business'), ('labour'), ('health_encounters'), ('schools'), ('statistics')) AS f (feed)
     LEFT JOIN (SELECT feed, sum(n) AS n FROM places WHERE by_flag = 0 GROUP BY feed) AS p USING (feed)
-    UNION ALL SELECT 'insurance', count(*) FROM core.clean_insurance WHERE _deleted_at IS NULL
+    -- Insurance: core.insurance_coverage has a row for each clean row (counted for the link rates already).
+    UNION ALL SELECT 'insurance', coalesce((SELECT max(total) FROM links WHERE feed = 'insurance'), 0)::bigint
     UNION ALL SELECT 'finance', count(*) FROM core.clean_finance WHERE _deleted_at IS NULL
 )
 SELECT feed, '(all)' AS field, 'rows' AS metric, '' AS detail, n::numeric AS value FROM staged

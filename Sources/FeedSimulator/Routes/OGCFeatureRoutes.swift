@@ -218,9 +218,13 @@ struct OutputCRS: Sendable {
 
 /// JSON string literals.
 enum JSONString {
+    /// `"text"` with JSON escaping (quotes, backslashes and control characters; `/` is written as is, as pygeoapi
+    /// writes it). Every property of every parcel goes through here: Foundation's `JSONSerialization` took most of
+    /// the simulator's CPU of a night for the land pages.
     static func quote(_ text: String) -> String {
-        // A string is always serialisable: the fallback is never taken.
-        guard let data = try? JSONSerialization.data(withJSONObject: text, options: [.fragmentsAllowed]) else { return "\"\"" }
-        return String(decoding: data, as: UTF8.self)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 2)
+        bytes.writeJSONString(text)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
