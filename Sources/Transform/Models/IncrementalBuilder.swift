@@ -147,12 +147,12 @@ struct IncrementalBuilder {
             CREATE TEMP TABLE cp_new ON COMMIT DROP AS
             SELECT m.* FROM (\(sql)) AS m WHERE (\(model.uniqueKey.map { "m.\($0)" }.joined(separator: ", "))) IN (SELECT \(keyList) FROM cp_affected)
             """, name: "recompute \(model.name)")
-        // The table's rows for those keys, read once (with where they are: the delete of an unpartitioned table goes
-        // straight to them).
+        // The table's rows for those keys, read once, with where they are (the partition and the place in it): the
+        // delete goes straight to them.
         try c.simpleExecute(
             """
             CREATE TEMP TABLE cp_old ON COMMIT DROP AS
-            SELECT t.ctid AS cp_ctid, t AS cp_row FROM \(target) AS t
+            SELECT t.tableoid AS cp_part, t.ctid AS cp_ctid, t AS cp_row FROM \(target) AS t
             WHERE (\(model.uniqueKey.map { "t.\($0)" }.joined(separator: ", "))) IN (SELECT \(keyList) FROM cp_affected)
             """, name: "read old rows of \(model.name)")
         // The keys whose row differs: changed, gone, or new. Rows compare as text, so a value that would print
@@ -184,9 +184,19 @@ struct IncrementalBuilder {
                 try c.simpleExecute(
                     "DELETE FROM \(target) WHERE ctid = ANY (ARRAY(SELECT o.cp_ctid FROM \(oldChanged)))", name: "delete changed rows of \(model.name)")
             } else {
-                // A row's ctid is its place within its partition, and the same in another: the key says which.
-                try c.simpleExecute(
-                    "DELETE FROM \(target) AS t USING cp_changed AS k WHERE \(joinOn("t", "k"))", name: "delete changed rows of \(model.name)")
+                // A row's ctid is its place within its partition: each partition's rows are deleted by place in it.
+                // Deleted through the parent by key, each key was looked up in every partition's index: 0.8 s for
+                // the 26,000 old-month rows of 200 enterprises that left, against 0.1 s so.
+                let parts = try c.query(
+                    "SELECT DISTINCT o.cp_part::regclass::text AS part, o.cp_part::bigint AS oid FROM \(oldChanged)",
+                    name: "partitions of changed rows of \(model.name)")
+                for part in parts {
+                    try c.query(
+                        """
+                        DELETE FROM \(try part.decode(String.self, "part"))
+                        WHERE ctid = ANY (ARRAY(SELECT o.cp_ctid FROM \(oldChanged) WHERE o.cp_part = $1::bigint::oid))
+                        """, [try part.decode(Int.self, "oid")], name: "delete changed rows of \(model.name)")
+                }
             }
             try c.simpleExecute(
                 "INSERT INTO \(target) SELECT n.* FROM cp_new AS n JOIN cp_changed AS k ON \(joinOn("n", "k"))", name: "insert changed rows of \(model.name)")
