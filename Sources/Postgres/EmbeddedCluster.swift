@@ -12,7 +12,11 @@ import Darwin
 /// - The server listens on a unix socket in its own folder (`HOME/pg/run`, mode 0700) and on a free loopback
 ///   port; local connections are trusted (only the owner can reach the socket), TCP ones need the generated
 ///   password kept in `HOME/pg/superuser.password`.
-/// - Databases are UTF-8 with ICU available (`vi-VN` collation for names).
+/// - Databases are UTF-8; text sorts bytewise by default (`LC_COLLATE` `C`, `LC_CTYPE` `C.UTF-8`), and ICU's
+///   `vi-VN-x-icu` collation is there for what a reader sees sorted (the API's `order` on text). Almost every text
+///   a pipeline sorts or indexes is a code or an identifier: under the `vi-VN` ICU default, sorting 600,000 of
+///   them took 0.80 s against 0.55 s bytewise, and so did every index build and join on them (libc's `C.UTF-8`
+///   took 1.15 s: it is not the fast path).
 /// - As root (our machines and CI run as root), `initdb` and `pg_ctl` refuse to run; they run as the `postgres`
 ///   user that Debian's package creates, which owns `HOME/pg`.
 /// - `up` twice is a no-op; `down` then `up` keeps the data.
@@ -152,8 +156,8 @@ public struct EmbeddedCluster: Sendable {
         let outcome = try ProcessRunner.run(
             binaries.initdb,
             [
-                "-D", dataDirectory.path, "-U", superuser, "-E", "UTF8", "--locale=C.UTF-8",
-                "--locale-provider=icu", "--icu-locale=vi-VN", "--auth-local=trust",
+                "-D", dataDirectory.path, "-U", superuser, "-E", "UTF8", "--locale=C.UTF-8", "--lc-collate=C",
+                "--locale-provider=libc", "--auth-local=trust",
                 "--auth-host=scram-sha-256", "--pwfile=\(pwfile.path)", "--no-instructions",
             ],
             runAs: user)

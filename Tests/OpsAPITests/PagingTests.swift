@@ -54,6 +54,34 @@ final class PagingTests: XCTestCase {
         }
     }
 
+    func testTextIsOrderedForItsReaderInVietnameseWhileTheDatabaseSortsBytewise() async throws {
+        let fixture = try APIFixture.get()
+        let connection = try fixture.database.connect()
+        defer { connection.close() }
+        func names(_ collation: String) throws -> [String] {
+            try connection.query(
+                "SELECT name FROM core.enterprise ORDER BY name COLLATE \"\(collation)\" NULLS LAST, tax_code"
+            ).map { try $0.decode(String?.self, "name") ?? "" }
+        }
+        let vietnamese = try names("vi-VN-x-icu")
+        XCTAssertNotEqual(vietnamese, try names("C"), "the enterprises' names sort differently bytewise (the test needs them to)")
+        XCTAssertEqual(
+            try connection.query("SELECT datcollate FROM pg_database WHERE datname = current_database()")[0].decode(String.self, "datcollate"), "C")
+        try await withAPI(fixture) { client, _ in
+            var uri = "/v1/views/core.enterprise?limit=700&select=name&order=name"
+            var seen: [String] = []
+            while true {
+                let response = try await client.execute(uri: uri, method: .get, headers: fixture.headers(.analyst))
+                XCTAssertEqual(response.status, .ok, response.text)
+                let body = try response.json()
+                seen += (body["rows"] as? [[String: Any]] ?? []).map { $0["name"] as? String ?? "" }
+                guard let next = body["next"] as? String else { break }
+                uri = next
+            }
+            XCTAssertEqual(seen, vietnamese, "in Vietnamese order (Đ after D, lower and upper case together), across cursor pages")
+        }
+    }
+
     func testFormatsFiltersSearchAndProvenance() async throws {
         let fixture = try APIFixture.get()
         let connection = try fixture.database.connect()

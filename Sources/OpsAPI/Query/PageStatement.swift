@@ -74,7 +74,10 @@ struct PageStatement {
             guard PageStatement.isOrderable(column) else {
                 throw .badRequest("bad_order", "order: \(column.name) (\(column.type)) cannot be ordered")
             }
-            terms.append((column.expression, column.type, term.descending, term.nullsFirst, true))
+            // Text is ordered for its reader: Vietnamese order (Đ after D, tones after the bare letter), where the
+            // database sorts bytewise by default (EmbeddedCluster). The cursor compares under the same collation.
+            let expression = PageStatement.isText(column) ? "(\(column.expression)) COLLATE \"vi-VN-x-icu\"" : column.expression
+            terms.append((expression, column.type, term.descending, term.nullsFirst, true))
         }
         for key in view.uniqueKey {
             guard let column = view.column(key) else {
@@ -175,6 +178,11 @@ struct PageStatement {
             conditions.append("(" + names.map { "citypipe.fold_name((\($0.expression))::text) LIKE \(pattern)::text" }.joined(separator: " OR ") + ")")
         }
         return conditions
+    }
+
+    /// Whether a column holds text (ordered under the Vietnamese collation).
+    static func isText(_ column: RoleShaping.Column) -> Bool {
+        column.category == .text && (column.type == "text" || column.type.hasPrefix("character") || column.type.hasPrefix("varchar"))
     }
 
     static func isOrderable(_ column: RoleShaping.Column) -> Bool {
