@@ -204,15 +204,12 @@ public struct EmbeddedCluster: Sendable {
             # timed checkpoints; lz4 compresses those page images.
             max_wal_size = 8GB
             wal_compression = lz4
-            # A pipeline runs a few large statements at a time, not many small ones. With the default 4 MB a
-            # night's sorts and hashes of a few hundred thousand keys went to disk (data_quality sorted 2.3 M rows
-            # through 70 MB of temporary files), and each index build of a first load over 64 MB sorted on disk.
+            # A pipeline runs a few large statements at a time, not many small ones. With the default 4 MB every
+            # sort of more than about 100,000 keys went to temporary files (data_quality's counts sorted 2.3 M rows
+            # through 70 MB of them before they were hashed), and with the default 64 MB every index build of a
+            # first load over a million rows sorted on disk.
             work_mem = 64MB
             maintenance_work_mem = 1GB
-            # Solid-state storage: a random page costs little more than a sequential one. At the default 4, the
-            # planner read every partition of a table to find 30,000 keys rather than look them up by index.
-            random_page_cost = 1.1
-            effective_io_concurrency = 200
             log_min_messages = warning
             # Personal data stays out of the server log: no DETAIL ("Failing row contains (…)", "Key (…)=(…)"),
             # no CONTEXT ("COPY t, line N, column c: …"); the failing statement is logged, and CityPipe's

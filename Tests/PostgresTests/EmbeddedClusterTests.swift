@@ -26,12 +26,12 @@ final class EmbeddedClusterTests: XCTestCase {
                    (SELECT extversion FROM pg_extension WHERE extname = 'postgis') AS postgis,
                    (SELECT count(*) FROM pg_collation WHERE collname = 'vi-VN-x-icu') AS icu,
                    (SELECT datcollate FROM pg_database WHERE datname = current_database()) AS collate,
-                   current_setting('work_mem') AS work_mem, current_setting('random_page_cost') AS random_page_cost
+                   current_setting('work_mem') AS work_mem, current_setting('maintenance_work_mem') AS maintenance
             """)[0]
         XCTAssertEqual(try settings.decode(String.self, "enc"), "UTF8")
         XCTAssertEqual(try settings.decode(String.self, "collate"), "C", "text sorts bytewise")
         XCTAssertEqual(try settings.decode(String.self, "work_mem"), "64MB")
-        XCTAssertEqual(try settings.decode(String.self, "random_page_cost"), "1.1")
+        XCTAssertEqual(try settings.decode(String.self, "maintenance"), "1GB")
         XCTAssertNotNil(try settings.decode(String?.self, "postgis"))
         XCTAssertEqual(try settings.decode(Int.self, "icu"), 1, "ICU's Vietnamese collation is available")
         connection.close()
