@@ -50,8 +50,8 @@ public final class FeedSimulator: Sendable {
     /// for it inside the run it measures.
     private func prerenderLand() throws {
         let land = try geo().land
-        for (id, srid) in [(LandFeed.bacNinh, 9209), (LandFeed.bacGiang, 9214)] {
-            guard let collection = land.collection(id) else { continue }
+        for id in [LandFeed.bacNinh, LandFeed.bacGiang] {
+            guard let collection = land.collection(id), let srid = OGCFeatureRoutes.storage(of: id) else { continue }
             _ = renderedParcels.features(of: collection, crs: OutputCRS(srid: srid, latitudeFirst: false))
         }
     }

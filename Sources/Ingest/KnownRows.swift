@@ -62,8 +62,8 @@ final class KnownRows: @unchecked Sendable {
             }
             // A key with an escaped character (a backslash, tab or newline in it): decoded as text.
             let row = CopyTextDecoder.fields(of: line)
-            guard row.count == width + 2, let place = row[0].flatMap(Self.place) else { return }
-            known.add(key: RowHash.key(Array(row[1...width])), hash: row[width + 1].flatMap(Self.lanes), place: place)
+            guard row.count == width + 2, let place = row[0].flatMap({ Self.bytes(of: $0, Self.place) }) else { return }
+            known.add(key: RowHash.key(Array(row[1...width])), hash: row[width + 1].flatMap({ Self.bytes(of: $0, Self.lanes) }), place: place)
         }
         return known
     }
@@ -96,24 +96,8 @@ final class KnownRows: @unchecked Sendable {
                 else { return nil }
             }
             func isNull(_ r: Range<Int>) -> Bool { r.count == 2 && bytes[r.lowerBound] == 0x5C }
-            // ctid: (block,offset)
-            let ctid = fields[0]
-            guard ctid.count >= 5, bytes[ctid.lowerBound] == 0x28, bytes[ctid.upperBound - 1] == 0x29 else { return nil }
-            var block: UInt64 = 0
-            var offset: UInt64 = 0
-            var inOffset = false
-            for i in (ctid.lowerBound + 1)..<(ctid.upperBound - 1) {
-                let b = bytes[i]
-                if b == 0x2C, !inOffset {
-                    inOffset = true
-                } else if b >= 0x30, b <= 0x39 {
-                    if inOffset { offset = offset &* 10 &+ UInt64(b - 0x30) } else { block = block &* 10 &+ UInt64(b - 0x30) }
-                } else {
-                    return nil
-                }
-            }
-            guard inOffset, offset <= 0xFFFF, block < 1 << 47 else { return nil }
-            place = block << 16 | offset
+            guard let place = KnownRows.place(UnsafeBufferPointer(rebasing: bytes[fields[0]])) else { return nil }
+            self.place = place
             var hasher = RowHash.Hasher()
             for field in fields[1...width] {
                 if isNull(field) {
@@ -124,26 +108,7 @@ final class KnownRows: @unchecked Sendable {
             }
             key = hasher.finish()
             let hashField = fields[width + 1]
-            hash = isNull(hashField) ? nil : Self.lanes(UnsafeBufferPointer(rebasing: bytes[hashField]))
-        }
-
-        /// `v2:` and 32 hex digits → two lanes (nil for another form, as `KnownRows.lanes`).
-        static func lanes(_ text: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
-            guard text.count == 35, text[0] == UInt8(ascii: "v"), text[1] == UInt8(ascii: "2"), text[2] == UInt8(ascii: ":")
-            else { return nil }
-            var lanes: (UInt64, UInt64) = (0, 0)
-            for i in 3..<35 {
-                let c = text[i]
-                let nibble: UInt64
-                switch c {
-                case 0x30...0x39: nibble = UInt64(c - 0x30)
-                case 0x61...0x66: nibble = UInt64(c - 0x61 + 10)
-                case 0x41...0x46: nibble = UInt64(c - 0x41 + 10)
-                default: return nil
-                }
-                if i < 19 { lanes.0 = lanes.0 << 4 | nibble } else { lanes.1 = lanes.1 << 4 | nibble }
-            }
-            return lanes
+            hash = isNull(hashField) ? nil : KnownRows.lanes(UnsafeBufferPointer(rebasing: bytes[hashField]))
         }
     }
 
@@ -186,23 +151,49 @@ final class KnownRows: @unchecked Sendable {
         states.indices.compactMap { states[$0] == .unseen ? "(\(places[$0] >> 16),\(places[$0] & 0xFFFF))" : nil }
     }
 
-    /// `(block,offset)` → one integer.
-    static func place(_ text: String) -> UInt64? {
-        let parts = text.dropFirst().dropLast().split(separator: ",")
-        guard text.first == "(", text.last == ")", parts.count == 2, let block = UInt64(parts[0]), let offset = UInt64(parts[1]),
-              offset <= 0xFFFF
-        else { return nil }
+    /// `(block,offset)` (a `ctid` as text) → one integer.
+    static func place(_ text: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard text.count >= 5, text[0] == UInt8(ascii: "("), text[text.count - 1] == UInt8(ascii: ")") else { return nil }
+        var block: UInt64 = 0
+        var offset: UInt64 = 0
+        var inOffset = false
+        for b in text[1..<(text.count - 1)] {
+            if b == UInt8(ascii: ","), !inOffset {
+                inOffset = true
+            } else if b >= 0x30, b <= 0x39 {
+                if inOffset { offset = offset &* 10 &+ UInt64(b - 0x30) } else { block = block &* 10 &+ UInt64(b - 0x30) }
+            } else {
+                return nil
+            }
+        }
+        guard inOffset, offset <= 0xFFFF, block < 1 << 47 else { return nil }
         return block << 16 | offset
     }
 
     /// `v2:` and 32 hex digits (`RowHash.of`) → its two lanes; nil for another form (an older md5 hash, which never
     /// matches and so takes the MERGE, which recognises it).
-    static func lanes(_ text: String) -> (UInt64, UInt64)? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count == 35, utf8[0] == UInt8(ascii: "v"), utf8[1] == UInt8(ascii: "2"), utf8[2] == UInt8(ascii: ":"),
-              let high = UInt64(String(decoding: utf8[3..<19], as: UTF8.self), radix: 16),
-              let low = UInt64(String(decoding: utf8[19..<35], as: UTF8.self), radix: 16)
+    static func lanes(_ text: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+        guard text.count == 35, text[0] == UInt8(ascii: "v"), text[1] == UInt8(ascii: "2"), text[2] == UInt8(ascii: ":")
         else { return nil }
-        return (high, low)
+        var lanes: (UInt64, UInt64) = (0, 0)
+        for i in 3..<35 {
+            let c = text[i]
+            let nibble: UInt64
+            switch c {
+            case 0x30...0x39: nibble = UInt64(c - 0x30)
+            case 0x61...0x66: nibble = UInt64(c - 0x61 + 10)
+            case 0x41...0x46: nibble = UInt64(c - 0x41 + 10)
+            default: return nil
+            }
+            if i < 19 { lanes.0 = lanes.0 << 4 | nibble } else { lanes.1 = lanes.1 << 4 | nibble }
+        }
+        return lanes
+    }
+
+    /// `parse` over the UTF-8 of `text`.
+    private static func bytes<T>(of text: String, _ parse: (UnsafeBufferPointer<UInt8>) -> T?) -> T? {
+        var text = text
+        text.makeContiguousUTF8()
+        return text.utf8.withContiguousStorageIfAvailable(parse) ?? nil
     }
 }

@@ -28,7 +28,7 @@ struct OGCFeatureRoutes {
         }
         router.get("/ogc/collections/:id") { request, context -> Response in
             let id = context.parameters.get("id") ?? ""
-            guard storage(of: id) != nil else { return Self.notFound(id) }
+            guard Self.storage(of: id) != nil else { return Self.notFound(id) }
             return Responses.json(.ok, collectionJSON(id, base: Self.base(request)))
         }
         router.get("/ogc/collections/:id/items") { request, context -> Response in
@@ -40,7 +40,7 @@ struct OGCFeatureRoutes {
     }
 
     /// The storage SRID of a collection (4326 for CRS84), nil when there is no such collection.
-    private func storage(of id: String) -> Int? {
+    static func storage(of id: String) -> Int? {
         switch id {
         case BoundaryFeed.collection: 4326
         case LandFeed.bacNinh: 9209
@@ -50,12 +50,12 @@ struct OGCFeatureRoutes {
     }
 
     private func crsList(of id: String) -> [String] {
-        guard let srid = storage(of: id) else { return [] }
+        guard let srid = Self.storage(of: id) else { return [] }
         return srid == 4326 ? [Self.crs84, Self.epsg4326] : [Self.crs84, Self.epsg4326, Self.epsg(srid)]
     }
 
     private func collectionJSON(_ id: String, base: String) -> String {
-        let storageURI = storage(of: id).map { $0 == 4326 ? Self.crs84 : Self.epsg($0) } ?? Self.crs84
+        let storageURI = Self.storage(of: id).map { $0 == 4326 ? Self.crs84 : Self.epsg($0) } ?? Self.crs84
         let title =
             switch id {
             case BoundaryFeed.collection: "Ranh giới hành chính cấp xã (trước và sau 01/7/2025)"
@@ -68,7 +68,7 @@ struct OGCFeatureRoutes {
     }
 
     private func items(_ request: Request, id: String, featureID: String?) async throws -> Response {
-        guard let storage = storage(of: id) else { return Self.notFound(id) }
+        guard let storage = Self.storage(of: id) else { return Self.notFound(id) }
         let isLand = storage != 4326
         let fault = try await simulator.admit(isLand ? .land : .boundaries)
         if isLand {

@@ -182,7 +182,7 @@ struct PageStatement {
 
     /// Whether a column holds text (ordered under the Vietnamese collation).
     static func isText(_ column: RoleShaping.Column) -> Bool {
-        column.category == .text && (column.type == "text" || column.type.hasPrefix("character") || column.type.hasPrefix("varchar"))
+        column.type == "text" || column.type.hasPrefix("character") || column.type.hasPrefix("varchar")
     }
 
     static func isOrderable(_ column: RoleShaping.Column) -> Bool {
