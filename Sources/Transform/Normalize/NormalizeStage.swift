@@ -196,7 +196,7 @@ public final class NormalizeStage: Sendable {
         }
         try cutAsStaging(c)
         let since = fresh ? nil : watermark.map {
-            "greatest(_loaded_at, coalesce(_deleted_at, '-infinity')) >= \(NormalizeStage.literal(NormalizeStage.timestamp($0)))::timestamptz"
+            StagingChanges.since(NormalizeStage.literal(NormalizeStage.timestamp($0)))
         }
         return Pass(since: since, next: next, fresh: fresh)
     }
