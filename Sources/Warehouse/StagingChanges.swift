@@ -12,10 +12,22 @@ public enum StagingChanges {
     /// When a staged row last changed: its load, or its marking as deleted, whichever is later.
     public static let changedAt = "greatest(_loaded_at, coalesce(_deleted_at, '-infinity'::timestamptz))"
 
-    /// The condition on the rows changed at or after `since`, a timestamptz literal (quoted). The planner uses the
-    /// index only for this expression as written.
-    public static func since(_ literal: String) -> String {
-        "\(changedAt) >= \(literal)::timestamptz"
+    /// The rows changed at or after a moment, in the two forms a reader needs.
+    public struct Since: Sendable, Equatable {
+        /// The condition on the index's expression, for asking whether a table holds any such row: the index
+        /// answers it (the planner uses the index only for the expression as written).
+        public let indexed: String
+        /// The same condition on the columns, for reading a run of pages (`ctid` between two pages: a TID range
+        /// scan). Written on the expression, the planner may take the index's bitmap scan for it, which reads
+        /// every changed range of the whole table and only then keeps the run's rows: once per run.
+        public let scanned: String
+    }
+
+    /// The rows changed at or after `literal`, a timestamptz literal (quoted).
+    public static func since(_ literal: String) -> Since {
+        Since(
+            indexed: "\(changedAt) >= \(literal)::timestamptz",
+            scanned: "(_loaded_at >= \(literal)::timestamptz OR _deleted_at >= \(literal)::timestamptz)")
     }
 
     /// The name of the index on `staging.FEED` (in schema `staging`).

@@ -30,8 +30,8 @@ struct NormalizeLane {
     /// Dispatch workers a batch is normalised on.
     let slices: Int
     let share: LaneShare
-    /// The condition on staged rows changed since the watermark; nil reads all.
-    let since: String?
+    /// The staged rows changed since the watermark; nil reads all.
+    let since: StagingChanges.Since?
     /// `core.clean_FEED` was empty when the pass began (a first build, a rebuild): rows and rejects are COPYed
     /// straight into it and `citypipe.rejects`, with nothing to merge.
     let fresh: Bool
@@ -85,9 +85,12 @@ struct NormalizeLane {
 
     /// Reads the lane's rows a run of pages at a time, up to the table's size as this transaction's snapshot
     /// sees it (every row it can see lies below), and hands each non-empty batch to `body`. A partitioned staging
-    /// table is read partition by partition (each has its own pages).
+    /// table is read partition by partition (each has its own pages). A table without a row changed since the
+    /// watermark is not read: the index over the change moment says so in a few pages (`StagingChanges`), where
+    /// the runs of pages would read a month no load touched whole.
     private func forEachBatch(_ c: PostgresConnection, _ body: ([[String?]], _ relation: String) throws -> Void) throws {
         for relation in try stagedRelations(c) where !skip.contains(relation) && targets.map({ $0[relation] != nil }) ?? true {
+            if let since, try !holdsChanges(c, relation, since) { continue }
             let pages = try heapPages(c, of: relation)
             var page = 0
             while page < pages {
@@ -98,6 +101,13 @@ struct NormalizeLane {
                 page = next
             }
         }
+    }
+
+    /// Whether `relation` holds a row changed `since`.
+    private func holdsChanges(_ c: PostgresConnection, _ relation: String, _ since: StagingChanges.Since) throws -> Bool {
+        try c.query(
+            "SELECT EXISTS (SELECT 1 FROM \(relation) WHERE \(since.indexed)) AS changed", name: "changes in \(relation)"
+        ).first?.decode(Bool.self, "changed") ?? true
     }
 
     /// The part of `core.clean_FEED` that takes the rows of the staged `relation`: a partition of staging
@@ -276,7 +286,7 @@ struct NormalizeLane {
     func readQuery(from: Int, to: Int, in relation: String? = nil) -> String {
         let fields = plan.fields.map { "\($0.name)::text" }
         let recordDate = plan.recordDate.column.map { "\($0)::text" } ?? "NULL"
-        let conditions = ["ctid >= '(\(from),0)'::tid", "ctid < '(\(to),0)'::tid"] + [since, share.condition(plan)].compactMap { $0 }
+        let conditions = ["ctid >= '(\(from),0)'::tid", "ctid < '(\(to),0)'::tid"] + [since?.scanned, share.condition(plan)].compactMap { $0 }
         return """
             COPY (SELECT \((plan.primaryKey.map { "\($0)::text" } + fields + [recordDate, "_hash", "_deleted_at"]).joined(separator: ", "))
                   FROM \(relation ?? "staging.\(plan.feed)") WHERE \(conditions.joined(separator: " AND "))) TO STDOUT

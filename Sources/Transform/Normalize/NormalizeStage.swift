@@ -148,9 +148,9 @@ public final class NormalizeStage: Sendable {
         return result
     }
 
-    /// What a pass reads: the rows since (a condition on `_loaded_at`, nil for all) and the watermark it moves to.
+    /// What a pass reads: the rows changed since the watermark (nil for all) and the watermark it moves to.
     struct Pass {
-        let since: String?
+        let since: StagingChanges.Since?
         let next: Date
         /// The clean table was empty: a first build (see `NormalizeLane.fresh`).
         let fresh: Bool
