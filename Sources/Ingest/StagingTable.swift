@@ -1,6 +1,5 @@
 import Postgres
 import Normalize
-import Warehouse
 
 /// Creates `staging.FEED` when missing and reconciles an existing one with the schema (drift policy).
 enum StagingTable {
@@ -44,7 +43,6 @@ enum StagingTable {
             try convertToPartitioned(schema, connection)
             return try prepare(schema, connection, keyLater: keyLater)
         }
-        try ensureChangeIndex(schema, connection)
         var types: [String: String] = [:]
         for row in existing { types[try row.decode(String.self, "name")] = try row.decode(String.self, "type") }
         let key = try connection.query(
@@ -109,7 +107,6 @@ enum StagingTable {
             )\(partitioned);
             COMMENT ON TABLE \(schema.table) IS 'Staged records of feed \(schema.feed), as the source sent them (typed per manifest).';
             """, name: "create staging table")
-        if withPrimaryKey { try connection.simpleExecute(StagingChanges.createIndex(table: schema.table, feed: schema.feed), name: "staging change index") }
         if let partitioning = schema.partitioning {
             try connection.simpleExecute(
                 """
@@ -195,17 +192,6 @@ enum StagingTable {
             """
             SET LOCAL maintenance_work_mem = '256MB';
             ALTER TABLE \(schema.table) ADD PRIMARY KEY (\(schema.primaryKey.joined(separator: ", ")));
-            \(StagingChanges.createIndex(table: schema.table, feed: schema.feed));
             """, name: "add staging primary key")
-    }
-
-    /// Makes the index over each row's change moment (`StagingChanges`) on a table staged before it existed: one
-    /// scan of the table, the first time a load finds it missing.
-    static func ensureChangeIndex(_ schema: StagingSchema, _ connection: PostgresConnection) throws {
-        let present = try connection.query(
-            "SELECT to_regclass($1) IS NOT NULL AS present", ["staging.\(StagingChanges.indexName(feed: schema.feed))"],
-            name: "staging change index present").first?.decode(Bool.self, "present") ?? false
-        guard !present else { return }
-        try connection.simpleExecute(StagingChanges.createIndex(table: schema.table, feed: schema.feed), name: "staging change index")
     }
 }

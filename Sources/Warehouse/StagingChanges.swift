@@ -7,7 +7,7 @@
 /// is mostly appended to, in the order of its loads, so a block range index over the change moment (a minimum and
 /// a maximum per 128 pages) answers "nothing here since then" for a partition in a few index pages. The index
 /// never decides what is read, only what is skipped: a range whose summary is missing or wide is read and its rows
-/// checked, as without it.
+/// checked, as without it. The normaliser makes the index at its first pass over a table (`NormalizeStage`).
 public enum StagingChanges {
     /// When a staged row last changed: its load, or its marking as deleted, whichever is later.
     public static let changedAt = "greatest(_loaded_at, coalesce(_deleted_at, '-infinity'::timestamptz))"

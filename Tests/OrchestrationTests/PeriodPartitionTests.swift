@@ -361,9 +361,9 @@ final class PeriodPartitionTests: OrchestrationTestCase {
         try await load()
         var indexed = try changeIndexedPartitions()
         XCTAssertGreaterThan(indexed.all, 4)
-        XCTAssertEqual(indexed.with, indexed.all, "a first load gives every partition the index")
+        XCTAssertEqual(indexed.with, indexed.all, "the first normalisation gives every partition the index")
 
-        // A table staged before the index existed gets it at its next load; a month staged later has it too.
+        // A table staged before the index existed gets it at its next normalisation; a month staged later has it too.
         try connection.simpleExecute("DROP INDEX staging.\(StagingChanges.indexName(feed: "payments"))")
         XCTAssertEqual(try changeIndexedPartitions().with, 0)
         try (String(contentsOf: file, encoding: .utf8) + "D99,2019-06-15,7\n").write(to: file, atomically: true, encoding: .utf8)

@@ -195,10 +195,25 @@ public final class NormalizeStage: Sendable {
             try prepareTable(c)
         }
         try cutAsStaging(c)
+        try ensureChangeIndex(c)
         let since = fresh ? nil : watermark.map {
             StagingChanges.since(NormalizeStage.literal(NormalizeStage.timestamp($0)))
         }
         return Pass(since: since, next: next, fresh: fresh)
+    }
+
+    /// Makes `staging.FEED`'s index over each row's change moment (`StagingChanges`) when it is missing: once per
+    /// table, at its first pass (or the first after an upgrade), one scan of the table. The index serves the passes
+    /// after it, which read only the changed rows: made here rather than by the load, it does not slow the first
+    /// load (0.56 s of the 7.3 s that 1.4 million people take to load), and a table never normalised goes without.
+    /// A partitioned table's partitions made or attached later get theirs from it.
+    private func ensureChangeIndex(_ c: PostgresConnection) throws {
+        let present = try c.query(
+            "SELECT to_regclass($1) IS NOT NULL AS present", ["staging.\(StagingChanges.indexName(feed: plan.feed))"],
+            name: "change index of staging.\(plan.feed)").first?.decode(Bool.self, "present") ?? false
+        guard !present else { return }
+        try c.simpleExecute(
+            StagingChanges.createIndex(table: "staging.\(plan.feed)", feed: plan.feed), name: "make change index of staging.\(plan.feed)")
     }
 
     /// Moves the watermark; when the pass `wrote` rows, also `changed_at` (a change marker: see `ModelChanges`),
