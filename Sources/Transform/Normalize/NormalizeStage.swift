@@ -211,6 +211,7 @@ public final class NormalizeStage: Sendable {
         let present = try c.query(
             "SELECT to_regclass($1) IS NOT NULL AS present", ["staging.\(StagingChanges.indexName(feed: plan.feed))"],
             name: "change index of staging.\(plan.feed)").first?.decode(Bool.self, "present") ?? false
+        // Asked first: `CREATE INDEX IF NOT EXISTS` locks the table against loads before it finds the index there.
         guard !present else { return }
         try c.simpleExecute(
             StagingChanges.createIndex(table: "staging.\(plan.feed)", feed: plan.feed), name: "make change index of staging.\(plan.feed)")
