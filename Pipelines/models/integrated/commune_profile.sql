@@ -14,15 +14,18 @@ insured_people AS (
     WHERE c.period = (SELECT period FROM insurance_period) AND c.person_id IS NOT NULL
 ),
 -- Age bands compare the birth date with the day's date less 15 or 60 years (as age() would not: it compares
--- intervals, where 14 years 11 months 30 days equals 15 years).
+-- intervals, where 14 years 11 months 30 days equals 15 years). The two dates are worked out once, as subqueries:
+-- written inline, each row's comparison turned the day into a timestamp and took the interval off again, and the
+-- count took 3.6 s of CPU at scale 2.6 against 1.8 s so.
 residents AS (
     SELECT p.ward_code,
            count(*) AS population,
            count(*) FILTER (WHERE p.sex = '1') AS male,
            count(*) FILTER (WHERE p.sex = '2') AS female,
-           count(*) FILTER (WHERE p.birth_date > current_date - interval '15 years') AS age_0_14,
-           count(*) FILTER (WHERE p.birth_date <= current_date - interval '15 years' AND p.birth_date > current_date - interval '60 years') AS age_15_59,
-           count(*) FILTER (WHERE p.birth_date <= current_date - interval '60 years') AS age_60_plus
+           count(*) FILTER (WHERE p.birth_date > (SELECT (current_date - interval '15 years')::date)) AS age_0_14,
+           count(*) FILTER (WHERE p.birth_date <= (SELECT (current_date - interval '15 years')::date)
+                              AND p.birth_date > (SELECT (current_date - interval '60 years')::date)) AS age_15_59,
+           count(*) FILTER (WHERE p.birth_date <= (SELECT (current_date - interval '60 years')::date)) AS age_60_plus
     FROM {{ ref('core.person') }} AS p
     GROUP BY p.ward_code
 ),
@@ -59,9 +62,11 @@ labour AS (
     WHERE c.claim_date >= m.month AND c.claim_date < m.month + interval '1 month'
     GROUP BY c.ward_code
 ),
+-- The latest discharge read from the index on discharged_at, then put in Vietnam's time (which has no summer
+-- time, so the latest instant is the latest local time too).
 health_month AS (
     SELECT least(date_trunc('month', current_date) - interval '1 month',
-                 date_trunc('month', max(discharged_at AT TIME ZONE 'Asia/Ho_Chi_Minh')))::date AS month
+                 date_trunc('month', max(discharged_at) AT TIME ZONE 'Asia/Ho_Chi_Minh'))::date AS month
     FROM {{ ref('core.health_encounter') }}
 ),
 health AS (

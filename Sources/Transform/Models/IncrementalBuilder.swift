@@ -74,6 +74,21 @@ struct IncrementalBuilder {
         }
     }
 
+    /// The indexes of the header (`-- indexes:`) that the table lacks, made (inside the build's transaction): one
+    /// added to the header after the table's last full build. The header is not part of the model's definition, so
+    /// it does not make the next build a full one, and an incremental build keeps the table it has.
+    private func makeDeclaredIndexes(_ c: PostgresConnection) throws {
+        for (index, columns) in model.indexes.enumerated() {
+            let name = "\(model.schema).\(model.table)_\(index + 1)"
+            let missing = try c.query("SELECT to_regclass($1) IS NULL AS missing", [name], name: "index of \(model.name)")
+                .first?.decode(Bool.self, "missing") ?? false
+            guard missing else { continue }
+            let definition = columns.uppercased().hasPrefix("USING ") ? columns : "(\(columns))"
+            try c.simpleExecute(
+                "CREATE INDEX \(model.table)_\(index + 1) ON \(target) \(definition)", name: "index of \(model.name) added since its last full build")
+        }
+    }
+
     private var keyList: String { model.uniqueKey.joined(separator: ", ") }
     private var target: String { "\(model.schema).\(model.table)" }
 
@@ -109,6 +124,7 @@ struct IncrementalBuilder {
            try c.query("SELECT coalesce((\(condition)), false) AS full", name: "full_build_when of \(model.name)").first?.decode(Bool.self, "full") == true {
             return try buildFull(c, time: time, reason: "full_build_when holds")
         }
+        try makeDeclaredIndexes(c)
         for source in model.changeSources {
             let (table, marker) =
                 ModelChanges.isCleanTable(source) ? (source, "_normalized_at") : (ModelChanges.deltaTable(of: source), "_changed_at")
