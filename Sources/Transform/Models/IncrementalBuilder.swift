@@ -38,8 +38,8 @@ struct IncrementalBuilder {
     /// Share of the table up to which the table's rows for the keys are looked up in its unique key's index, one key
     /// at a time. PostgreSQL's planner prices a lookup as a page read from disk and a sequential page as four times
     /// cheaper, and so read the whole table to join it by hash. In a night at scale 2.6 that read the 3.6 million
-    /// rows of `integrated.citizen_profile` for 88,931 keys in 3.16 s (1.55 s by lookups) and twelve months of
-    /// `core.insurance_coverage` for 73,545 keys in 3.20 s (1.82 s): every page of a night's tables is in memory,
+    /// rows of `integrated.citizen_profile` for 88,931 keys in 3.16 s (1.75 s by lookups) and twelve months of
+    /// `core.insurance_coverage` for 73,545 keys in 3.20 s (1.79 s): every page of a night's tables is in memory,
     /// most of them outside PostgreSQL's own buffers. Lowering `random_page_cost` to 1.1 instead made the planner
     /// read whole indexes elsewhere (`core.person_link`'s key list 3.0 → 6.7 s, `integrated.data_quality` 5.6 →
     /// 8.1 s).
