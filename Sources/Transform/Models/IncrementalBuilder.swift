@@ -78,14 +78,17 @@ struct IncrementalBuilder {
     /// added to the header after the table's last full build. The header is not part of the model's definition, so
     /// it does not make the next build a full one, and an incremental build keeps the table it has.
     private func makeDeclaredIndexes(_ c: PostgresConnection) throws {
-        for (index, columns) in model.indexes.enumerated() {
-            let name = "\(model.schema).\(model.table)_\(index + 1)"
-            let missing = try c.query("SELECT to_regclass($1) IS NULL AS missing", [name], name: "index of \(model.name)")
-                .first?.decode(Bool.self, "missing") ?? false
-            guard missing else { continue }
-            let definition = columns.uppercased().hasPrefix("USING ") ? columns : "(\(columns))"
+        let clauses = model.indexClauses
+        guard !clauses.isEmpty else { return }
+        let missing = try c.query(
+            """
+            SELECT n::int AS n FROM generate_series(1, $2::int) AS n
+            WHERE to_regclass(format('%s_%s', $1::text, n)) IS NULL ORDER BY n
+            """, [target, clauses.count], name: "indexes of \(model.name)"
+        ).map { try $0.decode(Int.self, "n") }
+        for n in missing {
             try c.simpleExecute(
-                "CREATE INDEX \(model.table)_\(index + 1) ON \(target) \(definition)", name: "index of \(model.name) added since its last full build")
+                "CREATE INDEX \(model.table)_\(n) ON \(target) \(clauses[n - 1])", name: "index of \(model.name) added since its last full build")
         }
     }
 
@@ -124,7 +127,6 @@ struct IncrementalBuilder {
            try c.query("SELECT coalesce((\(condition)), false) AS full", name: "full_build_when of \(model.name)").first?.decode(Bool.self, "full") == true {
             return try buildFull(c, time: time, reason: "full_build_when holds")
         }
-        try makeDeclaredIndexes(c)
         for source in model.changeSources {
             let (table, marker) =
                 ModelChanges.isCleanTable(source) ? (source, "_normalized_at") : (ModelChanges.deltaTable(of: source), "_changed_at")
@@ -159,6 +161,7 @@ struct IncrementalBuilder {
             return try buildFull(c, time: time, reason: "\(recomputed) keys to recompute of about \(estimate) rows: a full build is cheaper")
         }
         try c.simpleExecute("ANALYZE cp_affected", name: "analyze keys of \(model.name)")
+        try makeDeclaredIndexes(c)
         var mark: String? = nil
         var appended: [(name: String, rows: Int)] = []
         if let partitions, !newPartitions.isEmpty {

@@ -32,10 +32,9 @@ struct ModelBuilder {
                     "ALTER TABLE \(model.schema).\(staging) ADD CONSTRAINT \(staging)_pkey PRIMARY KEY (\(model.uniqueKey.joined(separator: ", ")))",
                     name: "key of \(model.name)")
             }
-            for (index, columns) in model.indexes.enumerated() {
-                let definition = columns.uppercased().hasPrefix("USING ") ? columns : "(\(columns))"
+            for (index, clause) in model.indexClauses.enumerated() {
                 try c.simpleExecute(
-                    "CREATE INDEX \(staging)_\(index + 1) ON \(model.schema).\(staging) \(definition)", name: "index of \(model.name)")
+                    "CREATE INDEX \(staging)_\(index + 1) ON \(model.schema).\(staging) \(clause)", name: "index of \(model.name)")
             }
             let readers = try DependentViews(of: "\(model.schema).\(model.table)", models: models, c)
             try c.simpleExecute(

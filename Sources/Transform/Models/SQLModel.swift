@@ -177,6 +177,12 @@ public struct SQLModel: Sendable, Hashable {
     /// The table part of `name`.
     public var table: String { String(name.drop { $0 != "." }.dropFirst()) }
 
+    /// Each of `indexes` as it follows `CREATE INDEX name ON table`: a column list in parentheses, an expression
+    /// starting with `USING` as it is written. The table's Nth index is named `TABLE_N`.
+    var indexClauses: [String] {
+        indexes.map { $0.uppercased().hasPrefix("USING ") ? $0 : "(\($0))" }
+    }
+
     /// What a build's result depends on besides its inputs: the queries; another one means a full build.
     public var definition: String {
         [sql, incrementalSQL ?? "", incrementalKeys ?? ""].joined(separator: "\n--\n") + (fullBuildWhen.map { "\n--\n" + $0 } ?? "")
