@@ -24,7 +24,7 @@ public final class FeedSimulator: Sendable {
     let controls = ServingControls()
     let populationPages = PageCache<PopulationPageKey>(capacity: 64)
     let businessPages = PageCache<BusinessPageKey>(capacity: 32)
-    let renderedParcels = RenderedParcels()
+    let renderedFeatures = RenderedFeatures()
     private let provinceShapes = LazyFeed<ProvinceShapes>()
     private let geoFeeds = LazyFeed<GeoFeeds>()
     private let schoolPositionsFeed = LazyFeed<SchoolPositions>()
@@ -42,18 +42,19 @@ public final class FeedSimulator: Sendable {
         faults = FaultInjector(rate: configuration.faultRate, seed: configuration.seed)
         truth = try configuration.truthDirectory.map { try TruthWriter(path: $0) }
         try truth?.write(simulation, state: simulation.state, includeStatic: true)
-        if configuration.prerender { try prerenderLand() }
+        if configuration.prerender { try prerenderGeo() }
     }
 
     /// `--prerender`: every parcel's Feature in its collection's storage CRS (what the `land` connector asks for),
-    /// made before serving, as a server holds its layer ready; else the first night that reads the land pages pays
-    /// for it inside the run it measures.
-    private func prerenderLand() throws {
-        let land = try geo().land
+    /// and every boundary's in CRS84 (what `admin_boundaries` asks for), made before serving, as a server holds its
+    /// layers ready; else the first night that reads the pages pays for it inside the run it measures.
+    private func prerenderGeo() throws {
+        let geo = try geo()
         for id in [LandFeed.bacNinh, LandFeed.bacGiang] {
-            guard let collection = land.collection(id), let srid = OGCFeatureRoutes.storage(of: id) else { continue }
-            _ = renderedParcels.features(of: collection, crs: OutputCRS(srid: srid, latitudeFirst: false))
+            guard let collection = geo.land.collection(id), let srid = OGCFeatureRoutes.storage(of: id) else { continue }
+            _ = renderedFeatures.features(of: collection, crs: OutputCRS(srid: srid, latitudeFirst: false))
         }
+        _ = renderedFeatures.boundaries(of: geo.boundaries, crs: OutputCRS(srid: 4326, latitudeFirst: false))
     }
 
     /// `export NAME=VALUE` lines for a simulator listening on `port`.

@@ -79,7 +79,10 @@ enum ValueTyper {
 
     /// Rewrites a date in a declared layout as ISO, or nil when it does not fit the layout.
     static func reformatDate(_ text: String, _ format: String) -> String? {
-        let digits = text.filter(\.isNumber)
+        // ASCII text (every real export) is filtered byte by byte; other text keeps the Unicode reading of digits.
+        let digits = text.utf8.allSatisfy({ $0 < 0x80 })
+            ? String(decoding: text.utf8.filter { $0 &- 0x30 < 10 }, as: UTF8.self)
+            : text.filter(\.isNumber)
         switch format {
         case "yyyy-MM", "yyyy/MM", "MM/yyyy":
             guard digits.count == 6 else { return nil }
@@ -100,11 +103,14 @@ enum ValueTyper {
         guard format == "yyyyMMddHHmm" || format == "yyyyMMddHHmmss", text.utf8.count == format.utf8.count,
             text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
         else { return nil }
-        let d = Array(text)
-        var iso = String(d[0..<4]) + "-" + String(d[4..<6]) + "-" + String(d[6..<8]) + "T" + String(d[8..<10]) + ":"
-            + String(d[10..<12])
-        if d.count == 14 { iso += ":" + String(d[12..<14]) }
-        return iso
+        // All ASCII digits (checked above): one byte each.
+        let d = Array(text.utf8)
+        var iso: [UInt8] = []
+        iso.reserveCapacity(20)
+        iso += d[0..<4]; iso.append(UInt8(ascii: "-")); iso += d[4..<6]; iso.append(UInt8(ascii: "-")); iso += d[6..<8]
+        iso.append(UInt8(ascii: "T")); iso += d[8..<10]; iso.append(UInt8(ascii: ":")); iso += d[10..<12]
+        if d.count == 14 { iso.append(UInt8(ascii: ":")); iso += d[12..<14] }
+        return String(decoding: iso, as: UTF8.self)
     }
 
     /// `-?digits(.digits)?`

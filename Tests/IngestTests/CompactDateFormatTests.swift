@@ -10,6 +10,10 @@ final class CompactDateFormatTests: XCTestCase {
             ("20250110083015", "timestamptz", "yyyyMMddHHmmss", .value("2025-01-10T08:30:15+07:00")),
             ("199001150000", "date", "yyyyMMddHHmm", .value("1990-01-15")),
             ("20240229", "date", "yyyyMMdd", .value("2024-02-29")),
+            // Months (the insurance exports' `ky`), written three ways.
+            ("2025-07", "date", "yyyy-MM", .value("2025-07-01")),
+            ("2025/12", "date", "yyyy/MM", .value("2025-12-01")),
+            ("07/2025", "date", "MM/yyyy", .value("2025-07-01")),
             // Not the layout: the generic readers still apply.
             ("2025-01-10T08:30:00+07:00", "timestamptz", "yyyyMMddHHmm", .value("2025-01-10T08:30:00+07:00")),
             ("15/01/1990", "date", "yyyyMMddHHmm", .value("1990-01-15")),

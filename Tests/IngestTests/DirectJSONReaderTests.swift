@@ -84,6 +84,12 @@ final class DirectJSONReaderTests: XCTestCase {
         Case(name: "integer beyond 18 digits", page: #"{"data":[{"id":"1","n":12345678901234567890}]}"#),
         Case(name: "leading zero", page: #"{"data":[{"id":"1","n":012}]}"#),
         Case(name: "number overflow", page: #"{"data":[{"id":"1","n":1e400}]}"#),
+        // A value skipped, not kept (a geometry's coordinates, read later from its bytes), is checked as one kept.
+        Case(name: "negative zero integer skipped", page: #"{"other":[1,-0],"data":[{"id":"1"}]}"#),
+        Case(name: "integer beyond 18 digits skipped", page: #"{"other":{"n":12345678901234567890},"data":[{"id":"1"}]}"#),
+        Case(name: "leading zero skipped", page: #"{"other":[012],"data":[{"id":"1"}]}"#),
+        Case(name: "number overflow skipped", page: #"{"other":[[105.5,-1.5e400]],"data":[{"id":"1"}]}"#),
+        Case(name: "fraction without digits skipped", page: #"{"other":[1.],"data":[{"id":"1"}]}"#),
         Case(name: "records missing", page: #"{"meta":{"next_cursor":null}}"#),
         Case(name: "records null", page: #"{"data":null}"#),
         Case(name: "records a scalar", page: #"{"data":5}"#),

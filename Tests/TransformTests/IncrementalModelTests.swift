@@ -127,12 +127,21 @@ final class IncrementalModelTests: DatabaseTestCase {
 
         // A batch of changes at the source: people changed and added, enterprises gone (the simulator's next
         // generation); and, in the clean tables, a person moving ward, an insured person deleted from the register,
-        // an employer leaving the business register, a land parcel changing hands, a labour claim decided, a hospital
-        // bill corrected, a tax payment amended.
+        // an employer leaving the business register, a late insurance record naming an employer the register never
+        // listed, a land parcel changing hands, a labour claim decided, a hospital bill corrected, a tax payment amended.
         let people = try count("SELECT count(*) FROM staging.population")
         let enterprises = try count("SELECT count(*) FROM staging.business")
         try advance(simulator, changed: people / 50, added: 40, removed: max(2, enterprises / 50))
         let other = "(SELECT max(ward_code) FROM core.person WHERE ward_code IS NOT NULL)"
+        let leaving = try XCTUnwrap(
+            try connection.query(
+                "SELECT employer_tax_code AS code FROM core.insurance_coverage WHERE enterprise_tax_code = employer_tax_code ORDER BY 1 LIMIT 1"
+            ).first?.decode(String.self, "code"), "an insured person's employer is a listed enterprise")
+        // A code the register has never listed, named by a late record of the latest month's insurance export.
+        let registering = try XCTUnwrap(
+            try connection.query(
+                "SELECT lpad((max(tax_code::bigint) + 1)::text, 10, '0') AS code FROM core.enterprise_code WHERE tax_code ~ '^[0-9]{10}$'"
+            ).first?.decode(String.self, "code"))
         try connection.simpleExecute(
             """
             UPDATE core.clean_population SET _ward = CASE WHEN _ward = \(other) THEN (SELECT min(ward_code) FROM core.person) ELSE \(other) END,
@@ -140,8 +149,11 @@ final class IncrementalModelTests: DatabaseTestCase {
             WHERE coalesce(citizen_id_norm, citizen_id) IN (SELECT c.person_id FROM core.insurance_coverage AS c WHERE c.person_id IS NOT NULL ORDER BY 1 LIMIT 3);
             UPDATE core.clean_population SET _deleted_at = now(), _normalized_at = clock_timestamp()
             WHERE coalesce(citizen_id_norm, citizen_id) IN (SELECT l.person_id FROM core.person_link AS l WHERE l.feed = 'health_encounters' AND l.person_id IS NOT NULL ORDER BY 1 DESC LIMIT 2);
-            UPDATE core.clean_business SET _deleted_at = now(), _normalized_at = clock_timestamp()
-            WHERE tax_code IN (SELECT employer_tax_code FROM core.insurance_coverage WHERE enterprise_tax_code IS NOT NULL ORDER BY 1 LIMIT 1);
+            UPDATE core.clean_business SET _deleted_at = now(), _normalized_at = clock_timestamp() WHERE tax_code = '\(leaving)';
+            INSERT INTO core.clean_insurance (citizen_id, insurance_code, employer_tax_code, employer_tax_code_parent, scheme, period,
+                                              _quality, _hash, _deleted_at, _normalized_by, _run_id, _normalized_at)
+            SELECT citizen_id, '9999999999', '\(registering)', '\(registering)', scheme, period, _quality, md5('late'), NULL, _normalized_by, _run_id, clock_timestamp()
+            FROM core.clean_insurance WHERE period = (SELECT max(period) FROM core.clean_insurance) AND _deleted_at IS NULL ORDER BY insurance_code LIMIT 1;
             UPDATE core.clean_land SET holder_id = (SELECT cccd FROM core.person WHERE cccd IS NOT NULL ORDER BY 1 LIMIT 1), _normalized_at = clock_timestamp()
             WHERE parcel_id IN (SELECT parcel_id FROM core.clean_land ORDER BY 1 LIMIT 2);
             UPDATE core.clean_labour SET status = 'decided', _normalized_at = clock_timestamp()
@@ -160,12 +172,23 @@ final class IncrementalModelTests: DatabaseTestCase {
         }
         XCTAssertLessThan(builds["core.person"]?.keys ?? .max, people / 10, "only the people changed are recomputed")
         try assertIncrementalEqualsFull(models, "after the changes")
+        // An insurance month keeps its employer after the employer leaves the register.
+        XCTAssertEqual(try count("SELECT count(*) FROM core.enterprise WHERE tax_code = '\(leaving)'"), 0)
+        XCTAssertEqual(
+            try count("SELECT count(*) FROM core.insurance_coverage WHERE employer_tax_code = '\(leaving)' AND enterprise_tax_code IS DISTINCT FROM employer_tax_code"), 0,
+            "the months of an employer that left still name it")
+        XCTAssertEqual(
+            try count("SELECT count(*) FROM core.insurance_coverage WHERE employer_tax_code = '\(registering)' AND enterprise_tax_code IS NULL"), 1,
+            "a record naming a code never listed links no enterprise")
 
         // A new month of insurance: the latest period moves. insurance_coverage attaches the month as a partition of
         // its own; citizen_360, a view of citizen_profile and the latest month, is not made again, and
-        // citizen_profile (no insurance in it) changes no row.
+        // citizen_profile (no insurance in it) changes no row. And the employer never listed registers: the month
+        // before, which named it, links it now (the new month is built whole).
         try connection.simpleExecute(
             """
+            INSERT INTO core.clean_business (tax_code, tax_code_norm, name, status, _hash, _normalized_at)
+            VALUES ('\(registering)', '\(registering)', 'Công ty TNHH Mới Đăng Ký', 'Đang hoạt động', md5('\(registering)'), clock_timestamp());
             INSERT INTO core.clean_insurance (citizen_id, insurance_code, employer_tax_code, employer_tax_code_parent, scheme, period,
                                               _quality, _hash, _deleted_at, _normalized_by, _run_id, _normalized_at)
             SELECT citizen_id, insurance_code, employer_tax_code, employer_tax_code_parent, scheme, (period + interval '1 month')::date,
@@ -195,6 +218,10 @@ final class IncrementalModelTests: DatabaseTestCase {
         XCTAssertEqual(
             latest, try count("SELECT count(DISTINCT person_id) FROM core.insurance_coverage WHERE period = (SELECT max(period) FROM core.insurance_coverage)"),
             "citizen_360 shows the new month's status")
+        XCTAssertEqual(month["core.enterprise_code"]?.rows, 1, "a code listed for the first time")
+        XCTAssertEqual(
+            try count("SELECT count(*) FROM core.insurance_coverage WHERE employer_tax_code = '\(registering)' AND enterprise_tax_code = employer_tax_code"), 2,
+            "both months naming the newly listed employer link it")
         try assertIncrementalEqualsFull(models, "after a new month")
         XCTAssertEqual(try count("SELECT count(*) FROM citypipe.model_runs WHERE status <> 'succeeded'"), 0)
     }

@@ -1,4 +1,4 @@
--- description: Social and health insurance participation, one row per insurance number and month: the person it links to by its citizen ID (link_rule: cccd for a 12-digit CCCD, cmnd for a legacy CMND, unmatched when no person of core.person has it; insurance exports carry no name to match on), the employer's tax code and enterprise, the scheme.
+-- description: Social and health insurance participation, one row per insurance number and month: the person it links to by its citizen ID (link_rule: cccd for a 12-digit CCCD, cmnd for a legacy CMND, unmatched when no person of core.person has it; insurance exports carry no name to match on), the employer's tax code and its enterprise (enterprise_tax_code: the code itself, or for a branch not listed on its own its parent's, when the business register has listed it, an enterprise since removed included: a month's record keeps its employer; core.enterprise holds those listed today), the scheme.
 -- personal: insurance_code (identifier), person_id (identifier)
 -- unique_key: period, insurance_code
 -- indexes: period, person_id; period, employer_tax_code
@@ -8,10 +8,11 @@
 -- partition_by: period
 -- (One partition per month: a new month is built apart and attached, its indexes made once over its rows.)
 -- incremental_keys: SELECT period, insurance_code FROM {{ changes('core.clean_insurance') }}
--- (A row reads only whether its person and enterprise exist: a person or enterprise only updated changes none.)
+-- (A row reads only whether its person exists, and whether its employer's code was ever listed: a person only updated
+-- changes none, nor does an enterprise leaving the register; a code listed for the first time does.)
 -- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ added_or_removed('core.person', 'person_id') }} AS d ON d.person_id = i.citizen_id
--- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ added_or_removed('core.enterprise', 'tax_code') }} AS e ON e.tax_code = i.employer_tax_code
--- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ added_or_removed('core.enterprise', 'tax_code') }} AS e ON e.tax_code = i.employer_tax_code_parent
+-- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ changes('core.enterprise_code') }} AS e ON e.tax_code = i.employer_tax_code
+-- incremental_keys: UNION SELECT i.period, i.insurance_code FROM core.clean_insurance AS i JOIN {{ changes('core.enterprise_code') }} AS e ON e.tax_code = i.employer_tax_code_parent
 -- source_indexes: core.clean_insurance (employer_tax_code); core.clean_insurance (employer_tax_code_parent); core.clean_insurance (_normalized_at);
 -- source_indexes: core.clean_insurance (citizen_id)
 SELECT
@@ -24,6 +25,6 @@ SELECT
     i.scheme
 FROM core.clean_insurance AS i
 LEFT JOIN {{ ref('core.person') }} AS p ON p.person_id = i.citizen_id
-LEFT JOIN {{ ref('core.enterprise') }} AS e ON e.tax_code = i.employer_tax_code
-LEFT JOIN {{ ref('core.enterprise') }} AS parent ON e.tax_code IS NULL AND parent.tax_code = i.employer_tax_code_parent
+LEFT JOIN {{ ref('core.enterprise_code') }} AS e ON e.tax_code = i.employer_tax_code
+LEFT JOIN {{ ref('core.enterprise_code') }} AS parent ON e.tax_code IS NULL AND parent.tax_code = i.employer_tax_code_parent
 WHERE i._deleted_at IS NULL AND {{ affected('i.period', 'i.insurance_code') }}

@@ -226,8 +226,35 @@ package struct JSONByteCursor {
     /// Reads a number (the cursor is on its first byte) as the general path shows it: an integer as its digits,
     /// a number with a fraction or exponent as a `Double` (whole values below 1e15 without a fraction).
     package mutating func readNumber() throws(DirectJSONFallback) -> String {
+        let number = try scanNumber()
+        let text = UnsafeBufferPointer(start: base + number.start, count: i - number.start)
+        if number.isInteger { return String(decoding: text, as: UTF8.self) }
+        guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else {
+            throw DirectJSONFallback(reason: "number out of range")
+        }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+
+    /// Passes over a number (the cursor on its first byte) that is not kept, a coordinate of a geometry read later
+    /// from its raw bytes: the checks of `readNumber` (a number it would send to the general path is sent there
+    /// too), without making its text. Only a number with an exponent, or with more than 300 digits before its
+    /// point, can be out of a `Double`'s range, so only those are converted.
+    package mutating func skipNumber() throws(DirectJSONFallback) {
+        let number = try scanNumber()
+        guard !number.isInteger, number.hasExponent || number.integerDigits > 300 else { return }
+        let text = UnsafeBufferPointer(start: base + number.start, count: i - number.start)
+        guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else {
+            throw DirectJSONFallback(reason: "number out of range")
+        }
+    }
+
+    /// The syntax of a number (JSON's grammar), the cursor moved past it; an integer the direct path does not show
+    /// as the general path would (beyond 18 digits, or `-0`) is sent to the general path.
+    private mutating func scanNumber() throws(DirectJSONFallback) -> (start: Int, isInteger: Bool, hasExponent: Bool, integerDigits: Int) {
         let start = i
         var isInteger = true
+        var hasExponent = false
         if base[i] == UInt8(ascii: "-") { i += 1 }
         let digitsStart = i
         guard i < count, isDigit(base[i]) else { throw DirectJSONFallback(reason: "bad number") }
@@ -245,25 +272,20 @@ package struct JSONByteCursor {
         }
         if i < count, base[i] | 0x20 == UInt8(ascii: "e") {
             isInteger = false
+            hasExponent = true
             i += 1
             if i < count, base[i] == UInt8(ascii: "+") || base[i] == UInt8(ascii: "-") { i += 1 }
             guard i < count, isDigit(base[i]) else { throw DirectJSONFallback(reason: "bad number") }
             while i < count, isDigit(base[i]) { i += 1 }
         }
-        let text = UnsafeBufferPointer(start: base + start, count: i - start)
         if isInteger {
             // Up to 18 digits always fits Int64; `-0` and longer integers are left to the general path.
             guard integerDigits <= 18 else { throw DirectJSONFallback(reason: "integer beyond 18 digits") }
             if integerDigits == 1 && base[digitsStart] == UInt8(ascii: "0") && digitsStart > start {
                 throw DirectJSONFallback(reason: "negative zero")
             }
-            return String(decoding: text, as: UTF8.self)
         }
-        guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else {
-            throw DirectJSONFallback(reason: "number out of range")
-        }
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
+        return (start, isInteger, hasExponent, integerDigits)
     }
 
     @inline(__always)
@@ -307,7 +329,7 @@ package struct JSONByteCursor {
             if consume(UInt8(ascii: "]")) { return }
             repeat { try skipValue(depth: depth + 1) } while try next(closing: UInt8(ascii: "]"))
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            _ = try readNumber()
+            try skipNumber()
         default:
             _ = try readLiteral()
         }

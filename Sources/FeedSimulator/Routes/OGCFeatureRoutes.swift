@@ -118,7 +118,7 @@ struct OGCFeatureRoutes {
                 body = OGCRender.parcel(parcel, crs: output)
             } else {
                 // Each parcel's Feature is rendered once per CRS and kept, as a server holding its layer in memory.
-                let rendered = simulator.renderedParcels.features(of: collection, crs: output)
+                let rendered = simulator.renderedFeatures.features(of: collection, crs: output)
                 let matched = bbox.map { box in parcels.indices.filter { parcels[$0].box.intersects(box) } } ?? Array(parcels.indices)
                 let page = matched.dropFirst(offset).prefix(limit)
                 body = OGCRender.collection(
@@ -126,15 +126,17 @@ struct OGCFeatureRoutes {
                     next: nextLink(base: base, id: id, query: query, offset: offset, limit: limit, matched: matched.count))
             }
         } else {
-            let features = try simulator.geo().boundaries.features
+            let feed = try simulator.geo().boundaries
+            let features = feed.features
             if let featureID {
                 guard let feature = features.first(where: { $0.unit.id == featureID }) else { return Self.notFound(featureID) }
                 body = OGCRender.boundary(feature, crs: output)
             } else {
-                let matched = bbox.map { box in features.filter { Box($0.unit.ring).intersects(box) } } ?? features
+                let rendered = simulator.renderedFeatures.boundaries(of: feed, crs: output)
+                let matched = bbox.map { box in features.indices.filter { Box(features[$0].unit.ring).intersects(box) } } ?? Array(features.indices)
                 let page = matched.dropFirst(offset).prefix(limit)
                 body = OGCRender.collection(
-                    features: page.map { OGCRender.boundary($0, crs: output) }, matched: matched.count,
+                    features: page.map { rendered[$0] }, matched: matched.count,
                     next: nextLink(base: base, id: id, query: query, offset: offset, limit: limit, matched: matched.count))
             }
         }
@@ -169,15 +171,25 @@ struct OGCFeatureRoutes {
     }
 }
 
-/// The parcels' GeoJSON Features, rendered once per collection and CRS on first use.
-final class RenderedParcels: @unchecked Sendable {
+/// The collections' GeoJSON Features (parcels, boundaries), rendered once per collection and CRS on first use, as a
+/// server holding its layers in memory: a nightly walk of the boundaries rendered their 411 outlines anew each time.
+final class RenderedFeatures: @unchecked Sendable {
     private let lock = NSLock()
     private var features: [String: [String]] = [:]
 
+    /// The parcels of `collection`, in its order.
     func features(of collection: LandFeed.Collection, crs: OutputCRS) -> [String] {
-        let key = "\(collection.id)|\(crs.srid)|\(crs.latitudeFirst)"
+        cached("\(collection.id)|\(crs.srid)|\(crs.latitudeFirst)") { collection.parcels.map { OGCRender.parcel($0, crs: crs) } }
+    }
+
+    /// The boundaries of `feed`, in its order (the layer does not change while the simulator runs).
+    func boundaries(of feed: BoundaryFeed, crs: OutputCRS) -> [String] {
+        cached("\(BoundaryFeed.collection)|\(crs.srid)|\(crs.latitudeFirst)") { feed.features.map { OGCRender.boundary($0, crs: crs) } }
+    }
+
+    private func cached(_ key: String, _ make: () -> [String]) -> [String] {
         if let hit = lock.withLock({ features[key] }) { return hit }
-        let made = collection.parcels.map { OGCRender.parcel($0, crs: crs) }
+        let made = make()
         lock.withLock { features[key] = made }
         return made
     }
