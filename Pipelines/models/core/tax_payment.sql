@@ -1,6 +1,6 @@
 -- description: Tax payments (finance feed), one row per payment document: the payer's tax code, its enterprise (enterprise_tax_code: the payer's code, or for a branch not listed on its own its parent's, when the business register has listed it, an enterprise since removed included; a branch pays with its own 13-digit code), tax type, period, amount (VND), date paid.
 -- unique_key: document_no
--- indexes: enterprise_tax_code, paid_on
+-- indexes: enterprise_tax_code, paid_on; paid_on
 -- materialized: incremental
 -- incremental_keys: SELECT document_no FROM {{ changes('core.clean_finance') }}
 -- (A payment reads only whether its payer's code was ever listed: an enterprise updated or leaving the register changes none.)

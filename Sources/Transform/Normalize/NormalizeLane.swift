@@ -297,8 +297,10 @@ struct NormalizeLane {
     private func merge(_ c: PostgresConnection, runID: Int64, mark: String) throws -> Int {
         let key = plan.primaryKey
         let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at"]
-        // The batch tables have no statistics yet: without them the planner guesses one row and loops.
-        try c.simpleExecute("ANALYZE cp_clean; ANALYZE cp_clean_seen; ANALYZE cp_clean_rejects", name: "analyze transform tables")
+        // The batch tables have no statistics yet: without them the planner guesses one row and loops. Of cp_clean,
+        // the key the statements below join on (its other columns are only copied).
+        try c.simpleExecute(
+            "ANALYZE cp_clean (\(key.joined(separator: ", "))); ANALYZE cp_clean_seen; ANALYZE cp_clean_rejects", name: "analyze transform tables")
         try c.query(
             """
             DELETE FROM citypipe.rejects AS r USING (SELECT DISTINCT key_hash FROM cp_clean_seen) AS s
