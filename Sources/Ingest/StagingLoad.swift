@@ -525,7 +525,7 @@ public final class StagingLoad {
                 FROM \(loadTable) AS n \(inEmptyMonths.isEmpty ? "" : "WHERE NOT (\(inEmptyMonths))")
                 ORDER BY \(recordKey.joined(separator: ", ")), _position DESC
             ) AS n
-            ON \(key.map { "s.\($0) = n.\($0)" }.joined(separator: " AND "))
+            ON \(key.map { "s.\($0) = n.\($0)" }.joined(separator: " AND "))\(try periodRange(inEmptyMonths))
             WHEN MATCHED AND (s._hash = n._hash OR s._hash = \(legacyHash)) AND s._deleted_at IS NULL THEN DO NOTHING
             WHEN MATCHED THEN UPDATE SET
                 \((presentColumns.map { "\($0) = n.\($0)" } + ["_extra = \(extra)", "_hash = \(hash)", "_run_id = $1", "_loaded_at = now()", "_deleted_at = NULL"]).joined(separator: ",\n        "))
@@ -584,22 +584,54 @@ public final class StagingLoad {
         return (merged + direct, distinct - emptyMonthKeys - merged + (known?.skipped ?? 0), deleted)
     }
 
+    /// The MERGE's condition on the staged rows' period, for a table partitioned by period: between the first and
+    /// the last period of the records it merges, as constants, so that the planner reads only those periods'
+    /// partitions. Exact, as the period is part of the key the rows are matched on. Without it, a month of claims
+    /// (36,000 records of two months) was joined with the 700,000 staged claims of every month: 0.74 s of a night at
+    /// scale 1, 0.12 s so. Empty when the table is not partitioned or no record is merged.
+    private func periodRange(_ inEmptyMonths: String) throws -> String {
+        guard let column = schema.partitioning?.column, let type = schema.columns.first(where: { $0.name == column })?.sqlType
+        else { return "" }
+        let row = try connection.query(
+            """
+            SELECT min(n.\(column))::text AS low, max(n.\(column))::text AS high
+            FROM \(loadTable) AS n \(inEmptyMonths.isEmpty ? "" : "WHERE NOT (\(inEmptyMonths))")
+            """, name: "periods of the records to merge").first
+        guard let low = try row?.decode(String?.self, "low"), let high = try row?.decode(String?.self, "high") else { return "" }
+        func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'::\(type)" }
+        return " AND s.\(column) >= \(literal(low)) AND s.\(column) <= \(literal(high))"
+    }
+
     /// `period_can_change`: a record this load sent with another period than the one staged moved; its staged row
     /// in the old period's partition is marked deleted (as a snapshot marks a record the source no longer sends).
     /// Returns how many.
+    ///
+    /// The rows of the load's keys staged with another period are found from the primary key's columns alone (the
+    /// record key and the period), which each partition's primary key index holds, and only those rows are then
+    /// read and marked: a join of the whole table read its rows (0.70 s at scale 1 for a month of claims, against
+    /// 0.27 s from the indexes; it usually finds none).
     private func markMoved() throws -> Int {
         guard let partitioning = schema.partitioning, partitioning.periodCanChange else { return 0 }
         let recordKey = schema.recordKey
         let period = partitioning.column
+        try connection.simpleExecute("DROP TABLE IF EXISTS pg_temp.cp_moved", name: "moved records of an earlier load")
+        let moved = try connection.query(
+            """
+            CREATE TEMP TABLE cp_moved ON COMMIT DROP AS
+            SELECT \((recordKey + [period]).map { "k.\($0)" }.joined(separator: ", "))
+            FROM \(schema.table) AS k
+            JOIN (
+                SELECT DISTINCT ON (\(recordKey.joined(separator: ", "))) \((recordKey + [period]).joined(separator: ", "))
+                FROM \(loadTable) ORDER BY \(recordKey.joined(separator: ", ")), _position DESC
+            ) AS n ON \(recordKey.map { "k.\($0) = n.\($0)" }.joined(separator: " AND ")) AND k.\(period) <> n.\(period)
+            """, name: "find moved records of \(schema.feed)"
+        ).affectedRows
+        guard moved > 0 else { return 0 }
         return try connection.query(
             """
             UPDATE \(schema.table) AS s SET _deleted_at = now(), _run_id = $1
-            FROM (
-                SELECT DISTINCT ON (\(recordKey.joined(separator: ", "))) \((recordKey + [period]).joined(separator: ", "))
-                FROM \(loadTable) ORDER BY \(recordKey.joined(separator: ", ")), _position DESC
-            ) AS n
-            WHERE \(recordKey.map { "s.\($0) = n.\($0)" }.joined(separator: " AND ")) AND s.\(period) <> n.\(period)
-              AND s._deleted_at IS NULL
+            FROM cp_moved AS m
+            WHERE \((recordKey + [period]).map { "s.\($0) = m.\($0)" }.joined(separator: " AND ")) AND s._deleted_at IS NULL
             """, [runID], name: "mark moved records of \(schema.feed)"
         ).affectedRows
     }

@@ -39,6 +39,22 @@ final class FinanceFeedTests: XCTestCase {
         let codes = rows.map(\.1).filter { !$0.isEmpty }
         XCTAssertGreaterThan(codes.filter(business.contains).count, codes.count * 98 / 100, "tax codes of the business feed")
         XCTAssertTrue(codes.contains { $0.count == 14 }, "branches pay with their own code")
+        // The payer is named as the business feed names the enterprise of that code (a few in decomposed Unicode).
+        var names: [String: String] = [:]
+        for record in try await sim.client.walkBusiness(faults: &faults) {
+            if let code = record.maSoThue { names[code] = record.tenDoanhNghiep }
+        }
+        let payers = text.components(separatedBy: "<ChungTu ").dropFirst().compactMap { part -> (String, String)? in
+            guard let code = part.range(of: "<MaSoThue>"), let codeEnd = part.range(of: "</MaSoThue>"),
+                  let name = part.range(of: "<TenNguoiNopThue>"), let nameEnd = part.range(of: "</TenNguoiNopThue>")
+            else { return nil }
+            return (String(part[code.upperBound..<codeEnd.lowerBound]), String(part[name.upperBound..<nameEnd.lowerBound]))
+        }
+        let named = payers.filter { names[$0.0] != nil }
+        XCTAssertGreaterThan(named.count, 200)
+        for (code, payer) in named {
+            XCTAssertEqual(payer.precomposedStringWithCanonicalMapping, names[code], "payer of \(code)")
+        }
         XCTAssertTrue(text.contains("<LoaiThue>Môn bài</LoaiThue>"))
         let februaryAnswer = try await document(sim, "2025-02")
         let february = payments(februaryAnswer.body)

@@ -50,7 +50,7 @@ struct FinanceGenerator: Sendable {
         for e in 0..<enterprises.count {
             let profile = Mix.unit(seed, Salt.finance, UInt64(e))
             guard profile < 0.9 else { continue }  // dormant: no payments
-            let enterprise = enterprises.enterprise(e)
+            let enterprise = enterprises.payer(e)
             var rng = SplitMix64(seed: seed, salt: Salt.finance, UInt64(e), UInt64(period.ordinal))
             var items: [(String, String, String, Int64)] = []
             if profile < 0.7 {

@@ -59,7 +59,9 @@ enum GiamDinhEnvelope {
     }
 
     static func escape(_ text: String) -> String {
-        guard text.contains(where: { $0 == "&" || $0 == "<" || $0 == ">" }) else { return text }
+        // Scanned as UTF-8 bytes (each of the three is one byte, never part of another character's encoding): as
+        // Characters, the scan split every value into grapheme clusters.
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E }) else { return text }
         return text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
     }
