@@ -614,7 +614,6 @@ public final class StagingLoad {
         guard let partitioning = schema.partitioning, partitioning.periodCanChange else { return 0 }
         let recordKey = schema.recordKey
         let period = partitioning.column
-        try connection.simpleExecute("DROP TABLE IF EXISTS pg_temp.cp_moved", name: "moved records of an earlier load")
         let moved = try connection.query(
             """
             CREATE TEMP TABLE cp_moved ON COMMIT DROP AS

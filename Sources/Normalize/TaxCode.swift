@@ -25,13 +25,7 @@ public enum TaxCodeNormalizer {
     /// its `zip` for every call (a third of the simulator's CPU while it wrote insurance files and tax payments).
     public static func checkDigit(_ nine: ArraySlice<UInt8>) -> Int? {
         var sum = 0
-        var w = 0
-        var i = nine.startIndex
-        while w < weights.count, i < nine.endIndex {
-            sum += weights[w] * Int(nine[i] &- 0x30)
-            w += 1
-            i += 1
-        }
+        for (w, d) in zip(weights, nine) { sum += w * Int(d &- 0x30) }
         let r = sum % 11
         return r == 0 ? nil : 10 - r
     }
