@@ -104,6 +104,23 @@ final class ModelCatalogTests: XCTestCase {
              "Pipelines/models/core/a.sql:1: added_or_removed() is read in the incremental_keys header, not in the query"),
             ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ changes('core.clean_x') }}\n-- full_build_when: EXISTS (SELECT 1 FROM {{ changes('core.clean_x') }})\nSELECT 1 AS id\n",
              "Pipelines/models/core/a.sql:4: full_build_when: {{ }} holds ref(), not changes()"),
+            // Models kept by adding (incremental_strategy: sum).
+            ("core/a.sql", "-- incremental_strategy: sum\nSELECT 1 AS id\n", "Pipelines/models/core/a.sql:1: incremental_strategy is for incremental models"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_strategy: add\nSELECT 1 AS id\n",
+             "Pipelines/models/core/a.sql:3: incremental_strategy: 'add' is merge (the default) or sum"),
+            ("core/a.sql", "-- unique_key: id\nSELECT count(*) AS n FROM {{ signed('core.b') }} AS b\n", "Pipelines/models/core/a.sql:2: signed() is for incremental models kept by adding"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_strategy: sum\nSELECT id, sum(_sign) AS n FROM {{ signed('core.clean_x') }} AS x GROUP BY id\n",
+             "Pipelines/models/core/a.sql:4: signed('core.clean_x'): a clean table keeps no old version"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_strategy: sum\nSELECT id, sum(_sign) AS n FROM {{ ref('core.b') }} AS x GROUP BY id\n",
+             "Pipelines/models/core/a.sql:4: a model kept by adding (incremental_strategy: sum) reads its inputs with signed(), not ref()"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_strategy: sum\n-- incremental_keys: SELECT id FROM {{ changes('core.b') }}\nSELECT 1 AS id\n",
+             "Pipelines/models/core/a.sql:4: a model kept by adding (incremental_strategy: sum) lists no keys"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_strategy: sum\nSELECT 1 AS id\n",
+             "Pipelines/models/core/a.sql:3: a model kept by adding reads at least one incremental model with {{ signed('…') }}"),
+            ("core/a.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_strategy: sum\nSELECT id, sum(_sign) AS n FROM {{ signed('core.b') }} AS x WHERE {{ affected('id') }} GROUP BY id\n",
+             "Pipelines/models/core/a.sql:4: affected() is for incremental models that recompute their keys"),
+            ("core/a.sql", "-- unique_key: id, period\n-- materialized: incremental\n-- incremental_strategy: sum\n-- partition_by: period\nSELECT id, period, sum(_sign) AS n FROM {{ signed('core.b') }} AS x GROUP BY 1, 2\n",
+             "Pipelines/models/core/a.sql:4: partition_by is for incremental models that recompute their keys"),
         ]
         for (index, item) in cases.enumerated() {
             try? FileManager.default.removeItem(at: folder)
@@ -112,6 +129,29 @@ final class ModelCatalogTests: XCTestCase {
                 XCTAssertTrue(String(describing: $0).hasPrefix(item.expected), "case \(index): \($0)")
             }
         }
+    }
+
+    /// A model kept by adding: a full build reads every row of what it signs with `_sign` 1, an incremental one the
+    /// recorded changes, old rows -1 and new ones 1; the models it signs record their changes for it.
+    func testAModelKeptByAddingReadsSignedChanges() throws {
+        try write("core/p.sql", "-- unique_key: id\n-- materialized: incremental\n-- incremental_keys: SELECT id FROM {{ changes('core.clean_x') }}\nSELECT id, grp FROM core.clean_x WHERE {{ affected('id') }}\n")
+        try write(
+            "core/s.sql",
+            "-- unique_key: grp\n-- materialized: incremental\n-- incremental_strategy: sum\nSELECT grp, sum(_sign)::bigint AS n FROM {{ signed('core.p') }} AS p GROUP BY grp\n")
+        let catalog = try ModelCatalog(directory: folder)
+        let s = try XCTUnwrap(catalog.models["core.s"])
+        XCTAssertEqual(s.strategy, .sum)
+        XCTAssertEqual(s.dependencies, ["core.p"])
+        XCTAssertEqual(s.changeSources, ["core.p"])
+        XCTAssertNil(s.incrementalKeys)
+        XCTAssertEqual(catalog.changeReaders(of: "core.p"), ["core.s"], "core.p records its changes for core.s")
+        XCTAssertTrue(s.sql.contains("FROM (SELECT t.*, 1 AS _sign FROM core.p AS t) AS p"), s.sql)
+        XCTAssertTrue(
+            try XCTUnwrap(s.incrementalSQL).contains(
+                "FROM (SELECT c.*, CASE WHEN c._change = '+' THEN 1 ELSE -1 END AS _sign FROM pg_temp.cp_changes__core__p AS c) AS p"),
+            s.incrementalSQL ?? "")
+        XCTAssertTrue(s.definition.hasSuffix("-- incremental_strategy: sum"))
+        XCTAssertEqual(catalog.models["core.p"]?.strategy, .merge)
     }
 
     func testAddedOrRemovedAndPartitionBy() throws {

@@ -13,6 +13,10 @@ import Postgres
 ///
 /// When the keys to recompute are more than a quarter of the table, a full build is cheaper and is done instead; a
 /// model's `full_build_when` condition, when true, makes the build full before the keys are listed.
+///
+/// A model kept by adding (`incremental_strategy: sum`) lists no keys: its query over the signed changes of its
+/// inputs gives the groups touched and the change of their sums, and their new rows are the table's sums plus those
+/// (`IncrementalBuilder+Sum.swift`); from there on the build is the same.
 struct IncrementalBuilder {
     let model: SQLModel
     /// The incremental models that read this one's changes.
@@ -92,8 +96,8 @@ struct IncrementalBuilder {
         }
     }
 
-    private var keyList: String { model.uniqueKey.joined(separator: ", ") }
-    private var target: String { "\(model.schema).\(model.table)" }
+    var keyList: String { model.uniqueKey.joined(separator: ", ") }
+    var target: String { "\(model.schema).\(model.table)" }
 
     private func joinOn(_ left: String, _ right: String) -> String {
         model.uniqueKey.map { "\(left).\($0) = \(right).\($0)" }.joined(separator: " AND ")
@@ -120,7 +124,7 @@ struct IncrementalBuilder {
     }
 
     private func buildIncremental(_ c: PostgresConnection, time: String, since: String) throws -> Result {
-        guard let keysSQL = model.incrementalKeys, let sql = model.incrementalSQL else {
+        guard let sql = model.incrementalSQL, model.strategy == .sum || model.incrementalKeys != nil else {
             return try buildFull(c, time: time, reason: "the model has no incremental query")
         }
         if let condition = model.fullBuildWhen,
@@ -136,11 +140,16 @@ struct IncrementalBuilder {
                 SELECT * FROM \(table) WHERE \(marker) > '\(since.replacingOccurrences(of: "'", with: "''"))'::timestamptz
                 """, name: "changes of \(source) for \(model.name)")
         }
-        let keys = try c.query(
-            """
-            CREATE TEMP TABLE cp_affected ON COMMIT DROP AS
-            SELECT DISTINCT k.* FROM (\(keysSQL)) AS k (\(keyList))
-            """, name: "keys to recompute in \(model.name)").affectedRows
+        let keys: Int
+        if let keysSQL = model.incrementalKeys {
+            keys = try c.query(
+                """
+                CREATE TEMP TABLE cp_affected ON COMMIT DROP AS
+                SELECT DISTINCT k.* FROM (\(keysSQL)) AS k (\(keyList))
+                """, name: "keys to recompute in \(model.name)").affectedRows
+        } else {
+            keys = try sumChanges(c, sql)
+        }
         // The views served the key list only (a failed build's transaction takes them away with it).
         for source in model.changeSources {
             try c.simpleExecute("DROP VIEW \(ModelChanges.viewName(of: source))", name: "drop changes of \(source)")
@@ -170,11 +179,15 @@ struct IncrementalBuilder {
             // are found by index instead of by reading every partition.
             try c.simpleExecute("ANALYZE cp_affected", name: "analyze the other keys of \(model.name)")
         }
-        try c.simpleExecute(
-            """
-            CREATE TEMP TABLE cp_new ON COMMIT DROP AS
-            SELECT m.* FROM (\(sql)) AS m WHERE (\(model.uniqueKey.map { "m.\($0)" }.joined(separator: ", "))) IN (SELECT \(keyList) FROM cp_affected)
-            """, name: "recompute \(model.name)")
+        if model.strategy == .sum {
+            try addSums(c)
+        } else {
+            try c.simpleExecute(
+                """
+                CREATE TEMP TABLE cp_new ON COMMIT DROP AS
+                SELECT m.* FROM (\(sql)) AS m WHERE (\(model.uniqueKey.map { "m.\($0)" }.joined(separator: ", "))) IN (SELECT \(keyList) FROM cp_affected)
+                """, name: "recompute \(model.name)")
+        }
         // The table's rows for those keys, read once, with where they are (the partition and the place in it): the
         // delete goes straight to them. Few keys are looked up in the unique key's index, one by one (see
         // `probeShare`).

@@ -10,7 +10,7 @@ public struct ModelCatalog: Sendable {
     public static let schemas: Set<String> = ["core", "integrated"]
     static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress", "collection", "collection_time",
                               "collection_min_zoom", "materialized", "incremental_keys",
-                              "source_indexes", "full_build_when", "partition_by"]
+                              "source_indexes", "full_build_when", "partition_by", "incremental_strategy"]
 
     /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
     public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
@@ -158,15 +158,47 @@ public struct ModelCatalog: Sendable {
         } else {
             materialized = .table
         }
+        var strategy = SQLModel.IncrementalStrategy.merge
+        if let given = header["incremental_strategy"] {
+            guard materialized == .incremental else {
+                throw .invalid(file: file, line: given.line, message: "incremental_strategy is for incremental models (-- materialized: incremental)")
+            }
+            guard let value = SQLModel.IncrementalStrategy(rawValue: given.value) else {
+                throw .invalid(file: file, line: given.line, message: "incremental_strategy: '\(given.value)' is merge (the default) or sum")
+            }
+            strategy = value
+        }
         let uniqueKey = header["unique_key"].map { list($0.value, separator: ",") } ?? []
         let macros = try ModelMacro.scan(body, file: file, firstLine: bodyStart + 1)
         var refs: [String] = []
+        var signed: [String] = []
         for macro in macros {
             switch macro.name {
+            case "ref" where strategy == .sum:
+                throw .invalid(
+                    file: file, line: macro.line,
+                    message: "a model kept by adding (incremental_strategy: sum) reads its inputs with signed(), not ref(): a change to a ref()'d model would not reach its sums")
             case "ref": refs.append(try modelName(macro, file: file))
+            case "signed":
+                guard strategy == .sum else {
+                    throw .invalid(
+                        file: file, line: macro.line,
+                        message: "signed() is for incremental models kept by adding (-- incremental_strategy: sum); read a model with ref()")
+                }
+                let source = try modelName(macro, file: file)
+                guard !ModelChanges.isCleanTable(source) else {
+                    throw .invalid(
+                        file: file, line: macro.line,
+                        message: "signed('\(source)'): a clean table keeps no old version of the rows it changes; read an incremental model built from it")
+                }
+                signed.append(source)
             case "affected":
-                guard materialized == .incremental else {
-                    throw .invalid(file: file, line: macro.line, message: "affected() is for incremental models (-- materialized: incremental)")
+                guard materialized == .incremental, strategy == .merge else {
+                    throw .invalid(
+                        file: file, line: macro.line,
+                        message: strategy == .sum
+                            ? "affected() is for incremental models that recompute their keys; one kept by adding reads only its inputs' changes"
+                            : "affected() is for incremental models (-- materialized: incremental)")
                 }
                 guard macro.arguments.count == uniqueKey.count, macro.arguments.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
                     throw .invalid(
@@ -176,11 +208,17 @@ public struct ModelCatalog: Sendable {
             case "changes", "added_or_removed":
                 throw .invalid(file: file, line: macro.line, message: "\(macro.name)() is read in the incremental_keys header, not in the query")
             default:
-                throw .invalid(file: file, line: macro.line, message: "unknown macro '\(macro.name)': {{ }} holds ref() or affected() (changes() and added_or_removed() are for incremental_keys)")
+                throw .invalid(
+                    file: file, line: macro.line,
+                    message: "unknown macro '\(macro.name)': {{ }} holds ref(), affected() or signed() (changes() and added_or_removed() are for incremental_keys)")
             }
         }
         let sql = ModelMacro.expand(body, macros) { macro in
-            macro.name == "ref" ? (macro.arguments.first ?? "") : "true"
+            switch macro.name {
+            case "ref": return macro.arguments.first ?? ""
+            case "signed": return "(SELECT t.*, 1 AS _sign FROM \(macro.arguments.first ?? "") AS t)"
+            default: return "true"
+            }
         }
         guard sql.trimmingCharacters(in: .whitespacesAndNewlines).range(of: #"^(?i)(select|with|values|table)\b"#, options: .regularExpression) != nil else {
             throw .invalid(file: file, line: bodyStart + 1, message: "a model is one query (SELECT, WITH … SELECT, VALUES or TABLE)")
@@ -190,6 +228,24 @@ public struct ModelCatalog: Sendable {
         var changeSources: [String] = []
         var addedOrRemoved: [SQLModel.KeyedSource] = []
         switch (materialized, header["incremental_keys"]) {
+        case (.incremental, let keys) where strategy == .sum:
+            if let keys {
+                throw .invalid(
+                    file: file, line: keys.line,
+                    message: "a model kept by adding (incremental_strategy: sum) lists no keys: its groups are those its inputs' signed changes fall in")
+            }
+            guard !uniqueKey.isEmpty else {
+                throw .invalid(file: file, line: header["materialized"]?.line ?? 0, message: "an incremental model needs its unique_key: rows are merged by it")
+            }
+            guard !signed.isEmpty else {
+                throw .invalid(
+                    file: file, line: header["incremental_strategy"]?.line ?? 0,
+                    message: "a model kept by adding reads at least one incremental model with {{ signed('…') }}")
+            }
+            changeSources = signed
+            incrementalSQL = ModelMacro.expand(body, macros) { macro in
+                "(SELECT c.*, CASE WHEN c._change = '+' THEN 1 ELSE -1 END AS _sign FROM \(ModelChanges.viewName(of: macro.arguments.first ?? "")) AS c)"
+            }
         case (.table, let keys?), (.view, let keys?):
             throw .invalid(file: file, line: keys.line, message: "incremental_keys is for incremental models (-- materialized: incremental)")
         case (.incremental, nil):
@@ -268,6 +324,9 @@ public struct ModelCatalog: Sendable {
             guard materialized == .incremental else {
                 throw .invalid(file: file, line: given.line, message: "partition_by is for incremental models (-- materialized: incremental)")
             }
+            guard strategy == .merge else {
+                throw .invalid(file: file, line: given.line, message: "partition_by is for incremental models that recompute their keys (incremental_strategy: merge)")
+            }
             guard uniqueKey.count > 1, uniqueKey.contains(given.value) else {
                 throw .invalid(
                     file: file, line: given.line,
@@ -334,7 +393,7 @@ public struct ModelCatalog: Sendable {
             personal: personal, suppress: suppress, collection: collection,
             materialized: materialized, incrementalKeys: incrementalKeys, incrementalSQL: incrementalSQL, changeSources: changeSources,
             sourceIndexes: sourceIndexes, fullBuildWhen: fullBuildWhen, addedOrRemoved: addedOrRemoved,
-            partitionBy: partitionBy)
+            partitionBy: partitionBy, strategy: strategy)
     }
 
     /// `90s`, `20m`, `2h` → seconds; nil for anything else (or zero).

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One `{{ name('argument', …) }}` of a model file: `ref`, `changes` or `affected`. Arguments are quoted strings,
+/// One `{{ name('argument', …) }}` of a model file: `ref`, `changes`, `added_or_removed`, `affected` or `signed`. Arguments are quoted strings,
 /// in single quotes as SQL literals (a quote inside one is written twice, as in SQL) or in double quotes.
 struct ModelMacro: Sendable, Equatable {
     let name: String

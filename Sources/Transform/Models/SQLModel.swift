@@ -36,6 +36,12 @@ import Foundation
 /// those only updated), for a model that reads only whether the row exists.
 /// In the query, `{{ affected('expression', …) }}` (one expression per unique-key column) is `true` in a full
 /// build and, in an incremental one, true only for the keys to recompute: it lets the query skip the rest early.
+///
+/// An incremental model kept by adding (`-- incremental_strategy: sum`) is an aggregate of counts over incremental
+/// models read with `{{ signed('schema.model') }}`: every row of the model with `_sign` 1 in a full build, and in an
+/// incremental one only the rows it changed since, each old version with `_sign` -1 and each new one with 1. Its
+/// columns besides the unique key are integer sums of `_sign` (`sum(_sign)`, `sum(CASE WHEN … THEN _sign ELSE 0
+/// END)`); a build adds the changes' sums to the table's, and a group whose sums all come to zero goes.
 public struct SQLModel: Sendable, Hashable {
     /// `schema.name`, from the file's place: `models/integrated/commune_profile.sql` → `integrated.commune_profile`.
     public let name: String
@@ -98,18 +104,31 @@ public struct SQLModel: Sendable, Hashable {
 
     /// `-- materialized:`.
     public let materialized: Materialization
-    /// Incremental models: the query listing the unique keys to recompute, refs resolved, each `changes()`
-    /// replaced by `ModelChanges.viewName(of:)` (a temporary view the build creates).
+
+    /// How an incremental build brings its rows up to date (`-- incremental_strategy:`, as dbt names it).
+    public enum IncrementalStrategy: String, Sendable, Hashable {
+        /// The rows of the keys its inputs' changes touch are recomputed by the query and replaced where they differ.
+        case merge
+        /// The query, run over the signed changes of its inputs (`signed()`), gives each touched group's change of
+        /// its sums, added to the table's: the cost follows the changes, not the groups' sizes.
+        case sum
+    }
+
+    /// Incremental models: `-- incremental_strategy:` (`merge` when not given).
+    public let strategy: IncrementalStrategy
+    /// Incremental models (`merge`): the query listing the unique keys to recompute, refs resolved, each `changes()`
+    /// replaced by `ModelChanges.viewName(of:)` (a temporary view the build creates). Nil for `sum`.
     public let incrementalKeys: String?
     /// Incremental models: a boolean SQL expression (`-- full_build_when:`, refs resolved) that, when true before a
     /// build, makes it a full one without listing the keys first: for a change known to touch most rows (a new
     /// latest period that every row shows), where listing them would cost as much as the build.
     public let fullBuildWhen: String?
     /// Incremental models: the query of an incremental build, `affected()` restricted to the keys to recompute
-    /// (`sql` has it `true`).
+    /// (`sql` has it `true`); for `sum`, the query over the signed changes of its inputs (each `signed()` reading
+    /// `ModelChanges.viewName(of:)`), which gives each touched group's change of its sums.
     public let incrementalSQL: String?
-    /// Incremental models: the inputs read with `changes()` or `added_or_removed()`, sorted (clean tables and
-    /// incremental models).
+    /// Incremental models: the inputs read with `changes()`, `added_or_removed()` or `signed()`, sorted (clean tables
+    /// and incremental models).
     public let changeSources: [String]
     /// Incremental models: the unique-key column its table is partitioned by (`-- partition_by: period`), one
     /// partition per value (`PARTITION BY LIST`). An incremental build makes a value's partition whole and attaches
@@ -186,7 +205,7 @@ public struct SQLModel: Sendable, Hashable {
     /// What a build's result depends on besides its inputs: the queries; another one means a full build.
     public var definition: String {
         [sql, incrementalSQL ?? "", incrementalKeys ?? ""].joined(separator: "\n--\n") + (fullBuildWhen.map { "\n--\n" + $0 } ?? "")
-            + (partitionBy.map { "\n-- partition_by: " + $0 } ?? "")
+            + (partitionBy.map { "\n-- partition_by: " + $0 } ?? "") + (strategy == .merge ? "" : "\n-- incremental_strategy: " + strategy.rawValue)
     }
 
     /// Creates a model (the catalog parses files into these).
@@ -196,8 +215,9 @@ public struct SQLModel: Sendable, Hashable {
         personal: [PersonalColumn] = [], suppress: [String] = [], collection: Collection? = nil,
         materialized: Materialization = .table, incrementalKeys: String? = nil, incrementalSQL: String? = nil, changeSources: [String] = [],
         sources: [String]? = nil, volatility: String? = nil, sourceIndexes: [SourceIndex] = [], fullBuildWhen: String? = nil,
-        addedOrRemoved: [KeyedSource] = [], partitionBy: String? = nil
+        addedOrRemoved: [KeyedSource] = [], partitionBy: String? = nil, strategy: IncrementalStrategy = .merge
     ) {
+        self.strategy = strategy
         self.addedOrRemoved = addedOrRemoved
         self.partitionBy = partitionBy
         self.sourceIndexes = sourceIndexes
