@@ -43,13 +43,17 @@ final class SummedModelTests: DatabaseTestCase {
         try super.tearDownWithError()
     }
 
-    /// Builds both models; returns the summed model's outcome.
-    func build() throws -> ModelRunner.Outcome {
+    /// Builds the models named and what they read (all when none are named), one at a time, from the files.
+    func buildModels(_ names: [String] = []) throws -> [ModelRunner.Outcome] {
         let catalog = try ModelCatalog(directory: folder)
         let url = database.url
         let runner = ModelRunner(catalog: catalog, concurrency: 1) { try PostgresConnection.connect(url) }
-        let runID = try RunLedger.start(connection, pipeline: "test", kind: .transform)
-        let outcomes = try runner.run(try catalog.selection([]), runID: runID)
+        return try runner.run(try catalog.selection(names), runID: try RunLedger.start(connection, pipeline: "test", kind: .transform))
+    }
+
+    /// Builds both models; returns the summed model's outcome.
+    func build() throws -> ModelRunner.Outcome {
+        let outcomes = try buildModels()
         XCTAssertEqual(outcomes.map(\.status), [.succeeded, .succeeded], outcomes.compactMap(\.error).joined(separator: "; "))
         return try XCTUnwrap(outcomes.first { $0.model == "core.item_sums" })
     }
@@ -121,10 +125,7 @@ final class SummedModelTests: DatabaseTestCase {
         XCTAssertEqual(try build().mode, "full")
 
         func buildItemsAlone() throws {
-            let catalog = try ModelCatalog(directory: folder)
-            let url = database.url
-            let runner = ModelRunner(catalog: catalog, concurrency: 1) { try PostgresConnection.connect(url) }
-            let outcomes = try runner.run(try catalog.selection(["core.items"]), runID: try RunLedger.start(connection, pipeline: "test", kind: .transform))
+            let outcomes = try buildModels(["core.items"])
             XCTAssertEqual(outcomes.map(\.model), ["core.items"])
             XCTAssertEqual(outcomes.map(\.mode), ["incremental"], outcomes.compactMap(\.error).joined(separator: "; "))
         }
@@ -161,11 +162,7 @@ final class SummedModelTests: DatabaseTestCase {
         try connection.simpleExecute("INSERT INTO core.clean_items (id, grp, weight) VALUES ('a1', 'g1', 1)")
         _ = try build()
         try connection.simpleExecute("UPDATE core.clean_items SET weight = 2, _normalized_at = clock_timestamp() WHERE id = 'a1'")
-        let catalog = try ModelCatalog(directory: folder)
-        let url = database.url
-        let runner = ModelRunner(catalog: catalog, concurrency: 1) { try PostgresConnection.connect(url) }
-        let outcomes = try runner.run(try catalog.selection([]), runID: try RunLedger.start(connection, pipeline: "test", kind: .transform))
-        let summed = try XCTUnwrap(outcomes.first { $0.model == "core.item_sums" })
+        let summed = try XCTUnwrap(try buildModels().first { $0.model == "core.item_sums" })
         XCTAssertEqual(summed.status, .failed)
         XCTAssertTrue(summed.error?.contains("weight is numeric: a model kept by adding") == true, summed.error ?? "")
     }
