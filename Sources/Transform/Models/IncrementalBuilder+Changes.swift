@@ -3,11 +3,6 @@ import Postgres
 
 /// What `{{ changes('source') }}` (and `added_or_removed()`, `signed()`) reads in an incremental build.
 extension IncrementalBuilder {
-    /// `value` as an SQL string literal.
-    static func literal(_ value: String) -> String {
-        "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
-    }
-
     /// The query of the changes of `source` since the build at `since`:
     ///
     /// - a clean table: its rows normalised since (`_normalized_at`);
@@ -18,7 +13,7 @@ extension IncrementalBuilder {
     ///   value from that time on are left out (they are in it already). A partition no longer there (detached
     ///   since) adds nothing.
     func changesQuery(_ c: PostgresConnection, of source: String, since: String) throws -> String {
-        let after = "\(Self.literal(since))::timestamptz"
+        let after = "\(SQLText.literal(since))::timestamptz"
         guard !ModelChanges.isCleanTable(source) else {
             return "SELECT * FROM \(source) WHERE _normalized_at > \(after)"
         }
@@ -35,8 +30,8 @@ extension IncrementalBuilder {
         var added: [String] = []
         for marker in markers {
             let value = try marker.decode(String.self, "value")
-            let at = "\(Self.literal(try marker.decode(String.self, "at")))::timestamptz"
-            recorded += " AND NOT (\(partitions.column) = \(Self.literal(value)) AND _changed_at >= \(at))"
+            let at = "\(SQLText.literal(try marker.decode(String.self, "at")))::timestamptz"
+            recorded += " AND NOT (\(partitions.column) = \(SQLText.literal(value)) AND _changed_at >= \(at))"
             let partition = "\(upstream.schema).\(try partitions.name(of: value, under: upstream.table))"
             guard try c.query("SELECT to_regclass($1) IS NOT NULL AS present", [partition]).first?.decode(Bool.self, "present") == true else { continue }
             added.append("SELECT p.*, '+'::text, \(at) FROM \(partition) AS p")

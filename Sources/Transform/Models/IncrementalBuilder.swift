@@ -257,12 +257,11 @@ struct IncrementalBuilder {
         if appendedRows > 0 {
             let marked = try mark ?? ModelChanges.writerMark(c)
             mark = marked
-            if !readers.isEmpty {
+            if !readers.isEmpty, let column = partitions?.column {
                 let delta = try ensureDelta(c, time: time)
                 for (partition, rows) in appended where rows > 0 {
-                    guard let column = partitions?.column else { break }
                     try c.query(
-                        "INSERT INTO \(delta) (\(column), _change, _changed_at) VALUES (\(Self.literal(partition.value)), '*', $1::timestamptz)", [marked],
+                        "INSERT INTO \(delta) (\(column), _change, _changed_at) VALUES (\(SQLText.literal(partition.value)), '*', $1::timestamptz)", [marked],
                         name: "record new partition of \(model.name)")
                     recorded = true
                 }
@@ -331,7 +330,7 @@ struct IncrementalBuilder {
         let sql = model.sql
         var made: [(partition: NewPartition, rows: Int)] = []
         for partition in new {
-            let literal = Self.literal(partition.value)
+            let literal = SQLText.literal(partition.value)
             let rows = try partitions.attachNew(
                 c, partition: partition.name, of: model.table, value: partition.value,
                 fill: "SELECT m.* FROM (\(sql)) AS m WHERE m.\(partitions.column) = \(literal)")

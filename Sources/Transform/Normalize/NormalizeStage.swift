@@ -197,7 +197,7 @@ public final class NormalizeStage: Sendable {
         try cutAsStaging(c)
         try ensureChangeIndex(c)
         let since = fresh ? nil : watermark.map {
-            StagingChanges.since(NormalizeStage.literal(NormalizeStage.timestamp($0)))
+            StagingChanges.since(SQLText.literal(NormalizeStage.timestamp($0)))
         }
         return Pass(since: since, next: next, fresh: fresh)
     }
@@ -286,8 +286,6 @@ public final class NormalizeStage: Sendable {
             "ALTER TABLE \(plan.table) ADD PRIMARY KEY (\(plan.primaryKey.joined(separator: ", "))); \(sample)ANALYZE \(plan.table)",
             name: "key of \(plan.table)")
     }
-
-    static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 
     static func timestamp(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
