@@ -7,6 +7,9 @@
 -- materialized: incremental
 -- partition_by: period
 -- (One partition per month: a new month is built apart and attached, its indexes made once over its rows.)
+-- partition_values: SELECT period FROM {{ changes('core.clean_insurance') }}
+-- (A month whose partition is not there yet is built whole before the keys are listed, and its keys are not listed:
+-- 0.2 s to find it at scale 1, against 1.2 s to list its 300,000 keys, count them and take them out again.)
 -- incremental_keys: SELECT period, insurance_code FROM {{ changes('core.clean_insurance') }}
 -- (A row reads only whether its person exists, and whether its employer's code was ever listed: a person only updated
 -- changes none, nor does an enterprise leaving the register; a code listed for the first time does.)

@@ -136,12 +136,23 @@ struct IncrementalBuilder {
                 "CREATE TEMP VIEW \(ModelChanges.viewName(of: source).dropFirst("pg_temp.".count)) AS \(try changesQuery(c, of: source, since: since))",
                 name: "changes of \(source) for \(model.name)")
         }
+        let partitions = ModelPartitions(model)
+        // The new partitions the changes bring, found before the keys are listed (`partition_values`): their keys
+        // are not listed, their partitions are built whole.
+        var foreseen: [NewPartition] = []
+        var leftOut = ""
+        if let partitions, let valuesSQL = model.partitionValues {
+            foreseen = try newPartitions(c, partitions, values: try partitionValuesQuery(c, partitions, valuesSQL))
+            if !foreseen.isEmpty {
+                leftOut = " WHERE k.\(partitions.column)::text NOT IN (\(foreseen.map { SQLText.literal($0.value) }.joined(separator: ", ")))"
+            }
+        }
         let keys: Int
         if let keysSQL = model.incrementalKeys {
             keys = try c.query(
                 """
                 CREATE TEMP TABLE cp_affected ON COMMIT DROP AS
-                SELECT DISTINCT k.* FROM (\(keysSQL)) AS k (\(keyList))
+                SELECT DISTINCT k.* FROM (\(keysSQL)) AS k (\(keyList))\(leftOut)
                 """, name: "keys to recompute in \(model.name)").affectedRows
         } else {
             keys = try sumChanges(c, sql)
@@ -158,9 +169,11 @@ struct IncrementalBuilder {
             """, [target], name: "size of \(model.name)"
         ).first?.decode(Int.self, "n") ?? 0
         // The keys of new partitions are built apart, whatever their number: the share counts the others.
-        let partitions = ModelPartitions(model)
-        let newPartitions = try partitions.map { try self.newPartitions(c, $0) } ?? []
-        let recomputed = keys - newPartitions.reduce(0) { $0 + $1.keys }
+        let listedNew = try partitions.map {
+            try self.newPartitions(c, $0, values: "SELECT \($0.column)::text AS value, count(*) AS keys FROM cp_affected GROUP BY 1 ORDER BY 1")
+        } ?? []
+        let newPartitions = foreseen + listedNew
+        let recomputed = keys - listedNew.reduce(0) { $0 + $1.keys }
         if recomputed > Self.minimumKeysForFull, Double(recomputed) > Double(estimate) * Self.fullBuildShare {
             try c.simpleExecute("DROP TABLE cp_affected", name: "drop keys of \(model.name)")
             return try buildFull(c, time: time, reason: "\(recomputed) keys to recompute of about \(estimate) rows: a full build is cheaper")
@@ -276,7 +289,9 @@ struct IncrementalBuilder {
             try c.simpleExecute("ANALYZE \(ModelChanges.deltaTable(of: model.name))", name: "analyze the changes of \(model.name)")
         }
         try ModelState.record(model, mode: .incremental, time: time, modified: mark, c)
-        return Result(mode: .incremental, rows: appendedRows + changed, keys: keys, reason: nil)
+        // A foreseen partition's rows are keys recomputed too, though never listed.
+        let foreseenRows = appended.filter { $0.partition.keys == 0 }.reduce(0) { $0 + $1.rows }
+        return Result(mode: .incremental, rows: appendedRows + changed, keys: keys + foreseenRows, reason: nil)
     }
 
     /// The delta table, made anew (and the readers' changes restarted from `time`) when missing: read by a model
@@ -292,19 +307,30 @@ struct IncrementalBuilder {
     }
 
     /// A partition value of the keys to recompute that has no partition yet (a new month), with its partition's
-    /// name and its keys' number.
+    /// name and its keys' number (0 for one foreseen by `partition_values`, whose keys are not listed).
     private struct NewPartition {
         let value: String
         let name: String
         let keys: Int
     }
 
-    /// The partition values of `cp_affected` whose partition does not exist yet.
-    private func newPartitions(_ c: PostgresConnection, _ partitions: ModelPartitions) throws -> [NewPartition] {
+    /// `partition_values` as a query of `value` (as the table's column type prints it, as the key list's values are
+    /// compared) and `keys` (0).
+    private func partitionValuesQuery(_ c: PostgresConnection, _ partitions: ModelPartitions, _ valuesSQL: String) throws -> String {
+        let type = try c.query(
+            "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 AND NOT attisdropped",
+            [target, partitions.column], name: "type of \(model.name).\(partitions.column)"
+        ).first?.decode(String.self, "type")
+        guard let type else {
+            throw ModelError.invalid(file: model.file, line: 0, message: "\(target) has no column \(partitions.column) to partition by: build it with --full")
+        }
+        return "SELECT DISTINCT (v.value::\(type))::text AS value, 0::bigint AS keys FROM (\(valuesSQL)) AS v (value) WHERE v.value IS NOT NULL ORDER BY 1"
+    }
+
+    /// The values of `values` (a query of `value` and `keys`) whose partition does not exist yet.
+    private func newPartitions(_ c: PostgresConnection, _ partitions: ModelPartitions, values query: String) throws -> [NewPartition] {
         var result: [NewPartition] = []
-        let values = try c.query(
-            "SELECT \(partitions.column)::text AS value, count(*) AS keys FROM cp_affected GROUP BY 1 ORDER BY 1",
-            name: "partitions to recompute in \(model.name)")
+        let values = try c.query(query, name: "partitions to recompute in \(model.name)")
         for row in values {
             let value = try row.decode(String.self, "value")
             let name = try partitions.name(of: value, under: model.table)
@@ -334,7 +360,9 @@ struct IncrementalBuilder {
             let rows = try partitions.attachNew(
                 c, partition: partition.name, of: model.table, value: partition.value,
                 fill: "SELECT m.* FROM (\(sql)) AS m WHERE m.\(partitions.column) = \(literal)")
-            try c.query("DELETE FROM cp_affected WHERE \(partitions.column) = \(literal)", name: "keys of the new partition of \(model.name)")
+            if partition.keys > 0 {
+                try c.query("DELETE FROM cp_affected WHERE \(partitions.column) = \(literal)", name: "keys of the new partition of \(model.name)")
+            }
             made.append((partition, rows))
         }
         return made

@@ -10,7 +10,7 @@ public struct ModelCatalog: Sendable {
     public static let schemas: Set<String> = ["core", "integrated"]
     static let headerKeys = ["description", "unique_key", "indexes", "depends_on", "timeout", "personal", "suppress", "collection", "collection_time",
                               "collection_min_zoom", "materialized", "incremental_keys",
-                              "source_indexes", "full_build_when", "partition_by", "incremental_strategy"]
+                              "source_indexes", "full_build_when", "partition_by", "partition_values", "incremental_strategy"]
 
     /// Reads every `*.sql` under `directory` (one folder per schema); `display` prefixes file names in errors.
     public init(directory: URL, display: String = "Pipelines/models") throws(ModelError) {
@@ -334,6 +334,28 @@ public struct ModelCatalog: Sendable {
             }
             partitionBy = given.value
         }
+        var partitionValues: String? = nil
+        if let given = header["partition_values"] {
+            guard partitionBy != nil else {
+                throw .invalid(file: file, line: given.line, message: "partition_values is for incremental models partitioned by a column (-- partition_by:)")
+            }
+            let valueMacros = try ModelMacro.scan(given.value, file: file, firstLine: given.line)
+            for macro in valueMacros {
+                guard macro.name == "changes" else {
+                    throw .invalid(file: file, line: macro.line, message: "partition_values: {{ }} holds changes(), not \(macro.name)()")
+                }
+                let source = try modelName(macro, file: file)
+                guard changeSources.contains(source) else {
+                    throw .invalid(
+                        file: file, line: macro.line,
+                        message: "partition_values: changes('\(source)') is not read by incremental_keys (\(changeSources.joined(separator: ", "))): it reads the same changes")
+                }
+            }
+            guard !valueMacros.isEmpty else {
+                throw .invalid(file: file, line: given.line, message: "partition_values reads at least one {{ changes('…') }}")
+            }
+            partitionValues = ModelMacro.expand(given.value, valueMacros) { ModelChanges.viewName(of: $0.arguments.first ?? "") }
+        }
         let extra = header["depends_on"].map { list($0.value, separator: ",") } ?? []
         for dependency in extra where dependency.range(of: #"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"#, options: .regularExpression) == nil {
             throw .invalid(file: file, line: header["depends_on"]?.line ?? 0, message: "depends_on: '\(dependency)' is not a schema.name")
@@ -393,7 +415,7 @@ public struct ModelCatalog: Sendable {
             personal: personal, suppress: suppress, collection: collection,
             materialized: materialized, incrementalKeys: incrementalKeys, incrementalSQL: incrementalSQL, changeSources: changeSources,
             sourceIndexes: sourceIndexes, fullBuildWhen: fullBuildWhen, addedOrRemoved: addedOrRemoved,
-            partitionBy: partitionBy, strategy: strategy)
+            partitionBy: partitionBy, partitionValues: partitionValues, strategy: strategy)
     }
 
     /// `90s`, `20m`, `2h` → seconds; nil for anything else (or zero).
