@@ -168,6 +168,58 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM core.clean_villages"), 3)
     }
 
+    /// Two feeds' passes run at once: one held up (its clean table locked by the test) does not hold back the next
+    /// feed whose load ends.
+    func testAFeedsPassDoesNotWaitForAnotherFeedsPassStillRunning() async throws {
+        try fileFeed("villages", file: "villages.csv")
+        try csv("villages.csv", rows: 2)
+        try """
+            name: early
+            concurrency: 2
+            steps:
+              - name: load
+                ingest: [towns, villages]
+              - name: transform
+                transform: {}
+            """.write(to: scratch.appendingPathComponent("Pipelines/early.yaml"), atomically: true, encoding: .utf8)
+        let first = await (try PipelineRun.start(request("early"), log: .silent)).execute()
+        XCTAssertEqual(first.outcome, .succeeded, first.summary)
+
+        // towns' pass will wait on its clean table, locked here; villages reads a named pipe and ends after towns.
+        try csv("towns.csv", rows: 7)
+        let holder = try database.connect()
+        defer { holder.close() }
+        try holder.simpleExecute("BEGIN; LOCK TABLE core.clean_towns IN ACCESS EXCLUSIVE MODE")
+        let fifo = scratch.appendingPathComponent("files/villages.csv").path
+        try FileManager.default.removeItem(atPath: fifo)
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let writer = open(fifo, O_RDWR)
+        XCTAssertGreaterThanOrEqual(writer, 0)
+        let run = try PipelineRun.start(request("early"), log: .silent)
+        let execution = Task.detached { await run.execute() }
+
+        nonisolated(unsafe) let test = self  // used by the waiting thread alone until it returns
+        try await offPool {
+            try test.waitUntil("towns loaded", changesOf: "citypipe.feed_runs") {
+                try test.count("SELECT count(*) FROM citypipe.feed_runs WHERE feed = 'towns' AND status = 'succeeded'") == 2
+            }
+        }
+        let text = "code,name,updated_at\nC1,Thôn 1,2025-09-01T08:00:00+07:00\nC3,Thôn 3,2025-09-02T08:00:00+07:00\n"
+        XCTAssertEqual(text.utf8CString.withUnsafeBufferPointer { write(writer, $0.baseAddress, $0.count - 1) }, text.utf8.count)
+        close(writer)
+        // villages is normalised while towns' pass still waits for its table.
+        try await offPool {
+            try test.waitUntil("villages normalised beside towns' pass", changesOf: "citypipe.transform_state") {
+                try test.count("SELECT count(*) FROM core.clean_villages") == 3
+            }
+        }
+        try holder.simpleExecute("ROLLBACK")
+        let result = await execution.value
+        XCTAssertEqual(result.outcome, .succeeded, result.summary)
+        XCTAssertEqual(result.results.filter { $0.feed == "core.clean_towns" }.count, 1, "towns normalised once, early")
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_towns"), 7)
+    }
+
     /// Runs blocking work (a wait on the database) off Swift's cooperative pool, which the run's loads share.
     private func offPool(_ body: @escaping @Sendable () throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
