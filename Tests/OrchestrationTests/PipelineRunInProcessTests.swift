@@ -220,6 +220,72 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM core.clean_towns"), 7)
     }
 
+    /// A model that reads only clean tables normalised in this run is built as soon as they are, while another feed
+    /// still loads; one that reads that feed waits for the transform step; the transform step finds the first one
+    /// with nothing left to do.
+    func testAModelOfNormalisedTablesIsBuiltWhileAnotherFeedStillLoads() async throws {
+        try fileFeed("villages", file: "villages.csv")
+        try csv("villages.csv", rows: 2)
+        try """
+            name: early
+            concurrency: 2
+            steps:
+              - name: load
+                ingest: [towns, villages]
+              - name: transform
+                transform: {}
+            """.write(to: scratch.appendingPathComponent("Pipelines/early.yaml"), atomically: true, encoding: .utf8)
+        let models = scratch.appendingPathComponent("Pipelines/models/core")
+        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+        try """
+            -- unique_key: code
+            -- materialized: incremental
+            -- incremental_keys: SELECT code FROM {{ changes('core.clean_towns') }}
+            SELECT code, name FROM core.clean_towns WHERE _deleted_at IS NULL AND {{ affected('code') }}
+            """.write(to: models.appendingPathComponent("town_list.sql"), atomically: true, encoding: .utf8)
+        try """
+            -- unique_key: code
+            SELECT code FROM {{ ref('core.town_list') }} UNION SELECT code FROM core.clean_villages
+            """.write(to: models.appendingPathComponent("places.sql"), atomically: true, encoding: .utf8)
+        let first = await (try PipelineRun.start(request("early"), log: .silent)).execute()
+        XCTAssertEqual(first.outcome, .succeeded, first.summary)
+        XCTAssertEqual(try count("SELECT count(*) FROM core.town_list"), 5)
+
+        try csv("towns.csv", rows: 7)
+        let fifo = scratch.appendingPathComponent("files/villages.csv").path
+        try FileManager.default.removeItem(atPath: fifo)
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let writer = open(fifo, O_RDWR)
+        XCTAssertGreaterThanOrEqual(writer, 0)
+        let run = try PipelineRun.start(request("early"), log: .silent)
+        let execution = Task.detached { await run.execute() }
+
+        nonisolated(unsafe) let test = self  // used by the waiting thread alone until it returns
+        try await offPool {
+            try test.waitUntil("town_list built early", changesOf: "citypipe.model_runs") {
+                try test.count("SELECT count(*) FROM core.town_list") == 7
+            }
+        }
+        XCTAssertEqual(try count("SELECT count(*) FROM citypipe.feed_runs WHERE feed = 'villages' AND status = 'running'"), 1)
+        XCTAssertEqual(
+            try count("SELECT count(*) FROM citypipe.model_runs WHERE model = 'core.places' AND run_id = (SELECT max(run_id) FROM citypipe.runs)"), 0,
+            "places reads villages, still loading")
+
+        let text = "code,name,updated_at\nC1,Thôn 1,2025-09-01T08:00:00+07:00\nV9,Thôn 9,2025-09-02T08:00:00+07:00\n"
+        XCTAssertEqual(text.utf8CString.withUnsafeBufferPointer { write(writer, $0.baseAddress, $0.count - 1) }, text.utf8.count)
+        close(writer)
+        let result = await execution.value
+        XCTAssertEqual(result.outcome, .succeeded, result.summary)
+        XCTAssertEqual(result.results.filter { $0.feed == "core.town_list" }.count, 1, "the transform step's build is the run's result")
+        let runs = try connection.query(
+            """
+            SELECT rows_built::int AS rows, mode FROM citypipe.model_runs
+            WHERE model = 'core.town_list' AND run_id = (SELECT max(run_id) FROM citypipe.runs) ORDER BY model_run_id
+            """).map { "\(try $0.decode(String.self, "mode")) \(try $0.decode(Int.self, "rows"))" }
+        XCTAssertEqual(runs, ["incremental 2", "incremental 0"], "built early with the two new towns, then nothing left")
+        XCTAssertEqual(try count("SELECT count(*) FROM core.places"), 8, "7 towns and the village V9 (the villages C1 and C2 share codes with towns)")
+    }
+
     /// Runs blocking work (a wait on the database) off Swift's cooperative pool, which the run's loads share.
     private func offPool(_ body: @escaping @Sendable () throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

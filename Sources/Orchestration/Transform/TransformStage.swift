@@ -125,9 +125,42 @@ public struct TransformStage: Sendable {
 
     private func buildModels(runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
         log.event("transform.started", [("run_id", runID), ("models", selected.count)], human: "transform: \(selected.count) models")
+        return build(selected, concurrency: concurrency, runID: runID, conninfo: conninfo, step: step, log: log)
+    }
+
+    /// The models of the selection, in dependency order, that can be built before the transform step: every
+    /// relation each reads (`SQLModel.relationsRead`) is a clean table of `normalised` (normalised in this run),
+    /// a `ref.*` table, or a model of `built` or of the list itself; not a view model, nor one of `attempted`.
+    func buildableEarly(normalised: Set<String>, built: Set<String>, attempted: Set<String>) -> [SQLModel] {
+        guard !full else { return [] }
+        var ready: [SQLModel] = []
+        var readyNames: Set<String> = []
+        let models = Set(selected.map(\.name))
+        var progress = true
+        while progress {
+            progress = false
+            for model in selected where !readyNames.contains(model.name) && !attempted.contains(model.name) && model.materialized != .view {
+                let readable = model.relationsRead.allSatisfy { relation in
+                    if relation.hasPrefix("ref.") { return true }
+                    if models.contains(relation) { return built.contains(relation) || readyNames.contains(relation) }
+                    return ModelChanges.isCleanTable(relation) && normalised.contains(relation)
+                }
+                if readable {
+                    ready.append(model)
+                    readyNames.insert(model.name)
+                    progress = true
+                }
+            }
+        }
+        return ready
+    }
+
+    /// Builds `models` (their dependencies among them built first) with `concurrency` builds at once; one result per
+    /// model, each logged.
+    func build(_ models: [SQLModel], concurrency: Int, runID: Int64, conninfo: String, step: String, log: EventLog) -> [FeedLoadResult] {
         let runner = ModelRunner(catalog: catalog, concurrency: concurrency, full: full) { try PostgresConnection.connect(conninfo) }
         do {
-            let outcomes = try runner.run(selected, runID: runID) { outcome in
+            let outcomes = try runner.run(models, runID: runID) { outcome in
                 let rows = outcome.rows.map { outcome.keys == nil ? "\($0) rows" : "\($0) rows changed" } ?? ""
                 let how =
                     if outcome.mode == "unchanged" { " (unchanged: nothing it reads changed since its last build)" }

@@ -196,6 +196,13 @@ public struct SQLModel: Sendable, Hashable {
     /// the run log), if it does: such a model is rebuilt on every run.
     public let volatility: String?
 
+    /// Every relation a build of it may read: those of its query, of its incremental query, key list,
+    /// `full_build_when` and `partition_values`, and the inputs of its `changes()` and `signed()`; sorted.
+    public var relationsRead: [String] {
+        let texts = [sql, incrementalSQL ?? "", incrementalKeys ?? "", fullBuildWhen ?? "", partitionValues ?? ""].joined(separator: "\n")
+        return Array(Set(SQLModel.sources(of: texts).sources + changeSources)).sorted()
+    }
+
     /// Default of `timeout`: 30 minutes.
     public static let defaultTimeoutSeconds = 1_800
 
