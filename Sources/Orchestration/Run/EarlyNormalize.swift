@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Transform
 
 /// The normalisation of each feed of a pipeline's ingest steps as soon as its load succeeds, while the step's
 /// other feeds still load, for the transform step that follows (Dagster's assets materialise when their inputs
@@ -40,8 +41,11 @@ final class EarlyNormalize: @unchecked Sendable {
     private let group = DispatchGroup()
     private let lock = NSLock()
     private var done: [String: FeedLoadResult] = [:]
-    /// Early model builds, one at a time.
+    /// Early model builds, one at a time, and the one under way.
     private let modelQueue = DispatchQueue(label: "citypipe.early-models")
+    private let modelGroup = DispatchGroup()
+    /// The transform step has begun: no more early builds start.
+    private var closing = false
     /// Clean tables normalised here, models built here, and models tried here (built or not).
     private var normalised: Set<String> = []
     private var built: Set<String> = []
@@ -76,23 +80,31 @@ final class EarlyNormalize: @unchecked Sendable {
     }
 
     /// Builds the models that have become buildable (`TransformStage.buildableEarly`), on the model queue.
+    /// Builds, one by one, the models that have become buildable (`TransformStage.buildableEarly`), on the model
+    /// queue, until the transform step begins.
     private func buildModels() {
-        group.enter()
+        modelGroup.enter()
         modelQueue.async { [self] in
-            defer { group.leave() }
-            let ready = lock.withLock { stage.buildableEarly(normalised: normalised, built: built, attempted: attempted) }
-            guard !ready.isEmpty else { return }
-            lock.withLock { attempted.formUnion(ready.map(\.name)) }
-            let results = stage.build(ready, concurrency: 1, runID: runID, conninfo: conninfo, step: step, log: log)
-            lock.withLock { built.formUnion(results.filter(\.succeeded).map(\.feed)) }
+            defer { modelGroup.leave() }
+            while let model = lock.withLock({ () -> SQLModel? in
+                guard !closing, let next = stage.buildableEarly(normalised: normalised, built: built, attempted: attempted).first else { return nil }
+                attempted.insert(next.name)
+                return next
+            }) {
+                let results = stage.build([model], concurrency: 1, runID: runID, conninfo: conninfo, step: step, log: log)
+                lock.withLock { built.formUnion(results.filter(\.succeeded).map(\.feed)) }
+            }
         }
     }
 
-    /// Waits for the queued normalisations; returns those that succeeded, by feed (a failed one is left to the
-    /// transform step, which tries it again and reports it).
+    /// Starts no more early builds, waits for the queued normalisations and the build under way; returns the
+    /// normalisations that succeeded, by feed (a failed one is left to the transform step, which tries it again and
+    /// reports it).
     func finish() async -> [String: FeedLoadResult] {
         await Blocking.run { [self] in
+            lock.withLock { closing = true }
             group.wait()
+            modelGroup.wait()
             return lock.withLock { done.filter { $0.value.succeeded } }
         }
     }
