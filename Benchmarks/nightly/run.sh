@@ -27,7 +27,8 @@
 #      step of the pipeline (an ingest step ends at its last feed's end, the next step starts there; the run's
 #      start-up is in the first step), and inside the transform step the normalise phase (up to transform.started)
 #      and the SQL models (after it; they build `concurrency` at a time, so the sum of the models' seconds is also
-#      given), and each night's ten slowest models (model.succeeded events).
+#      given), and each night's ten slowest models (model.succeeded events; "(early)": built before the transform
+#      step, its inputs normalised beside the loads).
 # Printed: the machine line, then three markdown tables (one row per scale and night; the steps; the slowest
 # models), then the change each scale got. The database of each scale is stopped (`citypipe db down`) when its
 # scale is done, unless KEEP=1; the simulator is always stopped. Everything shares the two cores: citypipe,
@@ -160,6 +161,8 @@ def analyse(path):
     normalise = (started[0] - transform[0]).total_seconds() if transform and started else 0.0
     model_wall = (max(ts(e) for e in models) - started[0]).total_seconds() if models and started else 0.0
     model_sum = sum(e.get("seconds", 0) for e in models)
+    # A model built before the transform step (its inputs normalised early) is marked so in the list.
+    for e in models: e["early"] = bool(started) and ts(e) < started[0]
     top = sorted((e for e in ev if e["event"] == "model.succeeded"), key=lambda e: -e["seconds"])[:10]
     failed_models = [e["model"] for e in models if e["event"] != "model.succeeded"]
     return dict(run=(end - start).total_seconds(), steps=out, normalise=normalise, model_wall=model_wall,
@@ -199,7 +202,7 @@ for scale in dict.fromkeys(r["scale"] for r in rows):
         cells = []
         for r in these:
             t = r["a"]["top"]
-            cells.append(f"{t[i]['model']} | {t[i]['seconds']:.2f} | {n(t[i]['rows'])}" if i < len(t) else " | | ")
+            cells.append(f"{t[i]['model']}{' (early)' if t[i].get('early') else ''} | {t[i]['seconds']:.2f} | {n(t[i]['rows'])}" if i < len(t) else " | | ")
         print(f"| {i + 1} | " + " | ".join(cells) + " |")
     for r in these:
         if r["a"]["failed_models"]: print(f"\n{r['night']} night: models not built: {', '.join(r['a']['failed_models'])}")
