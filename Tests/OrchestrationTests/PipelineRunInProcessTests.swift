@@ -123,17 +123,7 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
     }
 
     func testAFeedIsNormalisedAsSoonAsItsLoadEndsWhileTheStepsOtherFeedsStillLoad() async throws {
-        try fileFeed("villages", file: "villages.csv")
-        try csv("villages.csv", rows: 2)
-        try """
-            name: early
-            concurrency: 2
-            steps:
-              - name: load
-                ingest: [towns, villages]
-              - name: transform
-                transform: {}
-            """.write(to: scratch.appendingPathComponent("Pipelines/early.yaml"), atomically: true, encoding: .utf8)
+        try earlyPipeline()
         // The first night: every clean table is built by the transform step (a first build is never early).
         let first = await (try PipelineRun.start(request("early"), log: .silent)).execute()
         XCTAssertEqual(first.outcome, .succeeded, first.summary)
@@ -141,11 +131,7 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
 
         // The next night `villages` reads a named pipe: its load lasts until the test writes the pipe and closes it.
         try csv("towns.csv", rows: 7)
-        let fifo = scratch.appendingPathComponent("files/villages.csv").path
-        try FileManager.default.removeItem(atPath: fifo)
-        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
-        let writer = open(fifo, O_RDWR)  // Linux: opens at once, so the loader's open does not wait for a writer
-        XCTAssertGreaterThanOrEqual(writer, 0)
+        let writer = try villagesPipe()
         let run = try PipelineRun.start(request("early"), log: .silent)
         let execution = Task.detached { await run.execute() }
 
@@ -158,9 +144,7 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
         }
         XCTAssertEqual(try count("SELECT count(*) FROM citypipe.feed_runs WHERE feed = 'villages' AND status = 'running'"), 1)
 
-        let text = "code,name,updated_at\nC1,Thôn 1,2025-09-01T08:00:00+07:00\nC3,Thôn 3,2025-09-02T08:00:00+07:00\n"
-        XCTAssertEqual(text.utf8CString.withUnsafeBufferPointer { write(writer, $0.baseAddress, $0.count - 1) }, text.utf8.count)
-        close(writer)
+        send("code,name,updated_at\nC1,Thôn 1,2025-09-01T08:00:00+07:00\nC3,Thôn 3,2025-09-02T08:00:00+07:00\n", to: writer)
         let result = await execution.value
         XCTAssertEqual(result.outcome, .succeeded, result.summary)
         XCTAssertEqual(result.results.filter { $0.feed == "core.clean_towns" }.count, 1, "towns normalised once, early")
@@ -171,17 +155,7 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
     /// Two feeds' passes run at once: one held up (its clean table locked by the test) does not hold back the next
     /// feed whose load ends.
     func testAFeedsPassDoesNotWaitForAnotherFeedsPassStillRunning() async throws {
-        try fileFeed("villages", file: "villages.csv")
-        try csv("villages.csv", rows: 2)
-        try """
-            name: early
-            concurrency: 2
-            steps:
-              - name: load
-                ingest: [towns, villages]
-              - name: transform
-                transform: {}
-            """.write(to: scratch.appendingPathComponent("Pipelines/early.yaml"), atomically: true, encoding: .utf8)
+        try earlyPipeline()
         let first = await (try PipelineRun.start(request("early"), log: .silent)).execute()
         XCTAssertEqual(first.outcome, .succeeded, first.summary)
 
@@ -190,11 +164,7 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
         let holder = try database.connect()
         defer { holder.close() }
         try holder.simpleExecute("BEGIN; LOCK TABLE core.clean_towns IN ACCESS EXCLUSIVE MODE")
-        let fifo = scratch.appendingPathComponent("files/villages.csv").path
-        try FileManager.default.removeItem(atPath: fifo)
-        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
-        let writer = open(fifo, O_RDWR)
-        XCTAssertGreaterThanOrEqual(writer, 0)
+        let writer = try villagesPipe()
         let run = try PipelineRun.start(request("early"), log: .silent)
         let execution = Task.detached { await run.execute() }
 
@@ -204,9 +174,7 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
                 try test.count("SELECT count(*) FROM citypipe.feed_runs WHERE feed = 'towns' AND status = 'succeeded'") == 2
             }
         }
-        let text = "code,name,updated_at\nC1,Thôn 1,2025-09-01T08:00:00+07:00\nC3,Thôn 3,2025-09-02T08:00:00+07:00\n"
-        XCTAssertEqual(text.utf8CString.withUnsafeBufferPointer { write(writer, $0.baseAddress, $0.count - 1) }, text.utf8.count)
-        close(writer)
+        send("code,name,updated_at\nC1,Thôn 1,2025-09-01T08:00:00+07:00\nC3,Thôn 3,2025-09-02T08:00:00+07:00\n", to: writer)
         // villages is normalised while towns' pass still waits for its table.
         try await offPool {
             try test.waitUntil("villages normalised beside towns' pass", changesOf: "citypipe.transform_state") {
@@ -224,17 +192,7 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
     /// still loads; one that reads that feed waits for the transform step; the transform step finds the first one
     /// with nothing left to do.
     func testAModelOfNormalisedTablesIsBuiltWhileAnotherFeedStillLoads() async throws {
-        try fileFeed("villages", file: "villages.csv")
-        try csv("villages.csv", rows: 2)
-        try """
-            name: early
-            concurrency: 2
-            steps:
-              - name: load
-                ingest: [towns, villages]
-              - name: transform
-                transform: {}
-            """.write(to: scratch.appendingPathComponent("Pipelines/early.yaml"), atomically: true, encoding: .utf8)
+        try earlyPipeline()
         let models = scratch.appendingPathComponent("Pipelines/models/core")
         try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
         try """
@@ -252,11 +210,7 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM core.town_list"), 5)
 
         try csv("towns.csv", rows: 7)
-        let fifo = scratch.appendingPathComponent("files/villages.csv").path
-        try FileManager.default.removeItem(atPath: fifo)
-        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
-        let writer = open(fifo, O_RDWR)
-        XCTAssertGreaterThanOrEqual(writer, 0)
+        let writer = try villagesPipe()
         let run = try PipelineRun.start(request("early"), log: .silent)
         let execution = Task.detached { await run.execute() }
 
@@ -271,9 +225,7 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
             try count("SELECT count(*) FROM citypipe.model_runs WHERE model = 'core.places' AND run_id = (SELECT max(run_id) FROM citypipe.runs)"), 0,
             "places reads villages, still loading")
 
-        let text = "code,name,updated_at\nC1,Thôn 1,2025-09-01T08:00:00+07:00\nV9,Thôn 9,2025-09-02T08:00:00+07:00\n"
-        XCTAssertEqual(text.utf8CString.withUnsafeBufferPointer { write(writer, $0.baseAddress, $0.count - 1) }, text.utf8.count)
-        close(writer)
+        send("code,name,updated_at\nC1,Thôn 1,2025-09-01T08:00:00+07:00\nV9,Thôn 9,2025-09-02T08:00:00+07:00\n", to: writer)
         let result = await execution.value
         XCTAssertEqual(result.outcome, .succeeded, result.summary)
         XCTAssertEqual(result.results.filter { $0.feed == "core.town_list" }.count, 1, "the transform step's build is the run's result")
@@ -284,6 +236,37 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
             """).map { "\(try $0.decode(String.self, "mode")) \(try $0.decode(Int.self, "rows"))" }
         XCTAssertEqual(runs, ["incremental 2", "incremental 0"], "built early with the two new towns, then nothing left")
         XCTAssertEqual(try count("SELECT count(*) FROM core.places"), 8, "7 towns and the village V9 (the villages C1 and C2 share codes with towns)")
+    }
+
+    /// A second feed, `villages` (2 rows), and the pipeline `early`: both feeds loaded in one step, then the transform.
+    private func earlyPipeline() throws {
+        try fileFeed("villages", file: "villages.csv")
+        try csv("villages.csv", rows: 2)
+        try """
+            name: early
+            concurrency: 2
+            steps:
+              - name: load
+                ingest: [towns, villages]
+              - name: transform
+                transform: {}
+            """.write(to: scratch.appendingPathComponent("Pipelines/early.yaml"), atomically: true, encoding: .utf8)
+    }
+
+    /// `villages.csv` made a named pipe, opened for writing: the feed's next load lasts until `send` closes it.
+    private func villagesPipe() throws -> Int32 {
+        let fifo = scratch.appendingPathComponent("files/villages.csv").path
+        try FileManager.default.removeItem(atPath: fifo)
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let writer = open(fifo, O_RDWR)  // Linux: opens at once, so the loader's open does not wait for a writer
+        XCTAssertGreaterThanOrEqual(writer, 0)
+        return writer
+    }
+
+    /// Writes `text` to the pipe and closes it: the load reads it and ends.
+    private func send(_ text: String, to writer: Int32) {
+        XCTAssertEqual(text.utf8CString.withUnsafeBufferPointer { write(writer, $0.baseAddress, $0.count - 1) }, text.utf8.count)
+        close(writer)
     }
 
     /// Runs blocking work (a wait on the database) off Swift's cooperative pool, which the run's loads share.
