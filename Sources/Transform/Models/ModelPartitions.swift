@@ -70,7 +70,7 @@ struct ModelPartitions {
     /// rows of an insurance month at scale 1); the check goes once attached (the bound holds it).
     @discardableResult
     func attachNew(_ c: PostgresConnection, partition name: String, of parent: String, value: String, fill: String?) throws -> Int {
-        let literal = "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
+        let literal = SQLText.literal(value)
         guard let fill else {
             try c.simpleExecute(
                 "CREATE TABLE \(model.schema).\(name) PARTITION OF \(model.schema).\(parent) FOR VALUES IN (\(literal))",
