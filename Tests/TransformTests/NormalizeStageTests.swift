@@ -210,6 +210,64 @@ final class NormalizeStageTests: DatabaseTestCase {
         XCTAssertEqual(try connection.query(content)[0].decode(String.self, "h"), one)
     }
 
+    /// A pass whose loads changed few of the staged rows reads them through the change index by one lane; one whose
+    /// loads changed many reads the pages, lane by lane. Both give the rows a full pass gives, and the loads' own
+    /// counts (`citypipe.feed_runs`) decide, whatever the rows say.
+    func testFewChangesAreReadThroughTheChangeIndexAndManyByThePages() throws {
+        func people(_ count: Int, name: String) -> [(String, String?, String?, String?, String?, String)] {
+            (0..<count).map { i in
+                (String(format: "0270900%05d", i), name, i % 3 == 0 ? "09163" : "09169", nil, nil, "2025-08-01T00:00:00+07:00")
+            }
+        }
+        func loaded(rows: Int) throws {
+            try connection.query(
+                """
+                INSERT INTO citypipe.feed_runs (run_id, feed, status, rows_staged, finished_at)
+                VALUES ($1, 'people', 'succeeded', $2, clock_timestamp())
+                """, [runID, rows])
+        }
+        let content = "SELECT md5(string_agg(t::text, '|' ORDER BY citizen_id)) AS h FROM (SELECT citizen_id, full_name, full_name_key, ward_code, _ward, _quality, _hash, _deleted_at IS NULL AS live FROM core.clean_people) AS t"
+        try stage(people(2_000, name: "Nguyễn Văn An"))
+        try connection.simpleExecute("ANALYZE staging.people")
+        let first = try normalise(workers: 2, lanes: true)
+        XCTAssertEqual(first.rowsRead, 2_000)
+        XCTAssertFalse(first.readByIndex, "a first build reads everything")
+
+        // 30 people change and one goes, as a load of 31 rows says: 1.5 % of the table.
+        try stage(Array(people(30, name: "Trần Thị Bình")))
+        try connection.simpleExecute("UPDATE staging.people SET _deleted_at = clock_timestamp() WHERE citizen_id = '027090001999'")
+        try loaded(rows: 31)
+        let few = try normalise(workers: 2, lanes: true)
+        XCTAssertTrue(few.readByIndex)
+        XCTAssertEqual(few.rowsRead, 31, "only the changed rows")
+        XCTAssertEqual(few.rowsWritten, 31)
+        XCTAssertEqual(try clean("027090000007").decode(String.self, "full_name_key"), "tran thi binh")
+        XCTAssertNotNil(try clean("027090001999").decode(Date?.self, "_deleted_at"))
+        let afterFew = try connection.query(content)[0].decode(String.self, "h")
+
+        // 500 people change, as a load of 500 rows says: 25 %.
+        try stage(Array(people(500, name: "Lê Văn Cường")))
+        try loaded(rows: 500)
+        let many = try normalise(workers: 2, lanes: true)
+        XCTAssertFalse(many.readByIndex)
+        XCTAssertEqual(many.rowsRead, 500)
+        XCTAssertEqual(many.rowsWritten, 500)
+        let afterMany = try connection.query(content)[0].decode(String.self, "h")
+        XCTAssertNotEqual(afterMany, afterFew)
+
+        // Both ways left what a pass over everything finds: nothing to write.
+        let full = try normalise(workers: 2, full: true, lanes: true)
+        XCTAssertEqual(full.rowsWritten, 0)
+        XCTAssertEqual(try connection.query(content)[0].decode(String.self, "h"), afterMany)
+        // One connection (no lanes) takes the same way for few changes.
+        try stage(Array(people(5, name: "Phạm Thị Dung")))
+        try loaded(rows: 5)
+        let single = try normalise(workers: 2)
+        XCTAssertTrue(single.readByIndex)
+        XCTAssertEqual(single.rowsRead, 5)
+        XCTAssertEqual(try clean("027090000004").decode(String.self, "full_name_key"), "pham thi dung")
+    }
+
     /// The normalise step alone (the benchmark's `NormalizeWorkload`): it reads every staged row, or about a
     /// limit of them, and finds on 1, 2 or 3 workers exactly the failures a real pass writes as rejects.
     func testTheInMemoryWorkloadFindsWhatAPassRejectsOnAnyNumberOfWorkers() throws {

@@ -40,6 +40,10 @@ struct NormalizeLane {
     var targets: [String: String]? = nil
     /// Staged partitions left to another lane (built apart).
     var skip: Set<String> = []
+    /// Reads the rows changed since the watermark through the change index (a cursor over its bitmap scan, a batch
+    /// per fetch) instead of a run of heap pages at a time: for a pass whose loads changed few of the table's rows
+    /// (`NormalizeStage`), where the runs of pages would read every page of the table once per lane.
+    var byIndex = false
 
     /// Runs the lane on `c`, which must be in a transaction (repeatable read, so that paging sees one snapshot).
     func run(_ c: PostgresConnection, runID: Int64) throws -> Result {
@@ -91,6 +95,10 @@ struct NormalizeLane {
     private func forEachBatch(_ c: PostgresConnection, _ body: ([[String?]], _ relation: String) throws -> Void) throws {
         for relation in try stagedRelations(c) where !skip.contains(relation) && targets.map({ $0[relation] != nil }) ?? true {
             if let since, try !holdsChanges(c, relation, since) { continue }
+            if byIndex, let since {
+                try readChanged(c, relation, since, body)
+                continue
+            }
             let pages = try heapPages(c, of: relation)
             var page = 0
             while page < pages {
@@ -101,6 +109,33 @@ struct NormalizeLane {
                 page = next
             }
         }
+    }
+
+    /// Reads the lane's rows of `relation` changed `since` through the change index: one scan of the pages its
+    /// ranges name, by a cursor fetched `batchSize` rows at a time (the batch tables are written between fetches,
+    /// on the same connection and snapshot).
+    private func readChanged(
+        _ c: PostgresConnection, _ relation: String, _ since: StagingChanges.Since,
+        _ body: ([[String?]], _ relation: String) throws -> Void
+    ) throws {
+        let conditions = [since.indexed, share.condition(plan)].compactMap { $0 }
+        // A cursor is planned for its first rows unless told that all are wanted: a bitmap scan of the index, not
+        // a scan of the whole table.
+        try c.simpleExecute(
+            """
+            SET LOCAL cursor_tuple_fraction = 1;
+            DECLARE cp_changed_rows NO SCROLL CURSOR FOR
+                SELECT \(selectList) FROM \(relation) WHERE \(conditions.joined(separator: " AND "))
+            """, name: "changed rows of \(relation)")
+        while true {
+            let rows = try c.query("FETCH FORWARD \(batchSize) FROM cp_changed_rows", name: "read \(plan.feed) changes")
+            guard !rows.isEmpty else { break }
+            let width = rows.columns.count
+            let batch = try rows.map { row in try (0..<width).map { try row.text($0) } }
+            try body(batch, relation)
+            if rows.count < batchSize { break }
+        }
+        try c.simpleExecute("CLOSE cp_changed_rows; RESET cursor_tuple_fraction", name: "close changed rows of \(relation)")
     }
 
     /// Whether `relation` holds a row changed `since`.
@@ -284,13 +319,18 @@ struct NormalizeLane {
     /// The read of one batch: the lane's rows on heap pages `[from, to)` changed since the watermark: keys, the
     /// fields, the record date, the hash, the deletion.
     func readQuery(from: Int, to: Int, in relation: String? = nil) -> String {
-        let fields = plan.fields.map { "\($0.name)::text" }
-        let recordDate = plan.recordDate.column.map { "\($0)::text" } ?? "NULL"
         let conditions = ["ctid >= '(\(from),0)'::tid", "ctid < '(\(to),0)'::tid"] + [since?.scanned, share.condition(plan)].compactMap { $0 }
         return """
-            COPY (SELECT \((plan.primaryKey.map { "\($0)::text" } + fields + [recordDate, "_hash", "_deleted_at"]).joined(separator: ", "))
+            COPY (SELECT \(selectList)
                   FROM \(relation ?? "staging.\(plan.feed)") WHERE \(conditions.joined(separator: " AND "))) TO STDOUT
             """
+    }
+
+    /// What a batch reads of each row: keys, the fields, the record date, the hash, the deletion (as text).
+    private var selectList: String {
+        let fields = plan.fields.map { "\($0.name)::text" }
+        let recordDate = plan.recordDate.column.map { "\($0)::text" } ?? "NULL"
+        return (plan.primaryKey.map { "\($0)::text" } + fields + [recordDate, "_hash", "_deleted_at"]).joined(separator: ", ")
     }
 
     /// MERGE of the batch tables into `core.clean_FEED`; the rejects of the records read replace their earlier ones.
