@@ -51,7 +51,7 @@ struct IncrementalBuilder {
 
     func build(_ connection: PostgresConnection, full requested: Bool) throws -> Result {
         try makeSourceIndexes(connection)
-        return try ModelChanges.readerTransaction(connection) { c, time in
+        return try ModelChanges.readerTransaction(connection, reading: model.relationsRead) { c, time in
             try c.simpleExecute("SET LOCAL statement_timeout = '\(model.timeoutSeconds)s'", name: "timeout of \(model.name)")
             try c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", ["citypipe:model:\(model.name)"], name: "lock \(model.name)")
             let decision = requested ? .full("--full") : try ModelState.decide(model, c)
@@ -106,7 +106,7 @@ struct IncrementalBuilder {
     private func buildFull(_ c: PostgresConnection, time: String, reason: String) throws -> Result {
         let rows = try ModelBuilder(model: model, models: models).build(c)
         try resetDelta(c)
-        try ModelState.record(model, mode: .full, time: time, modified: try ModelChanges.writerMark(c), c)
+        try ModelState.record(model, mode: .full, time: time, modified: try ModelChanges.writerMark(c, writing: model.name), c)
         return Result(mode: .full, rows: rows, keys: nil, reason: reason)
     }
 
@@ -227,7 +227,7 @@ struct IncrementalBuilder {
         if changed > 0 {
             try c.simpleExecute("ANALYZE cp_changed", name: "analyze changed keys of \(model.name)")
             let oldChanged = "cp_old AS o JOIN cp_changed AS k ON \(model.uniqueKey.map { "(o.cp_row).\($0) = k.\($0)" }.joined(separator: " AND "))"
-            let marked = try mark ?? ModelChanges.writerMark(c)
+            let marked = try mark ?? ModelChanges.writerMark(c, writing: model.name)
             mark = marked
             if !readers.isEmpty {
                 let delta = try ensureDelta(c, time: time)
@@ -268,7 +268,7 @@ struct IncrementalBuilder {
         // and its index) for a reader to count them once.
         let appendedRows = appended.reduce(0) { $0 + $1.rows }
         if appendedRows > 0 {
-            let marked = try mark ?? ModelChanges.writerMark(c)
+            let marked = try mark ?? ModelChanges.writerMark(c, writing: model.name)
             mark = marked
             if !readers.isEmpty, let column = partitions?.column {
                 let delta = try ensureDelta(c, time: time)

@@ -151,9 +151,9 @@ public final class ModelRunner: Sendable {
             let reason = full ? "--full" : try ModelState.tableRebuildReason(model, catalog: catalog, connection)
             guard let reason else { return (nil, "unchanged", nil, nil) }
             let hashContent = catalog.hasIncrementalReader(model.name)
-            let rows = try ModelChanges.readerTransaction(connection) { c, time in
+            let rows = try ModelChanges.readerTransaction(connection, reading: model.relationsRead) { c, time in
                 let rows = try ModelBuilder(model: model, models: catalog.models).build(c)
-                try ModelState.recordTable(model, time: time, mark: try ModelChanges.writerMark(c), hashContent: hashContent, c)
+                try ModelState.recordTable(model, time: time, mark: try ModelChanges.writerMark(c, writing: model.name), hashContent: hashContent, c)
                 return rows
             }
             return (rows, "full", nil, reason)

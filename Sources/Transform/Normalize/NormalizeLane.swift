@@ -49,7 +49,7 @@ struct NormalizeLane {
     func run(_ c: PostgresConnection, runID: Int64) throws -> Result {
         // The rows it writes are marked with this time: the incremental models read the rows marked after their
         // last build (see `ModelChanges`).
-        let mark = try ModelChanges.writerMark(c)
+        let mark = try ModelChanges.writerMark(c, writing: plan.table)
         if fresh { return try runFresh(c, runID: runID, mark: mark) }
         // A staged partition whose clean partition is still empty (a new month) is written straight into it, as a
         // first build is: none of its keys can be there. The lanes share that partition but not its rows.

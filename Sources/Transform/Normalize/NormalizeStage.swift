@@ -258,7 +258,7 @@ public final class NormalizeStage: Sendable {
     /// Moves the watermark; when the pass `wrote` rows, also `changed_at` (a change marker: see `ModelChanges`),
     /// from which the table models reading `core.clean_FEED` know to rebuild.
     private func moveWatermark(_ c: PostgresConnection, to next: Date, runID: Int64, wrote: Bool) throws {
-        let mark: String? = wrote ? try ModelChanges.writerMark(c) : nil
+        let mark: String? = wrote ? try ModelChanges.writerMark(c, writing: plan.table) : nil
         try c.query(
             """
             INSERT INTO citypipe.transform_state (feed, watermark, last_run_id, updated_at, plan, changed_at)
