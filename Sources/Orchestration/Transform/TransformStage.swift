@@ -130,7 +130,8 @@ public struct TransformStage: Sendable {
 
     /// The models of the selection, in dependency order, that can be built before the transform step: every
     /// relation each reads (`SQLModel.relationsRead`) is a clean table of `normalised` (normalised in this run),
-    /// a `ref.*` table, or a model of `built` or of the list itself; not a view model, nor one of `attempted`.
+    /// a `ref.*` table, the model's own table, or a model of `built` or of the list itself; not a view model, nor one
+    /// of `attempted`.
     func buildableEarly(normalised: Set<String>, built: Set<String>, attempted: Set<String>) -> [SQLModel] {
         guard !full else { return [] }
         var ready: [SQLModel] = []
@@ -141,7 +142,8 @@ public struct TransformStage: Sendable {
             progress = false
             for model in selected where !readyNames.contains(model.name) && !attempted.contains(model.name) && model.materialized != .view {
                 let readable = model.relationsRead.allSatisfy { relation in
-                    if relation.hasPrefix("ref.") { return true }
+                    // Its own table (a key list reading the links it made before): no other build writes it.
+                    if relation.hasPrefix("ref.") || relation == model.name { return true }
                     if models.contains(relation) { return built.contains(relation) || readyNames.contains(relation) }
                     return ModelChanges.isCleanTable(relation) && normalised.contains(relation)
                 }
