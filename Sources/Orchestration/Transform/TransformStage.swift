@@ -113,7 +113,7 @@ public struct TransformStage: Sendable {
                 "normalize.succeeded",
                 [("run_id", runID), ("feed", plan.feed), ("rows_read", report.rowsRead), ("rows_written", report.rowsWritten),
                  ("rejects", report.rejects), ("seconds", (report.seconds * 1000).rounded() / 1000),
-                 ("normalize_seconds", (report.normalizeSeconds * 1000).rounded() / 1000)],
+                 ("normalize_seconds", (report.normalizeSeconds * 1000).rounded() / 1000), ("by_index", report.readByIndex)],
                 human: "\(plan.table): \(report.rowsRead) staged rows read, \(report.rowsWritten) written, \(report.rejects) values rejected in \(String(format: "%.1f", report.seconds)) s")
             return FeedLoadResult(feed: plan.table, step: step, report: nil, error: nil, seconds: report.seconds)
         } catch {
