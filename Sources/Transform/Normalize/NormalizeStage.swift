@@ -21,6 +21,9 @@ import Warehouse
 /// export) is filled first, in a transaction of its own, as a table apart that is attached once full, so that its
 /// indexes are built once (`ApartPartition`); the lanes leave its staged partition alone.
 ///
+/// When the loads since the watermark changed few of the staged rows (`byIndexShare`), one lane reads them through
+/// the staging table's change index instead (`NormalizeLane.byIndex`).
+///
 /// The watermark is the start of the read, or earlier if a load of the feed was still running then (its rows
 /// will carry a later `_loaded_at` than its start): no committed row is ever skipped.
 public final class NormalizeStage: Sendable {
