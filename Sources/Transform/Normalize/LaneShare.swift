@@ -16,7 +16,16 @@ struct LaneShare: Sendable, Equatable {
 
     /// The shares of `lanes` lanes over `staging.FEED`, with batches sized from its statistics.
     static func shares(_ plan: FeedNormalization, lanes: Int, batchSize: Int, _ c: PostgresConnection) throws -> [LaneShare] {
-        // A partitioned table's statistics are its partitions'.
+        let (pages, tuples) = try size(plan, c)
+        // Without statistics, assume dense pages (small batches rather than big ones).
+        let rowsPerPage = pages > 0 && tuples > 0 ? max(1, tuples / pages) : 200
+        let perBatch = max(1, Int(Double(batchSize * lanes) / rowsPerPage))
+        return (0..<lanes).map { LaneShare(lane: $0, lanes: lanes, pagesPerBatch: perBatch) }
+    }
+
+    /// `staging.FEED`'s heap pages and rows by its statistics (0 before any); a partitioned table's are its
+    /// partitions'.
+    static func size(_ plan: FeedNormalization, _ c: PostgresConnection) throws -> (pages: Double, tuples: Double) {
         let stats = try c.query(
             """
             SELECT coalesce(sum(k.relpages), 0)::float8 AS pages, coalesce(sum(greatest(k.reltuples, 0)), 0)::float8 AS tuples
@@ -25,12 +34,7 @@ struct LaneShare: Sendable, Equatable {
                OR k.oid IN (SELECT relid FROM pg_partition_tree($1::regclass) WHERE isleaf)
             """,
             ["staging.\(plan.feed)"], name: "size of staging.\(plan.feed)").first
-        let pages = try stats?.decode(Double.self, "pages") ?? 0
-        let tuples = try stats?.decode(Double.self, "tuples") ?? 0
-        // Without statistics, assume dense pages (small batches rather than big ones).
-        let rowsPerPage = pages > 0 && tuples > 0 ? max(1, tuples / pages) : 200
-        let perBatch = max(1, Int(Double(batchSize * lanes) / rowsPerPage))
-        return (0..<lanes).map { LaneShare(lane: $0, lanes: lanes, pagesPerBatch: perBatch) }
+        return (try stats?.decode(Double.self, "pages") ?? 0, try stats?.decode(Double.self, "tuples") ?? 0)
     }
 
     /// The condition that keeps this lane's rows (nil for a single lane).

@@ -135,7 +135,7 @@ struct NormalizeLane {
             try body(batch, relation)
             if rows.count < batchSize { break }
         }
-        try c.simpleExecute("CLOSE cp_changed_rows; RESET cursor_tuple_fraction", name: "close changed rows of \(relation)")
+        try c.simpleExecute("CLOSE cp_changed_rows", name: "close changed rows of \(relation)")
     }
 
     /// Whether `relation` holds a row changed `since`.

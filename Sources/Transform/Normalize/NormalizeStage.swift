@@ -166,12 +166,16 @@ public final class NormalizeStage: Sendable {
 
     /// What a pass reads: the rows changed since the watermark (nil for all) and the watermark it moves to.
     struct Pass {
-        let since: StagingChanges.Since?
-        /// The watermark `since` is taken from (nil: everything is read).
+        /// The watermark the pass reads from (nil: everything is read).
         let watermark: Date?
         let next: Date
         /// The clean table was empty: a first build (see `NormalizeLane.fresh`).
         let fresh: Bool
+
+        /// The staged rows changed since the watermark; nil reads all.
+        var since: StagingChanges.Since? {
+            watermark.map { StagingChanges.since(SQLText.literal(NormalizeStage.timestamp($0))) }
+        }
     }
 
     /// Prepares `core.clean_FEED` and decides what to read; nil when the feed has never been staged.
@@ -214,10 +218,7 @@ public final class NormalizeStage: Sendable {
         }
         try cutAsStaging(c)
         try ensureChangeIndex(c)
-        let since = fresh ? nil : watermark.map {
-            StagingChanges.since(SQLText.literal(NormalizeStage.timestamp($0)))
-        }
-        return Pass(since: since, watermark: fresh ? nil : watermark, next: next, fresh: fresh)
+        return Pass(watermark: fresh ? nil : watermark, next: next, fresh: fresh)
     }
 
     /// The share of the staged rows under which a pass reads its changed rows through the change index, by one
@@ -230,17 +231,14 @@ public final class NormalizeStage: Sendable {
     /// own counts (`citypipe.feed_runs`) tell it without reading the table; a row changed otherwise (by hand) is
     /// read either way, only the way differs.
     func readsByIndex(_ c: PostgresConnection, _ pass: Pass) throws -> Bool {
-        guard let watermark = pass.watermark, pass.since != nil else { return false }
-        guard let row = try c.query(
+        guard let watermark = pass.watermark else { return false }
+        let changed = try c.query(
             """
-            SELECT (SELECT coalesce(sum(rows_staged + rows_deleted), 0) FROM citypipe.feed_runs
-                    WHERE feed = $1 AND finished_at >= $2)::float8 AS changed,
-                   (SELECT coalesce(sum(greatest(k.reltuples, 0)), 0) FROM pg_class AS k
-                    WHERE k.oid = $3::regclass AND k.relkind <> 'p'
-                       OR k.oid IN (SELECT relid FROM pg_partition_tree($3::regclass) WHERE isleaf))::float8 AS tuples
-            """, [plan.feed, watermark, "staging.\(plan.feed)"], name: "changes of staging.\(plan.feed) since the watermark"
-        ).first else { return false }
-        return try row.decode(Double.self, "changed") <= Self.byIndexShare * row.decode(Double.self, "tuples")
+            SELECT coalesce(sum(rows_staged + rows_deleted), 0)::float8 AS changed FROM citypipe.feed_runs
+            WHERE feed = $1 AND finished_at >= $2
+            """, [plan.feed, watermark], name: "changes of staging.\(plan.feed) since the watermark"
+        ).first?.decode(Double.self, "changed") ?? 0
+        return try changed <= Self.byIndexShare * LaneShare.size(plan, c).tuples
     }
 
     /// Makes `staging.FEED`'s index over each row's change moment (`StagingChanges`) when it is missing: once per
