@@ -132,7 +132,8 @@ final class IncrementalModelTests: DatabaseTestCase {
         // A batch of changes at the source: people changed and added, enterprises gone (the simulator's next
         // generation); and, in the clean tables, a person moving ward, an insured person deleted from the register,
         // an employer leaving the business register, a late insurance record naming an employer the register never
-        // listed, a land parcel changing hands, a labour claim decided, a hospital bill corrected, a tax payment amended.
+        // listed, a land parcel changing hands, a labour claim decided, a hospital bill corrected, a tax payment amended
+        // and one withdrawn.
         let people = try count("SELECT count(*) FROM staging.population")
         let enterprises = try count("SELECT count(*) FROM staging.business")
         try advance(simulator, changed: people / 50, added: 40, removed: max(2, enterprises / 50))
@@ -166,6 +167,8 @@ final class IncrementalModelTests: DatabaseTestCase {
             WHERE claim_id IN (SELECT claim_id FROM core.clean_health_encounters ORDER BY 1 LIMIT 2);
             UPDATE core.clean_finance SET amount = amount + 1, _normalized_at = clock_timestamp()
             WHERE document_no IN (SELECT document_no FROM core.clean_finance ORDER BY 1 LIMIT 2);
+            UPDATE core.clean_finance SET _deleted_at = now(), _normalized_at = clock_timestamp()
+            WHERE document_no = (SELECT max(document_no) FROM core.clean_finance WHERE _deleted_at IS NULL);
             """)
         try run()
         let builds = try latestBuilds()
@@ -176,6 +179,13 @@ final class IncrementalModelTests: DatabaseTestCase {
         }
         XCTAssertLessThan(builds["core.person"]?.keys ?? .max, people / 10, "only the people changed are recomputed")
         try assertIncrementalEqualsFull(models, "after the changes")
+        // integrated.data_quality's row counts come from counts kept by adding for insurance (core.link_count) and
+        // finance (core.payment_count): each still the clean table's rows not deleted, a deleted payment included.
+        for (feed, table) in [("insurance", "core.clean_insurance"), ("finance", "core.clean_finance"), ("population", "core.clean_population")] {
+            XCTAssertEqual(
+                try count("SELECT value::bigint FROM integrated.data_quality WHERE feed = '\(feed)' AND metric = 'rows'"),
+                try count("SELECT count(*) FROM \(table) WHERE _deleted_at IS NULL"), "\(feed): rows in data_quality")
+        }
         // An insurance month keeps its employer after the employer leaves the register.
         XCTAssertEqual(try count("SELECT count(*) FROM core.enterprise WHERE tax_code = '\(leaving)'"), 0)
         XCTAssertEqual(

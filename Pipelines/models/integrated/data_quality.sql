@@ -72,7 +72,8 @@ staged AS (
     LEFT JOIN (SELECT feed, sum(n) AS n FROM places WHERE by_flag = 0 GROUP BY feed) AS p USING (feed)
     -- Insurance: core.insurance_coverage has a row for each clean row (counted for the link rates already).
     UNION ALL SELECT 'insurance', coalesce((SELECT max(total) FROM links WHERE feed = 'insurance'), 0)::bigint
-    UNION ALL SELECT 'finance', count(*) FROM core.clean_finance WHERE _deleted_at IS NULL
+    -- Finance: core.tax_payment has a row for each clean row not deleted, counted by adding (core.payment_count).
+    UNION ALL SELECT 'finance', coalesce((SELECT records FROM {{ ref('core.payment_count') }} WHERE feed = 'finance'), 0)::bigint
 )
 SELECT feed, '(all)' AS field, 'rows' AS metric, '' AS detail, n::numeric AS value FROM staged
 UNION ALL
