@@ -1,5 +1,5 @@
 /// How the rows of `staging.FEED` that changed since a moment are found: the moment a row last changed (loaded,
-/// or marked deleted) as one expression, and a BRIN index over it.
+/// or marked deleted) as one expression, and an index over it (BRIN on a table cut by period, B-tree otherwise).
 ///
 /// The normaliser reads, each night, the staged rows changed since its watermark. Without an index that read is a
 /// scan of every staged row: each month's partition of a feed staged by month, most of which no load touched
@@ -8,6 +8,11 @@
 /// a maximum per 128 pages) answers "nothing here since then" for a partition in a few index pages. The index
 /// never decides what is read, only what is skipped: a range whose summary is missing or wide is read and its rows
 /// checked, as without it. The normaliser makes the index at its first pass over a table (`NormalizeStage`).
+///
+/// A table not cut by period is a snapshot's: its load updates the changed rows in place, each where the table has
+/// room, so a night's few changes fall in most block ranges (16,380 people changed at scale 2.6 named 494 of the
+/// 745 ranges of `staging.population`, and reading them took 0.78 s of server CPU for 16,895 rows). Its index is
+/// a B-tree over the same expression, which names the changed rows themselves.
 public enum StagingChanges {
     /// When a staged row last changed: its load, or its marking as deleted, whichever is later.
     public static let changedAt = "greatest(_loaded_at, coalesce(_deleted_at, '-infinity'::timestamptz))"
@@ -33,12 +38,16 @@ public enum StagingChanges {
     /// The name of the index on `staging.FEED` (in schema `staging`).
     public static func indexName(feed: String) -> String { "\(feed)_changed_at" }
 
-    /// The statement making the index on `table` when it is missing. On a partitioned table it makes one on every
-    /// partition, and every partition made or attached later gets its own. `autosummarize` has autovacuum
-    /// summarise each range a load fills; a range not yet summarised is always read.
-    public static func createIndex(table: String, feed: String) -> String {
-        """
-        CREATE INDEX IF NOT EXISTS \(indexName(feed: feed)) ON \(table) USING brin ((\(changedAt))) WITH (autosummarize = on)
-        """
+    /// The index method for a table: `brin` when it is cut by period (`partitioned`), `btree` otherwise.
+    public static func method(partitioned: Bool) -> String { partitioned ? "brin" : "btree" }
+
+    /// The statement making the index on `table` when it is missing. On a partitioned table it is a BRIN index, made
+    /// on every partition, and every partition made or attached later gets its own; `autosummarize` has autovacuum
+    /// summarise each range a load fills, and a range not yet summarised is always read. On a table not partitioned
+    /// it is a B-tree.
+    public static func createIndex(table: String, feed: String, partitioned: Bool) -> String {
+        partitioned
+            ? "CREATE INDEX IF NOT EXISTS \(indexName(feed: feed)) ON \(table) USING brin ((\(changedAt))) WITH (autosummarize = on)"
+            : "CREATE INDEX IF NOT EXISTS \(indexName(feed: feed)) ON \(table) USING btree ((\(changedAt)))"
     }
 }

@@ -245,15 +245,23 @@ public final class NormalizeStage: Sendable {
     /// table, at its first pass (or the first after an upgrade), one scan of the table. The index serves the passes
     /// after it, which read only the changed rows: made here rather than by the load, it does not slow the first
     /// load (0.56 s of the 7.3 s that 1.4 million people take to load), and a table never normalised goes without.
-    /// A partitioned table's partitions made or attached later get theirs from it.
+    /// A partitioned table's partitions made or attached later get theirs from it. An index of the other method (a
+    /// BRIN index on a table not partitioned, made before those had a B-tree) is made again, once.
     private func ensureChangeIndex(_ c: PostgresConnection) throws {
-        let present = try c.query(
-            "SELECT to_regclass($1) IS NOT NULL AS present", ["staging.\(StagingChanges.indexName(feed: plan.feed))"],
-            name: "change index of staging.\(plan.feed)").first?.decode(Bool.self, "present") ?? false
+        let index = "staging.\(StagingChanges.indexName(feed: plan.feed))"
+        let table = "staging.\(plan.feed)"
+        let found = try c.query(
+            """
+            SELECT (SELECT a.amname::text FROM pg_class AS i JOIN pg_am AS a ON a.oid = i.relam WHERE i.oid = to_regclass($1)) AS method,
+                   coalesce((SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass($2)), false) AS partitioned
+            """, [index, table], name: "change index of \(table)").first
+        let partitioned = try found?.decode(Bool.self, "partitioned") ?? false
+        let method = try found?.decode(String?.self, "method")
         // Asked first: `CREATE INDEX IF NOT EXISTS` locks the table against loads before it finds the index there.
-        guard !present else { return }
+        guard method != StagingChanges.method(partitioned: partitioned) else { return }
+        if method != nil { try c.simpleExecute("DROP INDEX \(index)", name: "drop change index of \(table) made with another method") }
         try c.simpleExecute(
-            StagingChanges.createIndex(table: "staging.\(plan.feed)", feed: plan.feed), name: "make change index of staging.\(plan.feed)")
+            StagingChanges.createIndex(table: table, feed: plan.feed, partitioned: partitioned), name: "make change index of \(table)")
     }
 
     /// Moves the watermark; when the pass `wrote` rows, also `changed_at` (a change marker: see `ModelChanges`),
