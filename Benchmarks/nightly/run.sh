@@ -48,7 +48,10 @@
 #   FIRST_ONLY=1 stops each scale after its first night: a copy of the home made then (`db down`, `cp -a`) can be put
 #   back before each of several SKIP_FIRST=1 runs, so that they all measure the same incremental night;
 #   EVENTS_DIR=dir keeps each night's event log there (events-SCALE-NIGHT.jsonl);
-#   CHANGED_PCT=0.4 ADDED_PCT=0.05 REMOVED_PCT=1 MONTHS=1 ADVANCE_EXTRA='' (see 3.); SETTLE=1; SIM_ARGS=''.
+#   CHANGED_PCT=0.4 ADDED_PCT=0.05 REMOVED_PCT=1 MONTHS=1 ADVANCE_EXTRA='' (see 3.); SETTLE=1; SIM_ARGS='';
+#   STATEMENT_CPU=1 samples the server's processes every 0.1 s during each night and prints, per night, the CPU
+#   seconds of its 25 costliest statements (Benchmarks/nightly/statement_cpu.py; the sampling itself costs a
+#   backend's worth of CPU, about 1 % of the night, so its nights are not the ones to quote for wall time).
 # Exit status: 0; 1 on a setup failure; 2 when a night had failed feeds (its rows are printed and marked).
 set -euo pipefail
 caller_pwd=$PWD
@@ -98,16 +101,45 @@ table_rows() {
              WHERE n.nspname IN ('staging', 'core', 'integrated') AND c.relkind IN ('r', 'p') AND NOT c.relispartition) t" | tr '|' ' '
 }
 
+# STATEMENT_CPU=1: every server process's CPU ticks (/proc/PID/stat, read by the server: the embedded cluster's user
+# is a superuser) and statement (pg_stat_activity) every 0.1 s during the night, into FILE. Runs until killed.
+start_sampler() {
+  psql "$url" -qAtX -F $'\x1f' -R $'\x1e' >"$1" 2>/dev/null <<'SQL' &
+SELECT extract(epoch FROM clock_timestamp()), a.pid, coalesce(a.leader_pid, 0), coalesce(a.backend_type, ''),
+       coalesce(a.state, ''), replace(left(coalesce(a.query, ''), 150), E'\n', ' '),
+       coalesce(split_part(pg_read_file('/proc/' || a.pid || '/stat', true), ') ', 2), '')
+FROM pg_stat_activity AS a WHERE a.pid <> pg_backend_pid()
+\watch 0.1
+SQL
+}
+
+# The server's CPU seconds of the night per statement (Benchmarks/nightly/statement_cpu.py), into
+# $work/statement-cpu-SCALE-NIGHT.md, from the samples of start_sampler between the night's first and last event.
+statement_cpu() {
+  local window
+  window=$("$python" -c "import json, sys, datetime
+ts = [datetime.datetime.fromisoformat(json.loads(l)['ts'].replace('Z', '+00:00')).timestamp() for l in open(sys.argv[1])]
+print(min(ts), max(ts))" "$3")
+  # shellcheck disable=SC2086  # two numbers
+  "$python" Benchmarks/nightly/statement_cpu.py "$work/samples-$1-$2" $window 25 >"$work/statement-cpu-$1-$2.md"
+}
+
 # One night: `citypipe run nightly`, measured; appends a line to $work/nights.tsv. Args: scale night.
 night() {
   local scale=$1 label=$2 events="$work/events-$1-$2.jsonl" rc=0 p0 p1 s0 s1 wall rss user sys run_id feeds staged core integrated failed
   sql "CHECKPOINT"
   note "scale $scale: $label night"
+  local sampler=''
+  if [[ ${STATEMENT_CPU:-0} == 1 ]]; then start_sampler "$work/samples-$scale-$label"; sampler=$!; fi
   p0=$(tree_ticks "$pg_pid"); s0=$(tree_ticks "$sim")
   /usr/bin/time -f '%e %M %U %S' -o "$work/time" \
     "$bin" run nightly --connectors "$work/connectors" --log-file "$events" >"$work/run.out" 2>"$work/run.err" || rc=$?
   sleep 0.5  # the run's backends reaped by the postmaster
   p1=$(tree_ticks "$pg_pid"); s1=$(tree_ticks "$sim")
+  if [[ -n $sampler ]]; then
+    kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+    statement_cpu "$scale" "$label" "$events"
+  fi
   read -r wall rss user sys < <(tail -1 "$work/time")
   failed=''
   if ((rc != 0)); then
@@ -233,7 +265,10 @@ sim=''; up_home=''
 cleanup() {
   stop_sim
   if [[ -n $up_home && ${KEEP:-0} != 1 ]]; then CITYPIPE_HOME=$up_home "$bin" db down >/dev/null 2>&1 || true; fi
-  if [[ -n ${EVENTS_DIR:-} ]]; then mkdir -p "$EVENTS_DIR" && cp "$work"/events-*.jsonl "$EVENTS_DIR"/ 2>/dev/null || true; fi
+  if [[ -n ${EVENTS_DIR:-} ]]; then
+    mkdir -p "$EVENTS_DIR" && cp "$work"/events-*.jsonl "$EVENTS_DIR"/ 2>/dev/null || true
+    cp "$work"/statement-cpu-*.md "$EVENTS_DIR"/ 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -317,5 +352,15 @@ echo
 echo "The change before each incremental night (seed $seed):"
 echo
 cat "$work/changes.md"
+if [[ ${STATEMENT_CPU:-0} == 1 ]]; then
+  for f in "$work"/statement-cpu-*.md; do
+    [[ -e $f ]] || continue
+    name=${f##*/statement-cpu-}; name=${name%.md}
+    echo
+    echo "The server's CPU per statement, scale ${name%%-*}, ${name#*-} night (sampled every 0.1 s; STATEMENT_CPU=1):"
+    echo
+    cat "$f"
+  done
+fi
 [[ ${KEEP:-0} != 1 ]] || echo "(KEEP=1: the databases are up under $prefix-SCALE)"
 exit "$status"
