@@ -107,7 +107,7 @@ start_sampler() {
   psql "$url" -qAtX -F $'\x1f' -R $'\x1e' >"$1" 2>/dev/null <<'SQL' &
 SELECT extract(epoch FROM clock_timestamp()), a.pid, coalesce(a.leader_pid, 0), coalesce(a.backend_type, ''),
        coalesce(a.state, ''), replace(left(coalesce(a.query, ''), 150), E'\n', ' '),
-       coalesce(split_part(pg_read_file('/proc/' || a.pid || '/stat', true), ') ', 2), '')
+       coalesce(split_part(pg_read_file('/proc/' || a.pid || '/stat', 0, 1000, true), ') ', 2), '')
 FROM pg_stat_activity AS a WHERE a.pid <> pg_backend_pid()
 \watch 0.1
 SQL
@@ -137,7 +137,7 @@ night() {
   sleep 0.5  # the run's backends reaped by the postmaster
   p1=$(tree_ticks "$pg_pid"); s1=$(tree_ticks "$sim")
   if [[ -n $sampler ]]; then
-    kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+    kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
     statement_cpu "$scale" "$label" "$events"
   fi
   read -r wall rss user sys < <(tail -1 "$work/time")

@@ -109,6 +109,27 @@ final class SummedModelTests: DatabaseTestCase {
         try assertEqualsFullBuild("after a group came back")
     }
 
+    /// Changes that touch most groups are still added, not rebuilt: the build reads the changes alone, where a full
+    /// one reads every row (a merge model goes full past a quarter of its rows; a model kept by adding does not).
+    func testChangesTouchingMostGroupsAreStillAddedNotRebuilt() throws {
+        try connection.simpleExecute(
+            """
+            INSERT INTO core.clean_items (id, grp, weight)
+            SELECT 'i' || n, 'g' || (n % 12000), 1 FROM generate_series(1, 60000) AS n
+            """)
+        XCTAssertEqual(try build().mode, "full", "the first build")
+        // One item in each of the 12,000 groups gains weight: a fifth of the items, every group.
+        try connection.simpleExecute(
+            "UPDATE core.clean_items SET weight = 2, _normalized_at = clock_timestamp() WHERE (substr(id, 2)::int) <= 12000")
+        let outcomes = try buildModels()
+        XCTAssertEqual(outcomes.first { $0.model == "core.items" }?.mode, "incremental", "a fifth of the items' rows")
+        let summed = try XCTUnwrap(outcomes.first { $0.model == "core.item_sums" })
+        XCTAssertEqual(summed.mode, "incremental", summed.error ?? "every group touched, still added")
+        XCTAssertEqual(summed.keys, 12000)
+        XCTAssertEqual(try sums()["g7"], [5, 6, 1])
+        try assertEqualsFullBuild("after changes in every group")
+    }
+
     /// A partitioned model records a month it attaches by a row naming it, and a reader reads the partition: when
     /// the reader's last build is older than that month and later changes to the month's rows (the model built
     /// twice in between), it reads the partition as it is now and leaves those recorded changes out.

@@ -11,8 +11,10 @@ import Postgres
 /// 3. full: the query into a new table swapped in, as a table model (`ModelBuilder`), and the delta table made
 ///    anew (empty: the models that read it rebuild in full too).
 ///
-/// When the keys to recompute are more than a quarter of the table, a full build is cheaper and is done instead; a
-/// model's `full_build_when` condition, when true, makes the build full before the keys are listed.
+/// When the keys to recompute are more than a quarter of the table, a full build is cheaper and is done instead (not
+/// for a model kept by adding: its build reads only the changes, whatever share of its groups they touch; 14,109 of
+/// `core.resident_count`'s 16,830 groups at scale 2.6 made a full build of 1.46 s); a model's `full_build_when`
+/// condition, when true, makes the build full before the keys are listed.
 ///
 /// A model kept by adding (`incremental_strategy: sum`) lists no keys: its query over the signed changes of its
 /// inputs gives the groups touched and the change of their sums, and their new rows are the table's sums plus those
@@ -174,7 +176,8 @@ struct IncrementalBuilder {
         } ?? []
         let newPartitions = foreseen + listedNew
         let recomputed = keys - listedNew.reduce(0) { $0 + $1.keys }
-        if recomputed > Self.minimumKeysForFull, Double(recomputed) > Double(estimate) * Self.fullBuildShare {
+        // A model kept by adding reads the changes alone however many groups they touch; its full build reads all.
+        if model.strategy != .sum, recomputed > Self.minimumKeysForFull, Double(recomputed) > Double(estimate) * Self.fullBuildShare {
             try c.simpleExecute("DROP TABLE cp_affected", name: "drop keys of \(model.name)")
             return try buildFull(c, time: time, reason: "\(recomputed) keys to recompute of about \(estimate) rows: a full build is cheaper")
         }
