@@ -14,51 +14,20 @@ insured_people AS (
     WHERE c.period = (SELECT period FROM insurance_period) AND c.person_id IS NOT NULL
 ),
 -- Age bands compare the birth date with the day's date less 15 or 60 years (as age() would not: it compares
--- intervals, where 14 years 11 months 30 days equals 15 years). Whole birth years come from core.resident_count (kept
--- by adding each night's changes); the two years the bounds fall in are counted person by person, from core.person's
--- birth_date index: counting the 3.6 million people of scale 2.6 every night took 1.7 s of CPU.
-bounds AS (
-    SELECT (current_date - interval '15 years')::date AS d15, (current_date - interval '60 years')::date AS d60
-),
-years AS (
-    SELECT b.d15, b.d60, extract(year FROM b.d15)::integer AS y15, extract(year FROM b.d60)::integer AS y60 FROM bounds AS b
-),
-edges AS (
-    SELECT p.ward_code,
-           count(*) FILTER (WHERE p.birth_date > y.d15) AS young_15,
-           count(*) FILTER (WHERE p.birth_date <= y.d15) AS adult_15,
-           0::bigint AS adult_60, 0::bigint AS old_60
-    FROM years AS y JOIN {{ ref('core.person') }} AS p
-      ON p.birth_date >= make_date(y.y15, 1, 1) AND p.birth_date < make_date(y.y15 + 1, 1, 1)
-    GROUP BY p.ward_code
-    UNION ALL
-    SELECT p.ward_code, 0, 0,
-           count(*) FILTER (WHERE p.birth_date > y.d60),
-           count(*) FILTER (WHERE p.birth_date <= y.d60)
-    FROM years AS y JOIN {{ ref('core.person') }} AS p
-      ON p.birth_date >= make_date(y.y60, 1, 1) AND p.birth_date < make_date(y.y60 + 1, 1, 1)
-    GROUP BY p.ward_code
-),
-whole_years AS (
-    SELECT r.ward_code,
-           sum(r.residents)::bigint AS population,
-           coalesce(sum(r.residents) FILTER (WHERE r.sex = '1'), 0)::bigint AS male,
-           coalesce(sum(r.residents) FILTER (WHERE r.sex = '2'), 0)::bigint AS female,
-           coalesce(sum(r.residents) FILTER (WHERE r.birth_year > y.y15), 0)::bigint AS age_0_14,
-           coalesce(sum(r.residents) FILTER (WHERE r.birth_year < y.y15 AND r.birth_year > y.y60), 0)::bigint AS age_15_59,
-           coalesce(sum(r.residents) FILTER (WHERE r.birth_year < y.y60 AND r.birth_year > 0), 0)::bigint AS age_60_plus
-    FROM {{ ref('core.resident_count') }} AS r, years AS y
-    GROUP BY r.ward_code
-),
+-- intervals, where 14 years 11 months 30 days equals 15 years). The two dates are worked out once, as subqueries:
+-- written inline, each row's comparison turned the day into a timestamp and took the interval off again, and the
+-- count took 3.6 s of CPU at scale 2.6 against 1.8 s so.
 residents AS (
-    SELECT w.ward_code, w.population, w.male, w.female,
-           w.age_0_14 + coalesce(e.young_15, 0) AS age_0_14,
-           w.age_15_59 + coalesce(e.adult_15, 0) + coalesce(e.adult_60, 0) AS age_15_59,
-           w.age_60_plus + coalesce(e.old_60, 0) AS age_60_plus
-    FROM whole_years AS w
-    LEFT JOIN (SELECT ward_code, sum(young_15)::bigint AS young_15, sum(adult_15)::bigint AS adult_15,
-                      sum(adult_60)::bigint AS adult_60, sum(old_60)::bigint AS old_60
-               FROM edges GROUP BY ward_code) AS e USING (ward_code)
+    SELECT p.ward_code,
+           count(*) AS population,
+           count(*) FILTER (WHERE p.sex = '1') AS male,
+           count(*) FILTER (WHERE p.sex = '2') AS female,
+           count(*) FILTER (WHERE p.birth_date > (SELECT (current_date - interval '15 years')::date)) AS age_0_14,
+           count(*) FILTER (WHERE p.birth_date <= (SELECT (current_date - interval '15 years')::date)
+                              AND p.birth_date > (SELECT (current_date - interval '60 years')::date)) AS age_15_59,
+           count(*) FILTER (WHERE p.birth_date <= (SELECT (current_date - interval '60 years')::date)) AS age_60_plus
+    FROM {{ ref('core.person') }} AS p
+    GROUP BY p.ward_code
 ),
 insured AS (
     SELECT p.ward_code, count(*) AS insured_people

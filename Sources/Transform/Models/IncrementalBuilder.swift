@@ -12,9 +12,10 @@ import Postgres
 ///    anew (empty: the models that read it rebuild in full too).
 ///
 /// When the keys to recompute are more than a quarter of the table, a full build is cheaper and is done instead (not
-/// for a model kept by adding: its build reads only the changes, whatever share of its groups they touch; 14,109 of
-/// `core.resident_count`'s 16,830 groups at scale 2.6 made a full build of 1.46 s); a model's `full_build_when`
-/// condition, when true, makes the build full before the keys are listed.
+/// for a model kept by adding: its build reads only the changes, whatever share of its groups they touch; a count of
+/// the people per ward, sex and birth year, tried at scale 2.6, had 14,109 of its 16,830 groups touched by a night and
+/// was rebuilt whole in 1.46 s, where adding took 0.25 s); a model's `full_build_when` condition, when true, makes the
+/// build full before the keys are listed.
 ///
 /// A model kept by adding (`incremental_strategy: sum`) lists no keys: its query over the signed changes of its
 /// inputs gives the groups touched and the change of their sums, and their new rows are the table's sums plus those
