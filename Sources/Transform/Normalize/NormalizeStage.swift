@@ -5,11 +5,11 @@ import Postgres
 import Warehouse
 
 /// The first half of the transform stage: the rows of `staging.FEED` staged since the feed's watermark are read
-/// in key order, batch by batch (`COPY … TO STDOUT`), normalised on Dispatch workers, and merged into
-/// `core.clean_FEED` by key with their rejects; then the watermark moves. With several workers and a way to
-/// open connections, the key space is shared out between lanes that each read, normalise, write and merge
-/// their range on their own connection (`DispatchQueue.concurrentPerform` over the lanes, one batch in memory
-/// per lane); otherwise one transaction does it all (see `run`).
+/// in their physical order, a run of heap pages per batch (`COPY … TO STDOUT`, `LaneShare`), normalised on Dispatch
+/// workers, and merged into `core.clean_FEED` by key with their rejects; then the watermark moves. With several
+/// workers and a way to open connections, the rows are shared out between lanes by a hash of their key, each lane
+/// reading, normalising, writing and merging its share on its own connection (`DispatchQueue.concurrentPerform`
+/// over the lanes, one batch in memory per lane); otherwise one transaction does it all (see `run`).
 ///
 /// A value that fails its normaliser is kept as null with a quality flag (`_quality`) and written to
 /// `citypipe.rejects` (stage `transform`, field, reason; never the value). A row whose staged `_hash` and
