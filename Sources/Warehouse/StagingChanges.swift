@@ -46,8 +46,7 @@ public enum StagingChanges {
     /// summarise each range a load fills, and a range not yet summarised is always read. On a table not partitioned
     /// it is a B-tree.
     public static func createIndex(table: String, feed: String, partitioned: Bool) -> String {
-        partitioned
-            ? "CREATE INDEX IF NOT EXISTS \(indexName(feed: feed)) ON \(table) USING brin ((\(changedAt))) WITH (autosummarize = on)"
-            : "CREATE INDEX IF NOT EXISTS \(indexName(feed: feed)) ON \(table) USING btree ((\(changedAt)))"
+        "CREATE INDEX IF NOT EXISTS \(indexName(feed: feed)) ON \(table) USING \(method(partitioned: partitioned)) ((\(changedAt)))"
+            + (partitioned ? " WITH (autosummarize = on)" : "")
     }
 }

@@ -16,7 +16,12 @@ struct LaneShare: Sendable, Equatable {
 
     /// The shares of `lanes` lanes over `staging.FEED`, with batches sized from its statistics.
     static func shares(_ plan: FeedNormalization, lanes: Int, batchSize: Int, _ c: PostgresConnection) throws -> [LaneShare] {
-        let (pages, tuples) = try size(plan, c)
+        shares(lanes: lanes, batchSize: batchSize, size: try size(plan, c))
+    }
+
+    /// The shares of `lanes` lanes over a table of `size` (its `size(_:_:)`, read once by a pass for all it decides).
+    static func shares(lanes: Int, batchSize: Int, size: (pages: Double, tuples: Double)) -> [LaneShare] {
+        let (pages, tuples) = size
         // Without statistics, assume dense pages (small batches rather than big ones).
         let rowsPerPage = pages > 0 && tuples > 0 ? max(1, tuples / pages) : 200
         let perBatch = max(1, Int(Double(batchSize * lanes) / rowsPerPage))

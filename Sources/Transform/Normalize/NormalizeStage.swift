@@ -77,11 +77,12 @@ public final class NormalizeStage: Sendable {
             return try connection.transaction(isolation: .repeatableRead) { c in
                 guard try c.tryAdvisoryTransactionLock(named: lockName) else { throw TransformError.busy(feed: plan.feed) }
                 guard let pass = try begin(c, full: full) else { return Report.empty(plan.feed) }
-                let share = try LaneShare.shares(plan, lanes: 1, batchSize: batchSize, c)[0]
+                let size = try LaneShare.size(plan, c)
+                let share = LaneShare.shares(lanes: 1, batchSize: batchSize, size: size)[0]
                 var lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, share: share, since: pass.since, fresh: pass.fresh)
-                lane.byIndex = try readsByIndex(c, pass)
+                lane.byIndex = try readsByIndex(c, pass, tuples: size.tuples)
                 let aparts = pass.fresh ? [] : try ApartPartition.find(plan, lane: lane, c)
-                var result = try buildApart(aparts, c, runID: runID, normalizer: normalizer)
+                var result = try buildApart(aparts, c, share: share, runID: runID, normalizer: normalizer)
                 lane.skip = Set(aparts.map(\.staged))
                 result.add(try lane.run(c, runID: runID))
                 try splitDefault(c)
@@ -96,18 +97,20 @@ public final class NormalizeStage: Sendable {
         }
         guard try connection.tryAdvisoryLock(named: lockName) else { throw TransformError.busy(feed: plan.feed) }
         defer { _ = try? connection.advisoryUnlock(named: lockName) }
-        let prepared = try connection.transaction { c -> (Pass, [LaneShare], [ApartPartition], Bool)? in
+        let prepared = try connection.transaction { c -> (Pass, [LaneShare], LaneShare, [ApartPartition], Bool)? in
             guard let pass = try begin(c, full: full) else { return nil }
+            let size = try LaneShare.size(plan, c)
             // Few rows changed: one lane reads them through the change index (each lane would read every page).
-            let byIndex = try readsByIndex(c, pass)
-            let shares = try LaneShare.shares(plan, lanes: byIndex ? 1 : workers, batchSize: batchSize, c)
+            let byIndex = try readsByIndex(c, pass, tuples: size.tuples)
+            let shares = LaneShare.shares(lanes: byIndex ? 1 : workers, batchSize: batchSize, size: size)
+            let single = LaneShare.shares(lanes: 1, batchSize: batchSize, size: size)[0]
             let probe = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: 1, share: shares[0], since: pass.since, fresh: pass.fresh)
-            return (pass, shares, pass.fresh ? [] : try ApartPartition.find(plan, lane: probe, c), byIndex)
+            return (pass, shares, single, pass.fresh ? [] : try ApartPartition.find(plan, lane: probe, c), byIndex)
         }
-        guard let (pass, shares, aparts, byIndex) = prepared else { return Report.empty(plan.feed) }
+        guard let (pass, shares, single, aparts, byIndex) = prepared else { return Report.empty(plan.feed) }
         // The new periods first, in a transaction of their own (the lanes below leave their staged partitions).
         let apart = aparts.isEmpty ? NormalizeLane.Result() : try connection.transaction(isolation: .repeatableRead) { c in
-            try buildApart(aparts, c, runID: runID, normalizer: normalizer)
+            try buildApart(aparts, c, share: single, runID: runID, normalizer: normalizer)
         }
         let results = LaneResults(count: shares.count)
         let lanes = shares.map {
@@ -150,13 +153,12 @@ public final class NormalizeStage: Sendable {
 
     /// Fills the new periods `aparts` (inside the caller's transaction): each empty partition made a table of its
     /// own, every row of its staged partition normalised into it on `workers` Dispatch workers, and attached again
-    /// (`ApartPartition`).
+    /// (`ApartPartition`), read as one lane's `share`.
     private func buildApart(
-        _ aparts: [ApartPartition], _ c: PostgresConnection, runID: Int64, normalizer: RecordNormalizer
+        _ aparts: [ApartPartition], _ c: PostgresConnection, share: LaneShare, runID: Int64, normalizer: RecordNormalizer
     ) throws -> NormalizeLane.Result {
         guard !aparts.isEmpty else { return NormalizeLane.Result() }
         for part in aparts { try part.detach(plan, c) }
-        let share = try LaneShare.shares(plan, lanes: 1, batchSize: batchSize, c)[0]
         var lane = NormalizeLane(plan: plan, normalizer: normalizer, batchSize: batchSize, slices: workers, share: share, since: nil, fresh: true)
         lane.targets = Dictionary(aparts.map { ($0.staged, $0.partition) }, uniquingKeysWith: { first, _ in first })
         let result = try lane.run(c, runID: runID)
@@ -227,10 +229,10 @@ public final class NormalizeStage: Sendable {
     static let byIndexShare = 0.05
 
     /// Whether the pass reads through the change index: it reads since a watermark, and the loads finished since
-    /// then staged or marked deleted at most `byIndexShare` of the table's rows (by its statistics). The loads'
+    /// then staged or marked deleted at most `byIndexShare` of the table's `tuples` (`LaneShare.size`). The loads'
     /// own counts (`citypipe.feed_runs`) tell it without reading the table; a row changed otherwise (by hand) is
     /// read either way, only the way differs.
-    func readsByIndex(_ c: PostgresConnection, _ pass: Pass) throws -> Bool {
+    func readsByIndex(_ c: PostgresConnection, _ pass: Pass, tuples: Double) throws -> Bool {
         guard let watermark = pass.watermark else { return false }
         let changed = try c.query(
             """
@@ -238,7 +240,7 @@ public final class NormalizeStage: Sendable {
             WHERE feed = $1 AND finished_at >= $2
             """, [plan.feed, watermark], name: "changes of staging.\(plan.feed) since the watermark"
         ).first?.decode(Double.self, "changed") ?? 0
-        return try changed <= Self.byIndexShare * LaneShare.size(plan, c).tuples
+        return changed <= Self.byIndexShare * tuples
     }
 
     /// Makes `staging.FEED`'s index over each row's change moment (`StagingChanges`) when it is missing: once per
