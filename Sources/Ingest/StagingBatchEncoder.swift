@@ -9,6 +9,8 @@ public struct EncodedBatch: Sendable {
     var direct: [UInt8] = []
     /// How many rows `direct` holds.
     var directRows = 0
+    /// The months (`year * 12 + month - 1`) of an incremental load's rows in `direct` (`StagingApartMonth`).
+    var months: Set<Int> = []
     /// Rows for the load's temporary table (MERGEd at commit).
     var merged: [UInt8] = []
     /// Rows for the load's rejects table.
@@ -68,11 +70,12 @@ public struct StagingBatchEncoder: Sendable {
         return (digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]) * 12 + month - 1
     }
 
-    /// Whether a record of this period value may go straight to staging (its key still to be checked).
-    private func mayGoDirect<C: Collection<UInt8>>(period: C?) -> Bool {
-        if firstLoad { return true }
-        guard periodColumn != nil, let period, let month = Self.month(period) else { return false }
-        return emptyMonths.contains(month)
+    /// Whether a record of this period value may go straight to staging (its key still to be checked), and its
+    /// month when that is because its month's partition was empty.
+    private func mayGoDirect<C: Collection<UInt8>>(period: C?) -> (direct: Bool, month: Int?) {
+        if firstLoad { return (true, nil) }
+        guard periodColumn != nil, let period, let month = Self.month(period) else { return (false, nil) }
+        return emptyMonths.contains(month) ? (true, month) : (false, nil)
     }
 
     /// The bytes of field `column` of a COPY text row (fields separated by tabs).
@@ -98,20 +101,25 @@ public struct StagingBatchEncoder: Sendable {
         batch.rejected = rejects.count
         let direct = CopyInWriter.inMemory(columnNames: schema.columns.map(\.name), capacity: firstLoad ? records.count * 192 : 0)
         let merged = CopyInWriter.inMemory(columnNames: schema.columns.map(\.name), capacity: firstLoad ? 0 : records.count * 192)
+        var lastMonth = -1
         do {
             for record in records {
                 let lanes = RowHash.lanes(record.values, extra: record.extra)
                 let period = periodColumn.flatMap { record.values[$0] }.map { Array($0.utf8) }
                 let mayDirect = mayGoDirect(period: period)
                 // The key's hash, when the known rows or the key filter read it.
-                let key = known != nil || mayDirect ? RowHash.key(keyColumns.map { record.values[$0] }) : (0, 0)
+                let key = known != nil || mayDirect.direct ? RowHash.key(keyColumns.map { record.values[$0] }) : (0, 0)
                 if let known, known.skip(key: key, hash: lanes) {
                     batch.skipped += 1
                     continue
                 }
                 let hash = RowHash.text(lanes)
-                if mayDirect && !keyFilter.insert(key) {
+                if mayDirect.direct && !keyFilter.insert(key) {
                     batch.directRows += 1
+                    if let month = mayDirect.month, month != lastMonth {
+                        batch.months.insert(month)
+                        lastMonth = month
+                    }
                     for value in record.values { try direct.append(value) }
                     try direct.append(record.extra)
                     try direct.append(hash)
@@ -143,6 +151,7 @@ public struct StagingBatchEncoder: Sendable {
             batch.merged.reserveCapacity(rows.bytes.count + rows.count * 8)
         }
         let runID = Int(self.runID)
+        var lastMonth = -1
         rows.bytes.withUnsafeBufferPointer { bytes in
             var start = 0
             for row in 0..<rows.count {
@@ -154,8 +163,13 @@ public struct StagingBatchEncoder: Sendable {
                     continue
                 }
                 let period = periodColumn.flatMap { Self.field(slice, $0) }
-                if mayGoDirect(period: period) && !keyFilter.insert(rows.keys[row]) {
+                let mayDirect = mayGoDirect(period: period)
+                if mayDirect.direct && !keyFilter.insert(rows.keys[row]) {
                     batch.directRows += 1
+                    if let month = mayDirect.month, month != lastMonth {
+                        batch.months.insert(month)
+                        lastMonth = month
+                    }
                     batch.direct.append(contentsOf: slice)
                     batch.direct.append(9)
                     CopyText.appendInteger(runID, to: &batch.direct)

@@ -28,7 +28,9 @@ import Postgres
 /// partition was empty when it began (`emptyMonths`: a new month of an export): their records with certainly-new
 /// keys are COPYed straight into the partition; a key sent again replaces its first row with its last record at
 /// commit, and those months are left out of the MERGE. At scale 1 the new insurance month's 300,000 rows took a
-/// temporary table, its index, a distinct count and a MERGE (3.3–7.4 s of server time) before.
+/// temporary table, its index, a distinct count and a MERGE (3.3–7.4 s of server time) before. Those rows go to a
+/// table of their own, made in the load's transaction without indexes, which becomes the month's partition at commit
+/// (`StagingApartMonth`).
 ///
 /// A staging table partitioned by period (manifest `partition_by`) gets the partitions of the periods a load may
 /// bring before the load's transaction begins (`StagingTable.ensurePartitions`), and the rows that landed in its
@@ -93,8 +95,12 @@ public final class StagingLoad {
     private var direct = 0
     /// An incremental load: the months (first days, `yyyy-MM-dd`) whose partition was empty when it began.
     private var directMonths: [String] = []
+    /// Where an incremental load's rows of those months go until its commit (nil when there is none).
+    private var apart: StagingApartMonth? = nil
+    /// The months (`year * 12 + month - 1`) of the rows sent to `apart`.
+    private var apartMonths: Set<Int> = []
     private var open = true
-    private var documentMark: (Int, Int, Int)? = nil
+    private var documentMark: (Int, Int, Int, Set<Int>)? = nil
     /// The first load's COPY straight into staging, open across batches (`OpenCopyIn`); while it is open, the
     /// batches' other rows wait in `pendingMerged` and `pendingRejects` (sent when they grow, or before anything
     /// else uses the connection).
@@ -174,6 +180,7 @@ public final class StagingLoad {
                 ? try KnownRows.fetch(schema, keyColumns: schema.recordKey, connection) : nil
             encoder = StagingBatchEncoder(schema: schema, runID: runID, firstLoad: firstLoad, emptyMonths: emptyMonths, known: known)
             directMonths = emptyMonths.sorted().map { String(format: "%04d-%02d-01", $0 / 12, $0 % 12 + 1) }
+            if !emptyMonths.isEmpty { apart = try StagingApartMonth.create(parent: schema.table, connection) }
             let keyColumns = schema.primaryKey.indices.map { "k\($0) text" }.joined(separator: ", ")
             try connection.simpleExecute(
                 """
@@ -248,7 +255,7 @@ public final class StagingLoad {
                 if directCopy == nil {
                     let names = schema.columns.map(\.name) + ["_extra", "_hash", "_run_id"]
                     directCopy = try connection.beginCopyIn(
-                        "COPY \(schema.table) (\(names.joined(separator: ", "))) FROM STDIN",
+                        "COPY \(apart?.table ?? schema.table) (\(names.joined(separator: ", "))) FROM STDIN",
                         name: "copy \(schema.feed) batches into staging")
                 }
                 try batch.direct.withUnsafeBytes { bytes in try directCopy?.send(bytes) }
@@ -265,6 +272,7 @@ public final class StagingLoad {
         received += batch.records
         rejected += batch.rejected
         direct += batch.directRows
+        apartMonths.formUnion(batch.months)
     }
 
     /// Ends the open direct COPY, if any, and sends the rows waiting beside it.
@@ -305,7 +313,7 @@ public final class StagingLoad {
             try finishDirectCopy()
             try connection.simpleExecute("SAVEPOINT cp_document", name: "mark document")
         }
-        documentMark = (received, rejected, direct)
+        documentMark = (received, rejected, direct, apartMonths)
     }
 
     /// Drops what was appended since `markDocument` (its body was cut off and is fetched again).
@@ -319,7 +327,7 @@ public final class StagingLoad {
             try finishDirectCopy()
             try connection.simpleExecute("ROLLBACK TO SAVEPOINT cp_document", name: "rewind document")
         }
-        (received, rejected, direct) = mark
+        (received, rejected, direct, apartMonths) = mark
     }
 
     /// Merges the load into staging and moves the cursor, in the load's transaction, and commits.
@@ -355,6 +363,9 @@ public final class StagingLoad {
                 if firstLoad {
                     // The rows sent straight to staging go: it had none before this load.
                     try connection.query("DELETE FROM \(schema.table)", name: "undo first load")
+                } else if let apart {
+                    // Those of empty months are all in the table made for them.
+                    try connection.simpleExecute("DROP TABLE \(apart.table)", name: "undo rows staged apart")
                 } else if direct > 0 {
                     // Those of empty months: the only rows of this run there before the merge.
                     try connection.query("DELETE FROM \(schema.table) WHERE _run_id = $1", [runID], name: "undo rows sent straight in")
@@ -367,6 +378,10 @@ public final class StagingLoad {
                 throw error
             }
             if keyLater { try StagingTable.addPrimaryKey(schema, connection) }
+            if let apart {
+                _ = try apart.settle(
+                    months: apartMonths, rows: direct, columns: schema.columns.map(\.name) + ["_extra", "_run_id", "_loaded_at", "_hash"], connection)
+            }
             let (staged, unchanged, deleted) = try merge()
             try StagingTable.splitDefault(schema, connection)
             let report = Report(

@@ -148,6 +148,7 @@ final class PeriodPartitionTests: OrchestrationTestCase {
         try payments(Array(1...30))  // January to March
         try await load(transform: false)
         XCTAssertTrue(try partitions("staging.payments").contains("payments_p2024_04 0"), "April's partition is there, empty")
+        let emptyApril = try count("SELECT 'staging.payments_p2024_04'::regclass::oid::int")
 
         // The next night: April's ten payments, D35 sent twice (the second with another amount), March's D25
         // corrected, the rest sent again unchanged.
@@ -156,6 +157,12 @@ final class PeriodPartitionTests: OrchestrationTestCase {
         try await load()
         let staged = try partitions("staging.payments")
         XCTAssertTrue(staged.contains("payments_p2024_04 10"), "\(staged)")
+        // April was staged in a table of its own, attached in place of the empty partition with every index of the
+        // staging table (its primary key and the change index), and nothing of that table is left.
+        XCTAssertNotEqual(try count("SELECT 'staging.payments_p2024_04'::regclass::oid::int"), emptyApril, "staged apart: a new table")
+        XCTAssertEqual(try indexes("staging.payments_p2024_04"), try indexes("staging.payments_p2024_03"))
+        XCTAssertEqual(try indexes("staging.payments_p2024_04").count, 2, "the primary key and the change index")
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE relname LIKE '%cp_apart%'"), 0)
         XCTAssertEqual(try count("SELECT amount::int FROM staging.payments WHERE doc = 'D35'"), 3500, "the last record of a key wins")
         XCTAssertEqual(try count("SELECT amount::int FROM staging.payments WHERE doc = 'D25'"), 250)
         XCTAssertEqual(try count("SELECT count(*) FROM staging.payments WHERE _deleted_at IS NULL"), 40)
@@ -168,6 +175,27 @@ final class PeriodPartitionTests: OrchestrationTestCase {
         // A night with nothing new stages nothing.
         try await load()
         XCTAssertEqual(try count("SELECT rows_staged FROM citypipe.feed_runs WHERE feed = 'payments' ORDER BY feed_run_id DESC LIMIT 1"), 0)
+
+        // Two new months in one night (May and June, both empty): their rows go into the staging table from the
+        // table they were staged in, each into its month.
+        let emptyMay = try count("SELECT 'staging.payments_p2024_05'::regclass::oid::int")
+        try payments(Array(1...60), changed: [25: 250])
+        try (String(contentsOf: file, encoding: .utf8) + "D35,2024-04-08,3500\n").write(to: file, atomically: true, encoding: .utf8)
+        try await load()
+        let later = try partitions("staging.payments")
+        XCTAssertTrue(later.contains("payments_p2024_05 10") && later.contains("payments_p2024_06 10"), "\(later)")
+        XCTAssertEqual(try count("SELECT 'staging.payments_p2024_05'::regclass::oid::int"), emptyMay, "the partition stays")
+        XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE relname LIKE '%cp_apart%'"), 0)
+        XCTAssertEqual(try count("SELECT rows_staged FROM citypipe.feed_runs WHERE feed = 'payments' ORDER BY feed_run_id DESC LIMIT 1"), 20)
+        XCTAssertEqual(try count("SELECT count(*) FROM core.clean_payments WHERE _deleted_at IS NULL"), 60)
+    }
+
+    /// The definitions of the indexes of `table`, with its month (`_p2024_MM`) written `_P`, in order.
+    func indexes(_ table: String) throws -> [String] {
+        try connection.query(
+            "SELECT regexp_replace(pg_get_indexdef(indexrelid), '_p2024_0[0-9]', '_P', 'g') AS d FROM pg_index WHERE indrelid = $1::regclass ORDER BY 1",
+            [table]
+        ).map { try $0.decode(String.self, "d") }
     }
 
     func testANewMonthIsNormalisedApartAndAttachedWithEveryIndexOfTheCleanTable() async throws {
@@ -185,12 +213,6 @@ final class PeriodPartitionTests: OrchestrationTestCase {
         try await load()
         let clean = try partitions("core.clean_payments")
         XCTAssertTrue(clean.contains("clean_payments_p2024_04 10"), clean.joined(separator: ", "))
-        func indexes(_ table: String) throws -> [String] {
-            try connection.query(
-                "SELECT regexp_replace(pg_get_indexdef(indexrelid), '_p2024_0[0-9]', '_P', 'g') AS d FROM pg_index WHERE indrelid = $1::regclass ORDER BY 1",
-                [table]
-            ).map { try $0.decode(String.self, "d") }
-        }
         XCTAssertEqual(try indexes("core.clean_payments_p2024_04").count, 2, "the key and the analyst's index")
         XCTAssertEqual(try indexes("core.clean_payments_p2024_04"), try indexes("core.clean_payments_p2024_03"), "made by ATTACH as the other months have them")
         XCTAssertEqual(try count("SELECT count(*) FROM pg_class WHERE oid = 'core.clean_payments_p2024_04'::regclass AND relispartition"), 1)
