@@ -44,6 +44,25 @@ final class PipelineLoaderTests: XCTestCase {
         XCTAssertEqual(pipeline.feeds, ["population", "business", "labour"])
     }
 
+    func testSettingsAreReadInOrder() throws {
+        let result = loader.load(yaml: """
+            name: nightly
+            settings:
+              max_parallel_workers_per_gather: 0
+              work_mem: 64MB
+              auto_explain.log_min_duration: 5s
+            steps:
+              - name: a
+                ingest: [population]
+            """, file: "Pipelines/nightly.yaml")
+        XCTAssertEqual(result.issues, [])
+        XCTAssertEqual(
+            try XCTUnwrap(result.pipeline).settings,
+            [PipelineSetting(name: "max_parallel_workers_per_gather", value: "0"), PipelineSetting(name: "work_mem", value: "64MB"),
+             PipelineSetting(name: "auto_explain.log_min_duration", value: "5s")])
+        XCTAssertEqual(loader.load(yaml: "name: nightly\nsteps:\n  - name: a\n    ingest: [population]\n", file: "Pipelines/nightly.yaml").pipeline?.settings, [])
+    }
+
     /// Each broken pipeline and the one problem expected in it (line, key path, part of the message).
     func testEveryMistakeIsReportedWithLineAndKeyPath() {
         let cases: [(yaml: String, line: Int, path: String, message: String)] = [
@@ -58,6 +77,13 @@ final class PipelineLoaderTests: XCTestCase {
             ("name: nightly\nsteps:\n  - name: a\n    ingest: [population]\n    transform: {}\n", 3, "steps[0]", "ingest or transform, not both"),
             ("name: nightly\nsteps:\n  - name: a\n    ingest: [population]\n  - name: a\n    ingest: [business]\n", 5, "steps[1].name", "used twice"),
             ("name: nightly\nsteps: []\n", 2, "steps", "expected a list of steps"),
+            ("name: nightly\nsettings: [work_mem]\nsteps:\n  - name: a\n    ingest: [population]\n", 2, "settings", "expected a mapping"),
+            ("name: nightly\nsettings:\n  Work-Mem: 64MB\nsteps:\n  - name: a\n    ingest: [population]\n", 3,
+             "settings.Work-Mem", "not a PostgreSQL parameter name"),
+            ("name: nightly\nsettings:\n  work_mem: 64 MB\nsteps:\n  - name: a\n    ingest: [population]\n", 3,
+             "settings.work_mem", "letters, digits and _ . : + -"),
+            ("name: nightly\nsettings:\n  work_mem: '64MB -c role=postgres'\nsteps:\n  - name: a\n    ingest: [population]\n", 3,
+             "settings.work_mem", "letters, digits and _ . : + -"),
         ]
         for (index, item) in cases.enumerated() {
             let result = loader.load(yaml: item.yaml, file: "Pipelines/nightly.yaml")

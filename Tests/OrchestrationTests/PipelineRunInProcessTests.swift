@@ -188,6 +188,39 @@ final class PipelineRunInProcessTests: OrchestrationTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM core.clean_towns"), 7)
     }
 
+    /// The pipeline's `settings` are set in the run's sessions: a model built by the run sees them (over the model
+    /// builder's own), and the server's defaults stay as they were for everyone else.
+    func testThePipelinesSettingsReachTheSessionsOfTheRun() async throws {
+        try """
+            name: tuned
+            settings:
+              max_parallel_workers_per_gather: 0
+              work_mem: 40MB
+              random_page_cost: 1.5
+            steps:
+              - name: load
+                ingest: [towns]
+              - name: transform
+                transform: {}
+            """.write(to: scratch.appendingPathComponent("Pipelines/tuned.yaml"), atomically: true, encoding: .utf8)
+        let models = scratch.appendingPathComponent("Pipelines/models/core")
+        try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+        try """
+            -- unique_key: code
+            SELECT t.code, current_setting('max_parallel_workers_per_gather') AS workers, current_setting('work_mem') AS work_mem,
+                   current_setting('random_page_cost') AS page_cost, current_setting('jit') AS jit
+            FROM core.clean_towns AS t
+            """.write(to: models.appendingPathComponent("town_settings.sql"), atomically: true, encoding: .utf8)
+        let result = await (try PipelineRun.start(request("tuned"), log: .silent)).execute()
+        XCTAssertEqual(result.outcome, .succeeded, result.summary)
+        XCTAssertEqual(
+            try connection.query("SELECT DISTINCT concat_ws(' ', workers, work_mem, page_cost, jit) AS s FROM core.town_settings")
+                .map { try $0.decode(String.self, "s") },
+            ["0 40MB 1.5 off"], "the pipeline's, and the model builder's own where the pipeline sets none")
+        XCTAssertEqual(try count("SELECT count(*) FROM core.town_settings"), 5)
+        XCTAssertNotEqual(try connection.query("SHOW work_mem")[0].decode(String.self, at: 0), "40MB", "another session keeps the server's")
+    }
+
     /// A model that reads only clean tables normalised in this run is built as soon as they are, while another feed
     /// still loads; one that reads that feed waits for the transform step; the transform step finds the first one
     /// with nothing left to do.

@@ -13,13 +13,19 @@ public struct PipelineManifest: Sendable, Hashable {
     public var concurrency: Int
     /// The steps, in order.
     public var steps: [PipelineStep]
+    /// PostgreSQL parameters set in every session the run opens (`settings:`, as pgloader's `SET PostgreSQL
+    /// PARAMETERS`), in the file's order.
+    public var settings: [PipelineSetting]
 
     /// Creates a pipeline.
-    public init(name: String, description: String? = nil, concurrency: Int = 2, steps: [PipelineStep]) {
+    public init(
+        name: String, description: String? = nil, concurrency: Int = 2, steps: [PipelineStep], settings: [PipelineSetting] = []
+    ) {
         self.name = name
         self.description = description
         self.concurrency = concurrency
         self.steps = steps
+        self.settings = settings
     }
 
     /// Every feed the pipeline ingests, in step order.
@@ -28,6 +34,20 @@ public struct PipelineManifest: Sendable, Hashable {
             if case .ingest(let feeds) = step.action { return feeds }
             return []
         }
+    }
+}
+
+/// A PostgreSQL parameter a pipeline sets in its sessions.
+public struct PipelineSetting: Sendable, Hashable {
+    /// The parameter (`max_parallel_workers_per_gather`).
+    public var name: String
+    /// Its value as PostgreSQL reads it (`0`, `256MB`, `off`).
+    public var value: String
+
+    /// Creates a setting.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
     }
 }
 

@@ -7,7 +7,7 @@ struct PipelineWalker {
     let knownFeeds: [String]
     private(set) var issues: [ManifestIssue] = []
 
-    static let topKeys = ["name", "description", "concurrency", "steps"]
+    static let topKeys = ["name", "description", "concurrency", "settings", "steps"]
     static let stepKeys = ["name", "ingest", "transform", "concurrency", "on_failure", "description"]
     static let transformKeys = ["models"]
 
@@ -38,6 +38,7 @@ struct PipelineWalker {
         }
         let description = mapping["description"].flatMap { string($0, at: "description") }
         let concurrency = mapping["concurrency"].map { limit($0, at: "concurrency") } ?? 2
+        let settings = mapping["settings"].map { self.settings($0) } ?? []
         var steps: [PipelineStep] = []
         guard let stepsNode = mapping["steps"] else {
             report(root.mark, "steps", "required key 'steps' is missing")
@@ -57,7 +58,44 @@ struct PipelineWalker {
             }
             steps.append(step)
         }
-        return PipelineManifest(name: name, description: description, concurrency: concurrency ?? 2, steps: steps)
+        return PipelineManifest(name: name, description: description, concurrency: concurrency ?? 2, steps: steps, settings: settings)
+    }
+
+    /// `settings:`, a mapping of PostgreSQL parameter names to plain values.
+    private mutating func settings(_ node: Node) -> [PipelineSetting] {
+        guard let mapping = node.mapping else {
+            report(node.mark, "settings", "expected a mapping of PostgreSQL parameters to values, e.g. {max_parallel_workers_per_gather: 0}")
+            return []
+        }
+        var settings: [PipelineSetting] = []
+        for (key, value) in mapping {
+            guard let name = key.string else { continue }
+            let path = ManifestKeyPath("settings").appending(name)
+            guard Self.isParameterName(name) else {
+                report(key.mark, path, "'\(name)' is not a PostgreSQL parameter name (lower-case letters, digits, _ and .)")
+                continue
+            }
+            guard let text = value.scalar?.string, Self.isParameterValue(text) else {
+                report(value.mark, path, "expected a value of letters, digits and _ . : + - (e.g. 0, 256MB, off, 30s)")
+                continue
+            }
+            settings.append(PipelineSetting(name: name, value: text))
+        }
+        return settings
+    }
+
+    /// A parameter name: lower-case letters, digits, `_`, and `.` for an extension's.
+    static func isParameterName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, (0x61...0x7A).contains(first) || first == 0x5F else { return false }
+        return name.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F || $0 == 0x2E }
+    }
+
+    /// A value a session's `-c name=value` option carries as it is.
+    static func isParameterValue(_ value: String) -> Bool {
+        !value.isEmpty && value.utf8.allSatisfy {
+            (0x61...0x7A).contains($0) || (0x41...0x5A).contains($0) || (0x30...0x39).contains($0)
+                || $0 == 0x5F || $0 == 0x2E || $0 == 0x3A || $0 == 0x2B || $0 == 0x2D
+        }
     }
 
     private mutating func step(_ node: Node, at path: ManifestKeyPath, seenFeeds: inout [String: ManifestKeyPath]) -> PipelineStep? {

@@ -53,9 +53,12 @@ public final class PipelineRun: @unchecked Sendable {
     ///
     /// - Throws: `OrchestrationError.busy` naming the run that holds the lock (no row is written then);
     ///   `.failed` when the database cannot be reached, migrated or written.
-    public static func start(_ plan: PipelinePlan, conninfo: String, log: EventLog) throws(OrchestrationError) -> PipelineRun {
+    public static func start(_ plan: PipelinePlan, conninfo given: String, log: EventLog) throws(OrchestrationError) -> PipelineRun {
         let control: PostgresConnection
+        let conninfo: String
         do {
+            // Every session of the run (loads, passes, model builds) gets the pipeline's `settings`.
+            conninfo = try ConninfoSettings.adding(plan.definition.settings.map { ($0.name, $0.value) }, to: given)
             control = try PostgresConnection.connect(conninfo)
         } catch {
             throw .failed(String(describing: error))

@@ -100,10 +100,15 @@ public final class ModelRunner: Sendable {
     ///   joins over a new month's 330,000 keys at scale 1 spilled to disk in batches (insurance_coverage's
     ///   recompute 3.7 → 2.4 s, its read of the old rows 2.7 → 1.7 s), and 256 MB for the index builds after a
     ///   full build. At most `concurrency` builds run at once, each with a few such nodes.
+    /// A parameter the connection string already sets (a pipeline's `settings:`) is left as it is given.
     private func open() throws -> PostgresConnection {
         let connection = try connect()
-        try connection.simpleExecute(
-            "SET jit = off; SET work_mem = '64MB'; SET maintenance_work_mem = '256MB'", name: "settings of model builds")
+        try connection.query(
+            """
+            SELECT set_config(s.name, d.value, false)
+            FROM (VALUES ('jit', 'off'), ('work_mem', '64MB'), ('maintenance_work_mem', '256MB')) AS d (name, value)
+            JOIN pg_settings AS s ON s.name = d.name WHERE s.source <> 'client'
+            """, name: "settings of model builds")
         return connection
     }
 
