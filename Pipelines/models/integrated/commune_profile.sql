@@ -17,21 +17,20 @@ insured_people AS (
 -- intervals, where 14 years 11 months 30 days equals 15 years). The two dates are worked out once, as subqueries:
 -- written inline, each row's comparison turned the day into a timestamp and took the interval off again, and the
 -- count took 3.6 s of CPU at scale 2.6 against 1.8 s so.
+-- Residents and, among them, the insured, in one read of core.person, each person looked up among the insured people
+-- (hashed: 0.8 million at scale 2.6). Counted apart, core.person was read twice and the insured joined to it in a
+-- second pass: 3.87-4.05 s against 3.59-3.79 s in EXPLAIN ANALYZE at 2.6 (most of either is the 3.6 million lookups).
 residents AS (
     SELECT p.ward_code,
            count(*) AS population,
+           count(i.person_id) AS insured_people,
            count(*) FILTER (WHERE p.sex = '1') AS male,
            count(*) FILTER (WHERE p.sex = '2') AS female,
            count(*) FILTER (WHERE p.birth_date > (SELECT (current_date - interval '15 years')::date)) AS age_0_14,
            count(*) FILTER (WHERE p.birth_date <= (SELECT (current_date - interval '15 years')::date)
                               AND p.birth_date > (SELECT (current_date - interval '60 years')::date)) AS age_15_59,
            count(*) FILTER (WHERE p.birth_date <= (SELECT (current_date - interval '60 years')::date)) AS age_60_plus
-    FROM {{ ref('core.person') }} AS p
-    GROUP BY p.ward_code
-),
-insured AS (
-    SELECT p.ward_code, count(*) AS insured_people
-    FROM {{ ref('core.person') }} AS p JOIN insured_people AS i USING (person_id)
+    FROM {{ ref('core.person') }} AS p LEFT JOIN insured_people AS i USING (person_id)
     GROUP BY p.ward_code
 ),
 enterprises AS (
@@ -89,8 +88,8 @@ SELECT
     coalesce(e.enterprises_active, 0) AS enterprises_active,
     coalesce(y.insured_employees, 0) AS insured_employees,
     (SELECT period FROM insurance_period) AS insurance_period,
-    coalesce(i.insured_people, 0) AS insured_people,
-    round(coalesce(i.insured_people, 0)::numeric / nullif(r.population, 0), 4) AS insurance_coverage_rate,
+    coalesce(r.insured_people, 0) AS insured_people,
+    round(coalesce(r.insured_people, 0)::numeric / nullif(r.population, 0), 4) AS insurance_coverage_rate,
     coalesce(s.schools, 0) AS schools,
     coalesce(s.pupils, 0) AS pupils,
     round(s.pupils::numeric / nullif(s.teachers, 0), 1) AS pupils_per_teacher,
@@ -106,7 +105,6 @@ FROM wards AS w
 LEFT JOIN residents AS r USING (ward_code)
 LEFT JOIN enterprises AS e USING (ward_code)
 LEFT JOIN employees AS y USING (ward_code)
-LEFT JOIN insured AS i USING (ward_code)
 LEFT JOIN schools AS s USING (ward_code)
 LEFT JOIN labour AS l USING (ward_code)
 LEFT JOIN health AS h USING (ward_code)
