@@ -19,37 +19,40 @@ struct StagingApartMonth: Sendable, Equatable {
     let parent: String
     /// `staging.FEED__cp_apart`.
     let table: String
+    /// The partitions that were empty when the load began, by month (`year * 12 + month - 1`).
+    let partitions: [Int: Partition]
 
-    init(parent: String) {
+    /// A partition of the staging table.
+    struct Partition: Sendable, Equatable {
+        /// Its qualified name.
+        let qualified: String
+        /// Its own name, quoted where needed.
+        let name: String
+        /// Its bound, `FOR VALUES FROM (…) TO (…)`.
+        let bound: String
+    }
+
+    init(parent: String, partitions: [Int: Partition]) {
         self.parent = parent
         self.table = parent + "__cp_apart"
+        self.partitions = partitions
     }
 
     /// Makes the table, inside the load's transaction.
-    static func create(parent: String, _ connection: PostgresConnection) throws -> StagingApartMonth {
-        let apart = StagingApartMonth(parent: parent)
+    static func create(parent: String, partitions: [Int: Partition], _ connection: PostgresConnection) throws -> StagingApartMonth {
+        let apart = StagingApartMonth(parent: parent, partitions: partitions)
         try connection.simpleExecute(
             "CREATE TABLE \(apart.table) (LIKE \(parent) INCLUDING DEFAULTS)", name: "stage new months apart")
         return apart
     }
 
-    /// How `settle` placed the rows.
-    enum Placement: Equatable {
-        /// No row was staged apart.
-        case none
-        /// The table became the partition `partition`.
-        case attached(partition: String)
-        /// The rows were inserted into the staging table (they fell in several months, or the month's partition was
-        /// no longer empty).
-        case inserted(rows: Int)
-    }
-
-    /// Puts the rows staged apart into the staging table, in the load's transaction: `months` are those their
-    /// records fell in (`year * 12 + month - 1`), `columns` the staging columns the load wrote.
-    func settle(months: Set<Int>, rows: Int, columns: [String], _ connection: PostgresConnection) throws -> Placement {
+    /// Puts the rows staged apart into the staging table, in the load's transaction: as the partition of their month
+    /// when they all fell in one whose partition is still empty, else inserted (several months). `months` are those
+    /// their records fell in (`year * 12 + month - 1`), `columns` the staging columns the load wrote.
+    func settle(months: Set<Int>, rows: Int, columns: [String], _ connection: PostgresConnection) throws {
         guard rows > 0 else {
             try connection.simpleExecute("DROP TABLE \(table)", name: "drop empty \(table)")
-            return .none
+            return
         }
         if months.count == 1, let month = months.first, let partition = try emptyPartition(month: month, connection) {
             try connection.simpleExecute(
@@ -60,36 +63,20 @@ struct StagingApartMonth: Sendable, Equatable {
                 ALTER TABLE \(parent) ATTACH PARTITION \(partition.qualified) \(partition.bound);
                 RESET maintenance_work_mem;
                 """, name: "attach \(partition.qualified) staged apart")
-            return .attached(partition: partition.qualified)
+            return
         }
         let names = columns.joined(separator: ", ")
-        let inserted = try connection.query(
-            "INSERT INTO \(parent) (\(names)) SELECT \(names) FROM \(table)", name: "stage rows of several new months"
-        ).affectedRows
-        try connection.simpleExecute("DROP TABLE \(table)", name: "drop \(table)")
-        return .inserted(rows: inserted)
+        try connection.simpleExecute(
+            "INSERT INTO \(parent) (\(names)) SELECT \(names) FROM \(table); DROP TABLE \(table)", name: "stage rows of several new months")
     }
 
-    /// The partition of `month` (`year * 12 + month - 1`), when it holds no row: its qualified name, its own name and
-    /// its bound (`FOR VALUES FROM (…) TO (…)`).
-    private func emptyPartition(month: Int, _ connection: PostgresConnection) throws
-        -> (qualified: String, name: String, bound: String)?
-    {
-        let first = String(format: "%04d-%02d", month / 12, month % 12 + 1)
-        let rows = try connection.query(
-            """
-            SELECT format('%I.%I', n.nspname, c.relname) AS qualified, quote_ident(c.relname) AS name,
-                   pg_get_expr(c.relpartbound, c.oid) AS bound
-            FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
-            WHERE i.inhparent = to_regclass($1) AND c.relkind = 'r'
-              AND substring(pg_get_expr(c.relpartbound, c.oid) FROM 'FROM \\(''([0-9]{4}-[0-9]{2})-01''\\)') = $2
-            """, [parent, first], name: "partition of a month staged apart")
-        guard rows.count == 1, let row = rows.first else { return nil }
-        let qualified = try row.decode(String.self, "qualified")
+    /// The partition of `month` when it still holds no row (the load holds the feed's lock alone, so it does unless the
+    /// table was changed by hand meanwhile: checked before it is dropped).
+    private func emptyPartition(month: Int, _ connection: PostgresConnection) throws -> Partition? {
+        guard let partition = partitions[month] else { return nil }
         let empty = try connection.query(
-            "SELECT NOT EXISTS (SELECT 1 FROM ONLY \(qualified)) AS empty", name: "is \(qualified) still empty"
+            "SELECT NOT EXISTS (SELECT 1 FROM ONLY \(partition.qualified)) AS empty", name: "is \(partition.qualified) still empty"
         ).first?.decode(Bool.self, "empty") ?? false
-        guard empty else { return nil }
-        return (qualified, try row.decode(String.self, "name"), try row.decode(String.self, "bound"))
+        return empty ? partition : nil
     }
 }

@@ -172,15 +172,18 @@ public final class StagingLoad {
             // Backfill windows of one feed may load side by side (shared lock): each takes the MERGE path, so that
             // two of them never insert the same key directly.
             firstLoad = empty && presentColumns.count == schema.columns.count && !mode.isWindow
-            let emptyMonths = firstLoad || mode != .incremental || presentColumns.count != schema.columns.count
-                ? [] : try StagingLoad.emptyMonths(schema, connection)
+            let emptyPartitions = firstLoad || mode != .incremental || presentColumns.count != schema.columns.count
+                ? [:] : try StagingLoad.emptyMonths(schema, connection)
+            let emptyMonths = Set(emptyPartitions.keys)
             // A snapshot load of a table cut by nothing knows its staged rows: an unchanged record is not sent.
             known = !firstLoad && mode == .snapshot && presentColumns.count == schema.columns.count && schema.partitioning == nil
                 && schema.recordKey == schema.primaryKey
                 ? try KnownRows.fetch(schema, keyColumns: schema.recordKey, connection) : nil
             encoder = StagingBatchEncoder(schema: schema, runID: runID, firstLoad: firstLoad, emptyMonths: emptyMonths, known: known)
             directMonths = emptyMonths.sorted().map { String(format: "%04d-%02d-01", $0 / 12, $0 % 12 + 1) }
-            if !emptyMonths.isEmpty { apart = try StagingApartMonth.create(parent: schema.table, connection) }
+            if !emptyPartitions.isEmpty {
+                apart = try StagingApartMonth.create(parent: schema.table, partitions: emptyPartitions, connection)
+            }
             let keyColumns = schema.primaryKey.indices.map { "k\($0) text" }.joined(separator: ", ")
             try connection.simpleExecute(
                 """
@@ -207,15 +210,16 @@ public final class StagingLoad {
     /// The months whose partition of `schema.table` holds no row, for an incremental load of a table partitioned
     /// by month on a date column whose records keep their period (`period_can_change` off): that load holds the
     /// feed's lock alone, so they stay empty but for its rows, and its records of those months whose key is
-    /// certainly new in the load are COPYed straight in (a new month: no temporary table, index or MERGE).
-    static func emptyMonths(_ schema: StagingSchema, _ connection: PostgresConnection) throws -> Set<Int> {
+    /// certainly new in the load are COPYed straight in (a new month: no temporary table, index or MERGE). Each month
+    /// (`year * 12 + month - 1`) with its partition: `StagingApartMonth` puts a table in its place.
+    static func emptyMonths(_ schema: StagingSchema, _ connection: PostgresConnection) throws -> [Int: StagingApartMonth.Partition] {
         guard let partitioning = schema.partitioning, partitioning.interval == "month", !partitioning.periodCanChange,
               schema.columns.first(where: { $0.name == partitioning.column })?.sqlType == "date"
-        else { return [] }
-        var months: Set<Int> = []
+        else { return [:] }
+        var months: [Int: StagingApartMonth.Partition] = [:]
         let partitions = try connection.query(
             """
-            SELECT c.oid::regclass::text AS partition,
+            SELECT c.oid::regclass::text AS partition, quote_ident(c.relname) AS name, pg_get_expr(c.relpartbound, c.oid) AS bound,
                    substring(pg_get_expr(c.relpartbound, c.oid) FROM 'FROM \\(''([0-9]{4}-[0-9]{2})-01''\\)') AS month
             FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)
             """, [schema.table], name: "partitions of \(schema.table)")
@@ -224,7 +228,8 @@ public final class StagingLoad {
             let partition = try row.decode(String.self, "partition")
             if try connection.query("SELECT NOT EXISTS (SELECT 1 FROM \(partition)) AS empty", name: "is a partition empty")
                 .first?.decode(Bool.self, "empty") == true {
-                months.insert(month)
+                months[month] = StagingApartMonth.Partition(
+                    qualified: partition, name: try row.decode(String.self, "name"), bound: try row.decode(String.self, "bound"))
             }
         }
         return months
@@ -379,7 +384,7 @@ public final class StagingLoad {
             }
             if keyLater { try StagingTable.addPrimaryKey(schema, connection) }
             if let apart {
-                _ = try apart.settle(
+                try apart.settle(
                     months: apartMonths, rows: direct, columns: schema.columns.map(\.name) + ["_extra", "_run_id", "_loaded_at", "_hash"], connection)
             }
             let (staged, unchanged, deleted) = try merge()

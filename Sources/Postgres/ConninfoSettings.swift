@@ -27,7 +27,7 @@ public enum ConninfoSettings {
             option += 1
         }
         let added = settings.map { "-c " + escaped("\($0.name)=\($0.value)") }.joined(separator: " ")
-        words.append("options=\(quoted([options, added].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: " ")))")
+        words.append("options=\(quoted(options.map { $0.isEmpty ? added : $0 + " " + added } ?? added))")
         return words.joined(separator: " ")
     }
 
