@@ -3,14 +3,16 @@ import Normalize
 import Postgres
 import Decoders
 
-/// Types the records of a page read by `DirectJSONPageReader` and writes them straight into COPY text, with their
-/// `_hash` and key hash, in one pass and on any thread (pages are prepared side by side; only the routing by
+/// Types the records of a page read by `DirectJSONPageReader` and writes them straight into COPY rows (binary when
+/// the schema's types allow it, `StagingSchema.copyBinary`; text otherwise), with their `_hash` and key hash, in
+/// one pass and on any thread (pages are prepared side by side; only the routing by
 /// `StagingBatchEncoder.encode(_:)` follows feed order).
 ///
 /// The bytes are those `RecordTyper` then `StagingBatchEncoder.encode(_:rejects:)` give: values in the forms the
-/// typer gives them are written as they come (text; ISO dates `yyyy-mm-dd`; timestamps already in the form the
+/// typer gives them are taken as they come (text; ISO dates `yyyy-mm-dd`; timestamps already in the form the
 /// typer renders, `yyyy-mm-ddThh:mm:ss+07:00`), and anything else goes through `ValueTyper`. A record that fails
-/// any check is typed again by `RecordTyper`, which makes its reject.
+/// any check is typed again by `RecordTyper`, which makes its reject. The `_hash` is over the values' text forms
+/// whichever form the rows are sent in.
 struct PageRowWriter: Sendable {
     /// How a column's values are typed.
     enum Kind: Sendable {
@@ -31,6 +33,10 @@ struct PageRowWriter: Sendable {
     /// The schema's primary-key columns, in key order.
     private let keyColumns: [Int]
     private let cursorIndex: Int?
+    /// The columns' binary COPY encodings, when the rows are sent in binary.
+    private let binary: [CopyBinary.Column]?
+    /// The partition column's place, when the table is cut by period (each row's month is noted).
+    private let periodIndex: Int?
 
     /// Nil when the typer's bindings are not the schema's columns (then the general path is used).
     init?(schema: StagingSchema, typer: RecordTyper, cursorIndex: Int?) {
@@ -50,6 +56,8 @@ struct PageRowWriter: Sendable {
         }
         mandatory = typer.bindings.indices.map { typer.bindings[$0].required || typer.keyIndexes.contains($0) }
         keyColumns = schema.recordKey.compactMap { key in schema.columns.firstIndex { $0.name == key } }
+        binary = schema.copyBinary
+        periodIndex = schema.partitioning.flatMap { p in schema.columns.firstIndex { $0.name == p.column } }
     }
 
     /// A typed value while a page is prepared: nothing, bytes of the page, or text.
@@ -73,6 +81,7 @@ struct PageRowWriter: Sendable {
         _ page: ProjectedPage, _ bytes: UnsafeBufferPointer<UInt8>, frame: GeometryFrame?, raw: (ProjectedRecord) -> String
     ) throws(StagingError) -> PreparedRows {
         var rows = PreparedRows()
+        rows.binary = binary != nil
         let width = kinds.count
         guard page.width == width else {
             throw .recordShape(feed: feed, position: page.records.first?.number ?? 0, expected: width, found: page.width)
@@ -82,6 +91,7 @@ struct PageRowWriter: Sendable {
         rows.positions.reserveCapacity(page.records.count)
         rows.keys.reserveCapacity(page.records.count)
         rows.hashes.reserveCapacity(page.records.count)
+        if periodIndex != nil { rows.months.reserveCapacity(page.records.count) }
         var typed = [Typed](repeating: .null, count: width)
         var latest = Latest()
         for record in page.records {
@@ -224,25 +234,44 @@ struct PageRowWriter: Sendable {
         throws(StagingError)
     {
         var hasher = RowHash.Hasher()
-        var clean = true
-        for index in 0..<typed.count {
-            if index > 0 { rows.bytes.append(9) }
-            PageRowWriter.append(typed[index], hashing: &hasher, into: &rows.bytes, clean: &clean)
+        let hash: (UInt64, UInt64)
+        if let binary {
+            let rowStart = rows.bytes.count
+            CopyBinary.beginRow(fields: typed.count + 3, to: &rows.bytes)
+            for index in 0..<typed.count {
+                if let failure = PageRowWriter.appendBinary(typed[index], as: binary[index], hashing: &hasher, into: &rows.bytes) {
+                    rows.bytes.removeSubrange(rowStart...)
+                    throw failure.error(feed: feed, position: position, field: typer.bindings[index].name)
+                }
+            }
+            if let failure = PageRowWriter.appendBinary(extra.map(Typed.text) ?? .null, as: .jsonb, hashing: &hasher, into: &rows.bytes) {
+                rows.bytes.removeSubrange(rowStart...)
+                throw failure.error(feed: feed, position: position, field: "_extra")
+            }
+            hash = hasher.finish()
+            CopyBinary.beginField(count: 35, to: &rows.bytes)
+            RowHash.appendText(hash, to: &rows.bytes)
+        } else {
+            var clean = true
+            for index in 0..<typed.count {
+                if index > 0 { rows.bytes.append(9) }
+                PageRowWriter.append(typed[index], hashing: &hasher, into: &rows.bytes, clean: &clean)
+            }
+            rows.bytes.append(9)
+            PageRowWriter.append(extra.map(Typed.text) ?? .null, hashing: &hasher, into: &rows.bytes, clean: &clean)
+            guard clean else { throw CopyRowFailure.nul.error(feed: feed, position: position, field: nil) }
+            rows.bytes.append(9)
+            hash = hasher.finish()
+            RowHash.appendText(hash, to: &rows.bytes)
         }
-        rows.bytes.append(9)
-        PageRowWriter.append(extra.map(Typed.text) ?? .null, hashing: &hasher, into: &rows.bytes, clean: &clean)
-        guard clean else {
-            throw .database(
-                feed: feed,
-                PostgresError(
-                    .copy,
-                    message: "record \(position): a value holds a NUL byte, which PostgreSQL text cannot store; strip it at the source or load the field as bytea",
-                    statement: "(in memory)"))
-        }
-        rows.bytes.append(9)
-        let hash = hasher.finish()
-        RowHash.appendText(hash, to: &rows.bytes)
         rows.hashes.append(hash)
+        if let periodIndex {
+            switch typed[periodIndex] {
+            case .null: rows.months.append(nil)
+            case .bytes(let p): rows.months.append(StagingBatchEncoder.month(p))
+            case .text(let text): rows.months.append(StagingBatchEncoder.month(text.utf8))
+            }
+        }
         var keyHasher = RowHash.Hasher()
         for column in keyColumns {
             switch typed[column] {
@@ -254,6 +283,27 @@ struct PageRowWriter: Sendable {
         rows.keys.append(keyHasher.finish())
         rows.ends.append(rows.bytes.count)
         rows.positions.append(position)
+    }
+
+    /// Appends a value in binary form (hashing its text form); the reason when it cannot be.
+    @inline(__always)
+    private static func appendBinary(
+        _ value: Typed, as column: CopyBinary.Column, hashing hasher: inout RowHash.Hasher, into out: inout [UInt8]
+    ) -> CopyRowFailure? {
+        switch value {
+        case .null:
+            hasher.combineNull()
+            CopyBinary.appendNull(to: &out)
+            return nil
+        case .bytes(let p):
+            hasher.combine(p)
+            return CopyRowFailure.of(CopyBinary.append(UnsafeRawBufferPointer(p), as: column, to: &out), column, UnsafeRawBufferPointer(p))
+        case .text(let text):
+            return CopyText.withUTF8(text) { p in
+                hasher.combine(p)
+                return CopyRowFailure.of(CopyBinary.append(UnsafeRawBufferPointer(p), as: column, to: &out), column, UnsafeRawBufferPointer(p))
+            }
+        }
     }
 
     @inline(__always)

@@ -1,8 +1,10 @@
 import Foundation
 import Postgres
 
-/// A batch of typed records and rejects in COPY text form, ready for `StagingLoad.append(_:)`: encoding is client
-/// work, done by `StagingBatchEncoder` on any thread while the connection's thread sends the previous batch.
+/// A batch of typed records and rejects in COPY form, ready for `StagingLoad.append(_:)`: encoding is client work,
+/// done by `StagingBatchEncoder` on any thread while the connection's thread sends the previous batch. Rows for
+/// staging and for the MERGE are in binary form when the schema allows it (`StagingSchema.copyBinary`, without the
+/// stream's header and trailer, which the load sends), in text form otherwise; rejects are always text.
 public struct EncodedBatch: Sendable {
     /// Rows for the staging table itself (a first load's certainly-new keys, or those of a month whose partition
     /// was empty).
@@ -26,7 +28,7 @@ public struct EncodedBatch: Sendable {
 /// Encodes batches for one `StagingLoad` (`StagingLoad.takeEncoder()`): checks each record's shape, computes its
 /// `_hash`, routes it (a first load sends the records whose key is certainly new straight to staging, the others
 /// to the MERGE, with `KeyFilter`; so does an incremental load for the months whose partition was empty), and
-/// writes the COPY text. Batches must be encoded in feed order.
+/// writes the COPY rows (binary when `StagingSchema.copyBinary` allows). Batches must be encoded in feed order.
 public struct StagingBatchEncoder: Sendable {
     let schema: StagingSchema
     let runID: Int64
@@ -41,6 +43,8 @@ public struct StagingBatchEncoder: Sendable {
     private let periodColumn: Int?
     /// A snapshot load's staged rows: an unchanged record is not sent.
     let known: KnownRows?
+    /// The columns' binary encodings when rows are sent in binary form.
+    let binary: [CopyBinary.Column]?
 
     init(schema: StagingSchema, runID: Int64, firstLoad: Bool, emptyMonths: Set<Int> = [], known: KnownRows? = nil) {
         self.schema = schema
@@ -51,6 +55,7 @@ public struct StagingBatchEncoder: Sendable {
         self.keyFilter = KeyFilter(log2Bits: firstLoad || !emptyMonths.isEmpty ? 26 : 9)
         self.keyColumns = schema.recordKey.compactMap { key in schema.columns.firstIndex { $0.name == key } }
         self.periodColumn = emptyMonths.isEmpty ? nil : schema.partitioning.flatMap { p in schema.columns.firstIndex { $0.name == p.column } }
+        self.binary = schema.copyBinary
     }
 
     /// `yyyy-MM…` → `year * 12 + month - 1`; nil for anything else.
@@ -70,24 +75,12 @@ public struct StagingBatchEncoder: Sendable {
         return (digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]) * 12 + month - 1
     }
 
-    /// Whether a record of this period value may go straight to staging (its key still to be checked), and its
-    /// month when that is because its month's partition was empty.
-    private func mayGoDirect<C: Collection<UInt8>>(period: C?) -> (direct: Bool, month: Int?) {
+    /// Whether a record whose partition column falls in `month` may go straight to staging (its key still to be
+    /// checked), and its month when that is because its month's partition was empty.
+    private func mayGoDirect(month: Int?) -> (direct: Bool, month: Int?) {
         if firstLoad { return (true, nil) }
-        guard periodColumn != nil, let period, let month = Self.month(period) else { return (false, nil) }
+        guard periodColumn != nil, let month else { return (false, nil) }
         return emptyMonths.contains(month) ? (true, month) : (false, nil)
-    }
-
-    /// The bytes of field `column` of a COPY text row (fields separated by tabs).
-    private static func field(_ row: UnsafeBufferPointer<UInt8>, _ column: Int) -> UnsafeBufferPointer<UInt8>? {
-        var start = 0
-        var current = 0
-        for index in 0..<row.count where row[index] == 9 {
-            if current == column { return UnsafeBufferPointer(rebasing: row[start..<index]) }
-            current += 1
-            start = index + 1
-        }
-        return current == column ? UnsafeBufferPointer(rebasing: row[start..<row.count]) : nil
     }
 
     /// Encodes typed records and rejects.
@@ -99,14 +92,13 @@ public struct StagingBatchEncoder: Sendable {
         var batch = EncodedBatch()
         batch.records = records.count + rejects.count
         batch.rejected = rejects.count
-        let direct = CopyInWriter.inMemory(columnNames: schema.columns.map(\.name), capacity: firstLoad ? records.count * 192 : 0)
-        let merged = CopyInWriter.inMemory(columnNames: schema.columns.map(\.name), capacity: firstLoad ? 0 : records.count * 192)
+        let direct = CopyInWriter.inMemory(columnNames: schema.columns.map(\.name), capacity: firstLoad && binary == nil ? records.count * 192 : 0)
+        let merged = CopyInWriter.inMemory(columnNames: schema.columns.map(\.name), capacity: firstLoad || binary != nil ? 0 : records.count * 192)
         var lastMonth = -1
         do {
             for record in records {
                 let lanes = RowHash.lanes(record.values, extra: record.extra)
-                let period = periodColumn.flatMap { record.values[$0] }.map { Array($0.utf8) }
-                let mayDirect = mayGoDirect(period: period)
+                let mayDirect = mayGoDirect(month: periodColumn.flatMap { record.values[$0] }.flatMap { Self.month($0.utf8) })
                 // The key's hash, when the known rows or the key filter read it.
                 let key = known != nil || mayDirect.direct ? RowHash.key(keyColumns.map { record.values[$0] }) : (0, 0)
                 if let known, known.skip(key: key, hash: lanes) {
@@ -114,12 +106,22 @@ public struct StagingBatchEncoder: Sendable {
                     continue
                 }
                 let hash = RowHash.text(lanes)
-                if mayDirect.direct && !keyFilter.insert(key) {
+                let straight = mayDirect.direct && !keyFilter.insert(key)
+                if straight {
                     batch.directRows += 1
                     if let month = mayDirect.month, month != lastMonth {
                         batch.months.insert(month)
                         lastMonth = month
                     }
+                }
+                if let binary {
+                    let last = straight ? Int64(runID) : Int64(record.position)
+                    if straight {
+                        try appendBinary(record, hash: hash, last: last, binary, to: &batch.direct)
+                    } else {
+                        try appendBinary(record, hash: hash, last: last, binary, to: &batch.merged)
+                    }
+                } else if straight {
                     for value in record.values { try direct.append(value) }
                     try direct.append(record.extra)
                     try direct.append(hash)
@@ -133,8 +135,10 @@ public struct StagingBatchEncoder: Sendable {
                     try merged.endRow()
                 }
             }
-            batch.direct = direct.encoded()
-            batch.merged = merged.encoded()
+            if binary == nil {
+                batch.direct = direct.encoded()
+                batch.merged = merged.encoded()
+            }
             batch.rejects = try encodeRejects(rejects)
         } catch {
             throw .database(feed: schema.feed, error)
@@ -142,8 +146,50 @@ public struct StagingBatchEncoder: Sendable {
         return batch
     }
 
+    /// Appends a typed record as a binary COPY row: its values, `_extra`, `_hash` and `last` (`_run_id` or
+    /// `_position`).
+    private func appendBinary(
+        _ record: StagedRecord, hash: String, last: Int64, _ binary: [CopyBinary.Column], to out: inout [UInt8]
+    ) throws(PostgresError) {
+        let start = out.count
+        CopyBinary.beginRow(fields: binary.count + 3, to: &out)
+        for index in 0..<binary.count {
+            guard let value = record.values[index] else {
+                CopyBinary.appendNull(to: &out)
+                continue
+            }
+            if let failure = CopyText.withUTF8(value, { p in
+                let raw = UnsafeRawBufferPointer(p)
+                return CopyRowFailure.of(CopyBinary.append(raw, as: binary[index], to: &out), binary[index], raw)
+            }) {
+                out.removeSubrange(start...)
+                throw failure.postgresError(position: record.position, field: schema.columns[index].name)
+            }
+        }
+        if let extra = record.extra {
+            if let failure = CopyText.withUTF8(extra, { p in
+                let raw = UnsafeRawBufferPointer(p)
+                return CopyRowFailure.of(CopyBinary.append(raw, as: .jsonb, to: &out), .jsonb, raw)
+            }) {
+                out.removeSubrange(start...)
+                throw failure.postgresError(position: record.position, field: "_extra")
+            }
+        } else {
+            CopyBinary.appendNull(to: &out)
+        }
+        CopyText.withUTF8(hash) { p in _ = CopyBinary.appendText(UnsafeRawBufferPointer(p), to: &out) }
+        CopyBinary.appendBigint(last, to: &out)
+    }
+
     /// Routes rows a `PageRowWriter` prepared (the same bytes `encode(_:rejects:)` gives for the same records).
     mutating func encode(_ rows: PreparedRows) throws(StagingError) -> EncodedBatch {
+        guard rows.binary == (binary != nil) else {
+            throw .database(
+                feed: schema.feed,
+                PostgresError(
+                    .copy, message: "a page's rows were prepared in \(rows.binary ? "binary" : "text") form for a load that sends the other; this is a CityPipe defect",
+                    statement: "(in memory)"))
+        }
         var batch = EncodedBatch()
         batch.records = rows.count + rows.rejects.count
         batch.rejected = rows.rejects.count
@@ -151,6 +197,7 @@ public struct StagingBatchEncoder: Sendable {
             batch.merged.reserveCapacity(rows.bytes.count + rows.count * 8)
         }
         let runID = Int(self.runID)
+        let binary = self.binary != nil
         var lastMonth = -1
         rows.bytes.withUnsafeBufferPointer { bytes in
             var start = 0
@@ -162,8 +209,7 @@ public struct StagingBatchEncoder: Sendable {
                     start = end
                     continue
                 }
-                let period = periodColumn.flatMap { Self.field(slice, $0) }
-                let mayDirect = mayGoDirect(period: period)
+                let mayDirect = mayGoDirect(month: periodColumn == nil ? nil : rows.months[row])
                 if mayDirect.direct && !keyFilter.insert(rows.keys[row]) {
                     batch.directRows += 1
                     if let month = mayDirect.month, month != lastMonth {
@@ -171,14 +217,22 @@ public struct StagingBatchEncoder: Sendable {
                         lastMonth = month
                     }
                     batch.direct.append(contentsOf: slice)
-                    batch.direct.append(9)
-                    CopyText.appendInteger(runID, to: &batch.direct)
-                    batch.direct.append(10)
+                    if binary {
+                        CopyBinary.appendBigint(Int64(runID), to: &batch.direct)
+                    } else {
+                        batch.direct.append(9)
+                        CopyText.appendInteger(runID, to: &batch.direct)
+                        batch.direct.append(10)
+                    }
                 } else {
                     batch.merged.append(contentsOf: slice)
-                    batch.merged.append(9)
-                    CopyText.appendInteger(rows.positions[row], to: &batch.merged)
-                    batch.merged.append(10)
+                    if binary {
+                        CopyBinary.appendBigint(Int64(rows.positions[row]), to: &batch.merged)
+                    } else {
+                        batch.merged.append(9)
+                        CopyText.appendInteger(rows.positions[row], to: &batch.merged)
+                        batch.merged.append(10)
+                    }
                 }
                 start = end
             }

@@ -111,6 +111,10 @@ public final class StagingLoad {
     static let pendingLimit = 4 << 20
     private let sharedLock: Bool
     private var loadTable: String { "cp_load_\(schema.feed)" }
+    /// Whether this load's rows for staging and the MERGE go in binary COPY form (`StagingSchema.copyBinary`).
+    private var binary: Bool { schema.copyBinary != nil }
+    /// The options of those COPY statements.
+    private var copyOptions: String { binary ? " (FORMAT binary)" : "" }
     private var rejectTable: String { "cp_rejects_\(schema.feed)" }
 
     /// Prepares the staging table, records a running `feed_runs` row and begins the load's transaction.
@@ -259,9 +263,11 @@ public final class StagingLoad {
             if !batch.direct.isEmpty {
                 if directCopy == nil {
                     let names = schema.columns.map(\.name) + ["_extra", "_hash", "_run_id"]
-                    directCopy = try connection.beginCopyIn(
-                        "COPY \(apart?.table ?? schema.table) (\(names.joined(separator: ", "))) FROM STDIN",
+                    let copy = try connection.beginCopyIn(
+                        "COPY \(apart?.table ?? schema.table) (\(names.joined(separator: ", "))) FROM STDIN\(copyOptions)",
                         name: "copy \(schema.feed) batches into staging")
+                    directCopy = copy
+                    if binary { try CopyBinary.header.withUnsafeBytes { try copy.send($0) } }
                 }
                 try batch.direct.withUnsafeBytes { bytes in try directCopy?.send(bytes) }
             }
@@ -284,6 +290,7 @@ public final class StagingLoad {
     private func finishDirectCopy() throws {
         guard let copy = directCopy else { return }
         directCopy = nil
+        if binary { try CopyBinary.trailer.withUnsafeBytes { try copy.send($0) } }
         try copy.finish()
         let merged = pendingMerged
         let rejects = pendingRejects
@@ -296,10 +303,15 @@ public final class StagingLoad {
     private func copyMerged(_ rows: [UInt8]) throws {
         guard !rows.isEmpty else { return }
         let names = schema.columns.map(\.name) + ["_extra", "_hash", "_position"]
+        let binary = self.binary
         try connection.copyIn(
-            "COPY \(loadTable) (\(names.joined(separator: ", "))) FROM STDIN", columns: names,
+            "COPY \(loadTable) (\(names.joined(separator: ", "))) FROM STDIN\(copyOptions)", columns: names,
             name: "copy \(schema.feed) batch"
-        ) { writer in try rows.withUnsafeBytes { try writer.appendRaw($0) } }
+        ) { writer in
+            if binary { try CopyBinary.header.withUnsafeBytes { try writer.appendRaw($0) } }
+            try rows.withUnsafeBytes { try writer.appendRaw($0) }
+            if binary { try CopyBinary.trailer.withUnsafeBytes { try writer.appendRaw($0) } }
+        }
     }
 
     private func copyRejects(_ rows: [UInt8]) throws {

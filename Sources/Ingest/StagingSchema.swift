@@ -55,6 +55,13 @@ public struct StagingSchema: Sendable, Equatable {
     /// Nil: one plain table.
     public let partitioning: Partitioning?
 
+    /// The binary COPY encoding of each column, when every column has one (then a load sends its rows in
+    /// PostgreSQL's binary COPY format, which the server takes without parsing text); nil: rows go as text.
+    public var copyBinary: [CopyBinary.Column]? {
+        let encodings = columns.compactMap { CopyBinary.Column(sqlType: $0.sqlType) }
+        return encodings.count == columns.count ? encodings : nil
+    }
+
     /// The column types a manifest may declare.
     public static let allowedTypes: Set<String> = [
         "text", "integer", "bigint", "numeric", "double precision", "boolean", "date", "timestamptz", "jsonb",

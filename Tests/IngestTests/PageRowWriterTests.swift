@@ -5,7 +5,8 @@ import XCTest
 @testable import Decoders
 
 /// The one-pass writer of direct-reader pages must give, byte for byte, what typing (`RecordTyper`) then encoding
-/// (`StagingBatchEncoder.encode(_:rejects:)`) give: the same COPY rows, `_hash` values, routes, rejects and cursor.
+/// (`StagingBatchEncoder.encode(_:rejects:)`) give: the same COPY rows, `_hash` values, routes, rejects and cursor,
+/// in binary form (every column type has a binary encoding) and in text form (a `double precision` column).
 final class PageRowWriterTests: XCTestCase {
     private let bindings = [
         FieldBinding(name: "id", sourcePath: "id", sqlType: "text", required: true),
@@ -66,12 +67,28 @@ final class PageRowWriterTests: XCTestCase {
                 fields.append(#""updated":"# + jsonString(stamp))
             }
             if next(6) == 0 { fields.append(#""extra_\#(next(3))":"# + jsonString(texts[next(texts.count)])) }
+            if next(3) == 0 { fields.append(#""score":"# + ["1.5", "-2e3", "\"0.25\"", "\"x\"", "null"][next(5)]) }
             records.append("{" + fields.joined(separator: ",") + "}")
         }
         return #"{"data":["# + records.joined(separator: ",") + #"],"meta":{"next_cursor":null}}"#
     }
 
-    func testThePageWriterGivesTheBytesOfTypingThenEncoding() throws {
+    func testThePageWriterGivesTheBinaryRowsOfTypingThenEncoding() throws {
+        let schema = try StagingSchema(
+            feed: "people", columns: bindings.map { .init(name: $0.name, sqlType: $0.sqlType) }, primaryKey: ["id"])
+        XCTAssertNotNil(schema.copyBinary, "every column has a binary encoding")
+        try checkThePageWriterAgainstTypingThenEncoding(bindings)
+    }
+
+    func testThePageWriterGivesTheTextRowsOfTypingThenEncoding() throws {
+        let bindings = self.bindings + [FieldBinding(name: "score", sourcePath: "score", sqlType: "double precision")]
+        let schema = try StagingSchema(
+            feed: "people", columns: bindings.map { .init(name: $0.name, sqlType: $0.sqlType) }, primaryKey: ["id"])
+        XCTAssertNil(schema.copyBinary, "double precision is sent as text")
+        try checkThePageWriterAgainstTypingThenEncoding(bindings)
+    }
+
+    private func checkThePageWriterAgainstTypingThenEncoding(_ bindings: [FieldBinding]) throws {
         let typer = RecordTyper(feed: "people", bindings: bindings, primaryKey: ["id"])
         let schema = try StagingSchema(
             feed: "people", columns: bindings.map { .init(name: $0.name, sqlType: $0.sqlType) }, primaryKey: ["id"])
