@@ -29,6 +29,13 @@ package struct ProjectedRecord: Sendable {
     package let extra: [(String, String?)]
     /// Where the record's bytes are in its page (to rebuild its raw text for a reject).
     package let bytes: Range<Int>
+
+    package init(number: Int, first: Int, extra: [(String, String?)], bytes: Range<Int>) {
+        self.number = number
+        self.first = first
+        self.extra = extra
+        self.bytes = bytes
+    }
 }
 
 /// A REST page read by `DirectJSONPageReader`.
