@@ -285,24 +285,14 @@ public enum CopyBinary {
             guard fractionEnd > fractionStart else { return false }
         }
         guard index == text.count, integerEnd > integerStart, fractionEnd - fractionStart <= 0x3FFF else { return false }
-        // Groups of four decimal digits, aligned on the point: the integer part padded on the left, the fraction
-        // on the right.
+        // Groups of four decimal digits, aligned on the point: the integer part padded on the left (so that its
+        // digits end a group), the fraction on the right.
         var groups: [Int16] = []
         let integerCount = integerEnd - integerStart
         let integerGroups = (integerCount + 3) / 4
         var group = 0
         var filled = 4 - (integerGroups * 4 - integerCount)
-        for k in integerStart..<integerEnd {
-            group = group * 10 + Int(text[k] - 48)
-            filled -= 1
-            if filled == 0 {
-                groups.append(Int16(group))
-                group = 0
-                filled = 4
-            }
-        }
-        filled = 4
-        for k in fractionStart..<fractionEnd {
+        for k in [integerStart..<integerEnd, fractionStart..<fractionEnd].joined() {
             group = group * 10 + Int(text[k] - 48)
             filled -= 1
             if filled == 0 {

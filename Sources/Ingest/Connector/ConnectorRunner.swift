@@ -255,12 +255,12 @@ public final class ConnectorRunner: Sendable {
                     return (fetched, next)
                 }
             }
+            // Batches are encoded (hashed, routed, escaped) off the connection's thread, in feed order.
+            let encoder = WorkerOwned(try await db.run { [load] _ in load.value.takeEncoder() })
             let side = max(1, min(runner.manifest.concurrency, 4))
             var chains = planners.prefix(side).map(chain)
             var started = chains.count
             var reading: WindowPageChain<Fetched>? = nil
-            // Batches are encoded (hashed, routed, escaped) off the connection's thread, in feed order.
-            let encoder = WorkerOwned(try await db.run { [load] _ in load.value.takeEncoder() })
             var encoding: Task<EncodedBatch?, any Error>? = nil
             var staging: Task<Void, any Error>? = nil
             var inFlight: [Task<Void, any Error>] = []
