@@ -7,10 +7,11 @@ enum CopyRowFailure: Sendable, Equatable {
     case nul
     case form(CopyBinary.Column)
 
-    /// Nil when `written`; otherwise what kept `bytes` from being written as `column`.
+    /// Appends `bytes` (a value's text form) to `out` as `column` (`CopyBinary.append`); nil when written,
+    /// otherwise what kept it from being written (nothing is appended then).
     @inline(__always)
-    static func of(_ written: Bool, _ column: CopyBinary.Column, _ bytes: UnsafeRawBufferPointer) -> CopyRowFailure? {
-        if written { return nil }
+    static func append(_ bytes: UnsafeRawBufferPointer, as column: CopyBinary.Column, to out: inout [UInt8]) -> CopyRowFailure? {
+        if CopyBinary.append(bytes, as: column, to: &out) { return nil }
         if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil { return .nul }
         return .form(column)
     }

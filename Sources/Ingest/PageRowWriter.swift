@@ -297,11 +297,11 @@ struct PageRowWriter: Sendable {
             return nil
         case .bytes(let p):
             hasher.combine(p)
-            return CopyRowFailure.of(CopyBinary.append(UnsafeRawBufferPointer(p), as: column, to: &out), column, UnsafeRawBufferPointer(p))
+            return CopyRowFailure.append(UnsafeRawBufferPointer(p), as: column, to: &out)
         case .text(let text):
             return CopyText.withUTF8(text) { p in
                 hasher.combine(p)
-                return CopyRowFailure.of(CopyBinary.append(UnsafeRawBufferPointer(p), as: column, to: &out), column, UnsafeRawBufferPointer(p))
+                return CopyRowFailure.append(UnsafeRawBufferPointer(p), as: column, to: &out)
             }
         }
     }

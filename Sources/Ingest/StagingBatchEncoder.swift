@@ -158,19 +158,13 @@ public struct StagingBatchEncoder: Sendable {
                 CopyBinary.appendNull(to: &out)
                 continue
             }
-            if let failure = CopyText.withUTF8(value, { p in
-                let raw = UnsafeRawBufferPointer(p)
-                return CopyRowFailure.of(CopyBinary.append(raw, as: binary[index], to: &out), binary[index], raw)
-            }) {
+            if let failure = CopyText.withUTF8(value, { CopyRowFailure.append(UnsafeRawBufferPointer($0), as: binary[index], to: &out) }) {
                 out.removeSubrange(start...)
                 throw failure.postgresError(position: record.position, field: schema.columns[index].name)
             }
         }
         if let extra = record.extra {
-            if let failure = CopyText.withUTF8(extra, { p in
-                let raw = UnsafeRawBufferPointer(p)
-                return CopyRowFailure.of(CopyBinary.append(raw, as: .jsonb, to: &out), .jsonb, raw)
-            }) {
+            if let failure = CopyText.withUTF8(extra, { CopyRowFailure.append(UnsafeRawBufferPointer($0), as: .jsonb, to: &out) }) {
                 out.removeSubrange(start...)
                 throw failure.postgresError(position: record.position, field: "_extra")
             }

@@ -112,7 +112,7 @@ public final class StagingLoad {
     private let sharedLock: Bool
     private var loadTable: String { "cp_load_\(schema.feed)" }
     /// Whether this load's rows for staging and the MERGE go in binary COPY form (`StagingSchema.copyBinary`).
-    private var binary: Bool { schema.copyBinary != nil }
+    private let binary: Bool
     /// The options of those COPY statements.
     private var copyOptions: String { binary ? " (FORMAT binary)" : "" }
     private var rejectTable: String { "cp_rejects_\(schema.feed)" }
@@ -125,6 +125,7 @@ public final class StagingLoad {
         self.rejectRatioFloor = rejectRatioFloor
         self.connection = connection
         self.schema = schema
+        self.binary = schema.copyBinary != nil
         self.runID = runID
         self.mode = mode
         self.maxRejectRatio = maxRejectRatio
