@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Warehouse
 
 /// Builds one incremental model (`-- materialized: incremental`), in one repeatable-read transaction:
 ///
@@ -184,6 +185,13 @@ struct IncrementalBuilder {
         }
         try c.simpleExecute("ANALYZE cp_affected", name: "analyze keys of \(model.name)")
         try makeDeclaredIndexes(c)
+        // Few keys are looked up in the unique key's index, one by one (see `probeShare`), and their rows written
+        // again with an entry in every index: the table and its indexes are read ahead first when reading them in
+        // order is the cheaper way (`ReadAhead`), while the new rows are computed.
+        let probe = Double(recomputed) <= Double(estimate) * Self.probeShare
+        if probe {
+            try ReadAhead.table(target, rows: recomputed, c)
+        }
         var mark: String? = nil
         var recorded = false
         var appended: [(partition: NewPartition, rows: Int)] = []
@@ -203,9 +211,7 @@ struct IncrementalBuilder {
                 """, name: "recompute \(model.name)")
         }
         // The table's rows for those keys, read once, with where they are (the partition and the place in it): the
-        // delete goes straight to them. Few keys are looked up in the unique key's index, one by one (see
-        // `probeShare`).
-        let probe = Double(recomputed) <= Double(estimate) * Self.probeShare
+        // delete goes straight to them; few keys by lookups (above).
         if probe {
             try c.simpleExecute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off", name: "look up old rows of \(model.name) by key")
         }

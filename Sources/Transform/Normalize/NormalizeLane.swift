@@ -70,6 +70,7 @@ struct NormalizeLane {
             CREATE TEMP TABLE cp_clean_seen (key_hash text) ON COMMIT DROP;
             """, name: "create transform tables")
         var result = Result()
+        var toMerge = 0
         try forEachBatch(c) { batch, relation in
             result.read += batch.count
             let started = Date()
@@ -81,9 +82,10 @@ struct NormalizeLane {
                 result.written += batch.count
             } else {
                 result.rejects += try write(batch, outputs, c)
+                toMerge += batch.count
             }
         }
-        result.written += try merge(c, runID: runID, mark: mark)
+        result.written += try merge(c, runID: runID, mark: mark, rows: toMerge)
         return result
     }
 
@@ -333,8 +335,13 @@ struct NormalizeLane {
         return (plan.primaryKey.map { "\($0)::text" } + fields + [recordDate, "_hash", "_deleted_at"]).joined(separator: ", ")
     }
 
-    /// MERGE of the batch tables into `core.clean_FEED`; the rejects of the records read replace their earlier ones.
-    private func merge(_ c: PostgresConnection, runID: Int64, mark: String) throws -> Int {
+    /// MERGE of the batch tables (`rows` records) into `core.clean_FEED`; the rejects of the records read replace
+    /// their earlier ones.
+    private func merge(_ c: PostgresConnection, runID: Int64, mark: String, rows: Int) throws -> Int {
+        // Each record looks its key up in the table and writes its row again with an entry in every index: the table
+        // is read ahead first, while the statements before the MERGE run, when reading it in order is the cheaper
+        // way (`ReadAhead`).
+        try ReadAhead.table(plan.table, rows: rows, c)
         let key = plan.primaryKey
         let columns = plan.columns.map(\.name) + ["_quality", "_hash", "_deleted_at"]
         // The batch tables have no statistics yet: without them the planner guesses one row and loops. Of cp_clean,

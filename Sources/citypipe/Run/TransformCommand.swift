@@ -6,11 +6,13 @@ import Orchestration
 struct TransformCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transform",
-        abstract: "Build the SQL models of Pipelines/models (core.*, integrated.*) in dependency order.",
+        abstract: "Normalise the staged rows and build the SQL models of Pipelines/models (core.*, integrated.*) in dependency order.",
         discussion: """
-            Independent models build side by side; each is swapped in atomically, and a model that fails keeps \
-            its previous table while the models that read it are skipped. (The normalisation and linkage stage \
-            that feeds core.* from staging is being built: see the open transform issue.)
+            First normalises what was staged since each feed's watermark into core.clean_FEED (unless \
+            --models-only), then builds the models: incremental ones recompute only the keys their inputs' changes \
+            touch, table models whose inputs did not change are left as they are. Independent models build side by \
+            side; each is swapped in atomically, and a model that fails keeps its previous table while the models \
+            that read it are skipped.
             Exit status: 0 every model built; 1 nothing ran (invalid models, no database); 2 some failed or were skipped.
             """)
 
