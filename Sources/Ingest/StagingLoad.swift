@@ -1,6 +1,5 @@
 import Foundation
 import Postgres
-import Warehouse
 
 /// One feed load into `staging.FEED`, as one transaction.
 ///
@@ -522,10 +521,6 @@ public final class StagingLoad {
             "SELECT count(*) AS n FROM (SELECT DISTINCT \(recordKey.joined(separator: ", ")) FROM \(loadTable)) AS d",
             name: "count distinct keys"
         ).first?.decode(Int.self, "n") ?? 0
-        // Each key is looked up in the staged table, and a changed row written again with an entry in every index: the
-        // table is read ahead first when reading it in order is the cheaper way (`ReadAhead`; a first load's table
-        // is too small, a snapshot's unchanged records never reach here).
-        if !firstLoad { try ReadAhead.table(schema.table, rows: distinct, connection) }
         // Rows staged before hashes were computed by the client carry md5(ROW(…)): still recognised.
         let legacyHash = "md5(ROW(\((all.map { "n.\($0)" } + ["n._extra"]).joined(separator: ", ")))::text)"
         let hash = "n._hash"
