@@ -26,15 +26,17 @@ enum StagingTable {
             """, [schema.table], name: "read staging columns")
         if existing.isEmpty {
             // Two loads of one feed may both find no table (backfill windows, workers on several hosts): the
-            // second CREATE waits for the first and fails on the catalogue's unique key; that load then reads the
-            // table the first one made.
+            // second CREATE waits for the first and fails on the catalogue's unique key, as a duplicate table
+            // (42P07) or, when the two meet on the table's row type first, a duplicate object (42710: type
+            // "population" already exists, seen with three backfill workers); that load then reads the table the
+            // first one made.
             let savepoint = connection.isInTransaction
             if savepoint { try connection.simpleExecute("SAVEPOINT create_staging", name: "before create staging table") }
             do {
                 try create(schema, connection, withPrimaryKey: !keyLater)
                 if savepoint { try connection.simpleExecute("RELEASE SAVEPOINT create_staging", name: "after create staging table") }
                 return (schema.columns.map(\.name), true)
-            } catch let error as PostgresError where savepoint && (error.isUniqueViolation || error.sqlState == "42P07") {
+            } catch let error as PostgresError where savepoint && (error.isUniqueViolation || error.sqlState == "42P07" || error.sqlState == "42710") {
                 try connection.simpleExecute("ROLLBACK TO SAVEPOINT create_staging", name: "another load created the table")
                 return try prepare(schema, connection, keyLater: keyLater)
             }
